@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class OmsConfig(AppConfig):
+    name = "oms"
+    verbose_name = _("Back office")
+
+    def ready(self) -> None:
+        from oms.roles import sync_roles_after_migrate
+
+        # Permissions are created on post_migrate, so the roles are brought up to date then:
+        # each later migration that adds models gets its permissions onto the right groups.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="oms.sync_roles")

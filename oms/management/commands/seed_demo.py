@@ -1,0 +1,46 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from oms.roles import ADMIN, ROLES, sync_roles
+
+DEMO_PASSWORD = "demo"
+
+
+class Command(BaseCommand):
+    help = "Creates the roles, one demo user per role (password 'demo') and the demo data. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--skip-data", action="store_true", help="Only the roles and the demo users.")
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            sync_roles()
+            self._demo_users()
+        if not options["skip_data"]:
+            for step in self.data_steps():
+                step(stdout=self.stdout, options=options)
+
+    def data_steps(self):
+        """Demo data, lowest app first; each step is idempotent."""
+        from catalog.demo import seed_catalog
+        from inventory.demo import seed_inventory
+
+        return [seed_catalog, seed_inventory]
+
+    def _demo_users(self) -> None:
+        from django.contrib.auth.models import Group
+
+        User = get_user_model()
+        for role in ROLES:
+            username = role.lower()
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": role, "last_name": "Demo", "email": f"{username}@example.com"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.is_staff = role == ADMIN
+            user.is_superuser = role == ADMIN
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+        self.stdout.write("Demo users: " + ", ".join(role.lower() for role in ROLES) + f" (password '{DEMO_PASSWORD}')")

@@ -1,0 +1,28 @@
+from django.contrib import messages
+from django.template.loader import render_to_string
+
+
+class HtmxMessagesMiddleware:
+    """Show Django messages queued during an htmx request as toasts.
+
+    A full page renders its messages in the base layout; an htmx swap does not, so pending
+    messages are appended as an out-of-band swap into the toast area.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or request.htmx.boosted:
+            return response
+        if response.streaming or "text/html" not in response.get("Content-Type", ""):
+            return response
+        if 300 <= response.status_code < 400 or "HX-Redirect" in response:
+            return response
+        pending = list(messages.get_messages(request))
+        if pending:
+            response.content += render_to_string(
+                "oms/_toasts.html", {"messages": pending, "oob": True}, request=request
+            ).encode()
+        return response

@@ -1,0 +1,59 @@
+"""The navigation: each entry names the permission it needs, so each role sees its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from oms.roles import ROLE_LABELS, ROLES
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str | None
+    description: str | Promise = ""
+    section: str | Promise = ""
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "home", None, _("Your work for today.")),
+    NavItem(_("System status"), "system_status", "oms.view_system_status",
+            _("Database, Redis and worker health."), _("Administration")),
+    NavItem(_("Administration"), "admin:index", "oms.view_system_status",
+            _("Users, roles, warehouses and settings."), _("Administration")),
+]
+
+
+def register(*items: NavItem) -> None:
+    """Called by each app's ``ready()``; entries keep the order of registration, before the admin ones."""
+    admin_items = [item for item in NAV_ITEMS if item.section == _("Administration")]
+    others = [item for item in NAV_ITEMS if item not in admin_items]
+    NAV_ITEMS[:] = others + [item for item in items if item not in others] + admin_items
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]
+
+
+def user_roles(user) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    names = set(user.groups.values_list("name", flat=True))
+    return [str(ROLE_LABELS[role]) for role in ROLES if role in names]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"nav_items": items_for(user), "user_roles": user_roles(user)}

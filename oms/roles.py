@@ -1,0 +1,109 @@
+"""The roles of DESIGN.md ("Who uses it") as Django groups and their permissions.
+
+The table below is the one place that says what each role may do. A data migration creates
+the groups; after every migrate, :func:`sync_roles` gives each group exactly the
+permissions listed here that exist by then.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+AGENT = "Agent"
+WAREHOUSE = "Warehouse"
+MANAGER = "Manager"
+ACCOUNTANT = "Accountant"
+ADMIN = "Admin"
+ROLES = (AGENT, WAREHOUSE, MANAGER, ACCOUNTANT, ADMIN)
+ROLE_LABELS = {
+    AGENT: _("Agent"),
+    WAREHOUSE: _("Warehouse"),
+    MANAGER: _("Manager"),
+    ACCOUNTANT: _("Accountant"),
+    ADMIN: _("Admin"),
+}
+
+_CATALOG_VIEW = [
+    "catalog.view_style",
+    "catalog.view_sku",
+    "catalog.view_kitcomponent",
+    "catalog.view_personalizationtemplate",
+    "catalog.view_vendor",
+    "catalog.view_vendoritem",
+]
+_CATALOG_EDIT = [
+    f"catalog.{verb}_{model}"
+    for model in (
+        "style", "sku", "optionaxis", "optionvalue", "kitcomponent", "personalizationtemplate",
+        "personalizationfield", "vendor", "vendoritem",
+    )
+    for verb in ("add", "change", "delete", "view")
+] + ["catalog.import_catalog"]
+_STOCK_VIEW = [
+    "inventory.view_warehouse",
+    "inventory.view_stocklevel",
+    "inventory.view_stockmovement",
+    "inventory.view_reservation",
+    "inventory.view_purchaseorder",
+]
+_STOCK_WORK = _STOCK_VIEW + [
+    "inventory.adjust_stock",
+    "inventory.transfer_stock",
+    "inventory.count_stock",
+    "inventory.receive_purchaseorder",
+    "inventory.import_stock",
+]
+_PURCHASING = [
+    "inventory.add_purchaseorder",
+    "inventory.change_purchaseorder",
+    "inventory.over_receive",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"],
+    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK,
+    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW,
+    ADMIN: ["oms.view_system_status"],
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the role groups and set their permissions to the table above."""
+    if apps is None:
+        from django.apps import apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = ROLE_PERMISSIONS[role]
+        by_key = {
+            f"{app_label}.{codename}": pk
+            for pk, app_label, codename in Permission.objects.filter(
+                content_type__app_label__in={key.split(".")[0] for key in wanted}
+            ).values_list("pk", "content_type__app_label", "codename")
+        }
+        group.permissions.set([by_key[key] for key in wanted if key in by_key])
+
+
+def missing_permissions() -> list[str]:
+    """Permissions the table names that do not exist (a typo, or a model not yet migrated)."""
+    from django.contrib.auth.models import Permission
+
+    existing = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+    return sorted({key for keys in ROLE_PERMISSIONS.values() for key in keys} - existing)
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:
+    from django.apps import apps
+
+    # post_migrate is sent once per app, each creating its own permissions: wait for the last.
+    if sender.name == list(apps.get_app_configs())[-1].name:
+        sync_roles()

@@ -1,0 +1,132 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that live_server
+# tests make from that thread are still synchronous, which is what this flag acknowledges.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLE_NAMES = ("Agent", "Warehouse", "Manager", "Accountant", "Admin")
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import UserFactory
+
+    def make(role: str | None = None, **fields):
+        return UserFactory(role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def role_client(client, make_user):
+    """A test client signed in as a user of the given role."""
+
+    def sign_in(role: str):
+        user = make_user(role)
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+# --- a real Celery worker -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_queue():
+    return f"oms-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, celery_queue, settings):
+    """A Celery worker in its own process, on the real broker, using this test's database."""
+    from django.db import connection
+
+    settings.CELERY_TASK_DEFAULT_QUEUE = celery_queue
+    from oms.celery import app
+
+    app.conf.task_default_queue = celery_queue
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="oms.settings_test",
+        DATABASE_NAME=connection.settings_dict["NAME"],
+        CELERY_QUEUE=celery_queue,
+    )
+    hostname = f"{celery_queue}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-Q", celery_queue,
+         "-n", hostname, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[hostname.replace("%h", os.uname().nodename)], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("Debian's chromium is not installed: `make test` installs it with apt")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page, make_user):
+    """Signs a new user of the role in through the login form and returns the user."""
+
+    def sign_in_as(role: str, password: str = "pass-word-123"):
+        user = make_user(role, password=password)
+        page.goto("/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+        return user
+
+    return sign_in_as
