@@ -38,7 +38,7 @@ _CATALOG_VIEW = [
 _CATALOG_EDIT = [
     f"catalog.{verb}_{model}"
     for model in (
-        "style", "sku", "optionaxis", "optionvalue", "kitcomponent", "personalizationtemplate",
+        "style", "sku", "kitcomponent", "personalizationtemplate",
         "personalizationfield", "vendor", "vendoritem",
     )
     for verb in ("add", "change", "delete", "view")

@@ -1,0 +1,342 @@
+"""Stock writes. Every change of on_hand posts a StockMovement in the same transaction.
+
+Locking: stock rows are locked in (sku id, warehouse id) order, and a SKU row (for its
+average cost) before any stock row, so two operations can never wait on each other in a
+cycle. Reservations use one guarded UPDATE per stock row, issued last so the row lock is
+held only until the commit that follows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Sku
+from catalog.selectors import kit_expand
+from inventory import hooks
+from inventory.errors import InsufficientStock, InventoryError
+from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
+
+COST_STEP = Decimal("0.001")
+
+
+def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Lock the stock rows of (sku id, warehouse id) pairs in a fixed order, creating missing ones."""
+    pairs = sorted(set(pairs))
+    StockLevel.objects.bulk_create(
+        [StockLevel(sku_id=sku_id, warehouse_id=warehouse_id) for sku_id, warehouse_id in pairs],
+        ignore_conflicts=True,
+    )
+    levels: dict[tuple[int, int], StockLevel] = {}
+    for sku_id, warehouse_id in pairs:  # one row at a time: the lock order is the loop order
+        level = StockLevel.objects.select_for_update(no_key=True).get(sku_id=sku_id, warehouse_id=warehouse_id)
+        levels[(sku_id, warehouse_id)] = level
+    return levels
+
+
+def _refuse_kit(sku: Sku) -> None:
+    if sku.is_kit:
+        raise InventoryError(_("%(code)s is a kit: kits hold no stock of their own; move its components.")
+                             % {"code": sku.code})
+
+
+def _post(level: StockLevel, *, kind: str, quantity: int, user, reason: str = "", reference: str = "",
+          unit_cost: Decimal | None = None, purchase_order_line: PurchaseOrderLine | None = None) -> StockMovement:
+    """Add ``quantity`` to a locked stock row and record the movement."""
+    if quantity == 0:
+        raise InventoryError(_("A stock movement needs a quantity other than zero."))
+    new_on_hand = level.on_hand + quantity
+    if new_on_hand < level.reserved:
+        raise InventoryError(
+            _("Only %(free)d of %(code)s are free at %(warehouse)s (%(reserved)d reserved); "
+              "cannot take away %(quantity)d.")
+            % {"free": level.available, "code": level.sku.code, "warehouse": level.warehouse.code,
+               "reserved": level.reserved, "quantity": -quantity}
+        )
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    level.on_hand = new_on_hand
+    return StockMovement.objects.create(
+        sku_id=level.sku_id, warehouse_id=level.warehouse_id, kind=kind, quantity=quantity, reason=reason,
+        reference=reference, unit_cost=unit_cost, purchase_order_line=purchase_order_line, created_by=user,
+    )
+
+
+def _announce_arrival(sku_ids: set[int], warehouse_id: int) -> None:
+    transaction.on_commit(lambda: hooks.stock_arrived(sku_ids, warehouse_id))
+
+
+def stock_adjust(*, sku: Sku, warehouse: Warehouse, quantity: int, reason: str, user) -> StockMovement:
+    """Add (positive) or remove (negative) units with a reason, e.g. damage or found stock."""
+    if not reason.strip():
+        raise InventoryError(_("An adjustment needs a reason."))
+    _refuse_kit(sku)
+    with transaction.atomic():
+        level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+        movement = _post(level, kind=StockMovement.Kind.ADJUSTMENT, quantity=quantity, user=user,
+                         reason=reason.strip())
+        if quantity > 0:
+            _announce_arrival({sku.pk}, warehouse.pk)
+    return movement
+
+
+def stock_count(*, sku: Sku, warehouse: Warehouse, counted: int, user, reason: str = "") -> StockMovement | None:
+    """Set on_hand to a counted quantity; posts the difference as a count movement (None if equal)."""
+    if counted < 0:
+        raise InventoryError(_("A count cannot be negative."))
+    _refuse_kit(sku)
+    with transaction.atomic():
+        level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+        difference = counted - level.on_hand
+        if difference == 0:
+            return None
+        movement = _post(level, kind=StockMovement.Kind.COUNT, quantity=difference, user=user,
+                         reason=reason or _("Counted %(counted)d") % {"counted": counted})
+        if difference > 0:
+            _announce_arrival({sku.pk}, warehouse.pk)
+    return movement
+
+
+def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quantity: int, user,
+                   reason: str = "") -> tuple[StockMovement, StockMovement]:
+    """Move free units from one warehouse to another: a pair of transfer movements."""
+    if quantity <= 0:
+        raise InventoryError(_("Transfer a positive quantity."))
+    if source.pk == destination.pk:
+        raise InventoryError(_("Choose two different warehouses."))
+    _refuse_kit(sku)
+    reference = f"transfer:{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        levels = _lock_levels([(sku.pk, source.pk), (sku.pk, destination.pk)])
+        out = _post(levels[(sku.pk, source.pk)], kind=StockMovement.Kind.TRANSFER, quantity=-quantity, user=user,
+                    reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference)
+        into = _post(levels[(sku.pk, destination.pk)], kind=StockMovement.Kind.TRANSFER, quantity=quantity,
+                     user=user, reason=reason or _("From %(code)s") % {"code": source.code}, reference=reference)
+        _announce_arrival({sku.pk}, destination.pk)
+    return out, into
+
+
+def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: Decimal, user, reference: str = "",
+                  purchase_order_line: PurchaseOrderLine | None = None) -> StockMovement:
+    """Receive units at a cost; the SKU's average cost moves to the weighted average."""
+    if quantity <= 0:
+        raise InventoryError(_("Receive a positive quantity."))
+    _refuse_kit(sku)
+    with transaction.atomic():
+        locked_sku = Sku.objects.select_for_update(no_key=True).get(pk=sku.pk)
+        on_hand_before = StockLevel.objects.filter(sku=locked_sku).aggregate(total=Sum("on_hand"))["total"] or 0
+        level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+        movement = _post(level, kind=StockMovement.Kind.RECEIPT, quantity=quantity, user=user, reference=reference,
+                         unit_cost=unit_cost, purchase_order_line=purchase_order_line)
+        base = max(on_hand_before, 0)
+        average = (locked_sku.average_cost * base + unit_cost * quantity) / (base + quantity)
+        Sku.objects.filter(pk=sku.pk).update(average_cost=average.quantize(COST_STEP, rounding=ROUND_HALF_UP))
+        _announce_arrival({sku.pk}, warehouse.pk)
+    return movement
+
+
+def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "") -> StockMovement:
+    """Returned units back on the shelf (orders' returns call this)."""
+    if quantity <= 0:
+        raise InventoryError(_("Return a positive quantity."))
+    _refuse_kit(sku)
+    with transaction.atomic():
+        level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference)
+        _announce_arrival({sku.pk}, warehouse.pk)
+    return movement
+
+
+_GUARDED_RESERVE = (
+    "UPDATE inventory_stocklevel SET reserved = reserved + %s, updated_at = now() "
+    "WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s"
+)
+
+
+def stock_reserve(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: str, user=None) -> list[Reservation]:
+    """Hold ``quantity`` of ``sku`` at ``warehouse`` for ``reference``; a kit holds its components.
+
+    All or nothing: raises InsufficientStock (and writes nothing) when any unit is missing.
+    Each stock row moves by one guarded UPDATE in (sku, warehouse) order, so concurrent
+    reservations neither oversell nor deadlock.
+    """
+    if quantity <= 0:
+        raise InventoryError(_("Reserve a positive quantity."))
+    needs = sorted(kit_expand(sku=sku, quantity=quantity).items())
+    group = uuid.uuid4()
+    with transaction.atomic():
+        # Rows first, guarded UPDATEs last: the stock row locks are then held only until commit.
+        reservations = Reservation.objects.bulk_create([
+            Reservation(sku_id=sku_id, warehouse=warehouse, quantity=units, reference=reference, group=group,
+                        requested_sku=sku, created_by=user)
+            for sku_id, units in needs
+        ])
+        with connection.cursor() as cursor:
+            for sku_id, units in needs:
+                cursor.execute(_GUARDED_RESERVE, [units, sku_id, warehouse.pk, units])
+                if cursor.rowcount != 1:
+                    available = (StockLevel.objects.filter(sku_id=sku_id, warehouse=warehouse)
+                                 .values_list("on_hand", "reserved").first() or (0, 0))
+                    code = Sku.objects.values_list("code", flat=True).get(pk=sku_id)
+                    raise InsufficientStock(
+                        _("Only %(available)d of %(code)s available at %(warehouse)s; %(units)d needed.")
+                        % {"available": available[0] - available[1], "code": code, "warehouse": warehouse.code,
+                           "units": units},
+                        sku_id=sku_id, warehouse_id=warehouse.pk, requested=units,
+                        available=available[0] - available[1],
+                    )
+    return reservations
+
+
+def stock_release(*, reference: str | None = None, group: uuid.UUID | None = None, user=None) -> int:
+    """Release the open reservations of a reference or group; returns the units released."""
+    if (reference is None) == (group is None):
+        raise InventoryError(_("Release by reference or by group, not both."))
+    with transaction.atomic():
+        open_rows = Reservation.objects.filter(status=Reservation.Status.OPEN)
+        open_rows = open_rows.filter(reference=reference) if reference is not None else open_rows.filter(group=group)
+        rows = list(open_rows.select_for_update(of=("self",)).order_by("pk"))
+        if not rows:
+            return 0
+        per_level: dict[tuple[int, int], int] = {}
+        for row in rows:
+            per_level[(row.sku_id, row.warehouse_id)] = per_level.get((row.sku_id, row.warehouse_id), 0) + row.quantity
+        Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=Reservation.Status.RELEASED, closed_at=timezone.now())
+        for (sku_id, warehouse_id), units in sorted(per_level.items()):
+            StockLevel.objects.filter(sku_id=sku_id, warehouse_id=warehouse_id).update(
+                reserved=F("reserved") - units, updated_at=timezone.now())
+        released = sum(per_level.values())
+        for warehouse_id in {warehouse_id for _s, warehouse_id in per_level}:
+            _announce_arrival({sku_id for sku_id, w in per_level if w == warehouse_id}, warehouse_id)
+    return released
+
+
+# --- purchase orders -----------------------------------------------------------------------
+
+
+def _next_po_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('inventory_po_number_seq')")
+        return f"PO{cursor.fetchone()[0]}"
+
+
+def purchase_order_create(*, vendor, warehouse: Warehouse, lines: list[tuple[Sku, int, Decimal]], user,
+                          expected_on=None, notes: str = "") -> PurchaseOrder:
+    """A draft purchase order with (sku, quantity, unit cost) lines."""
+    if not lines:
+        raise InventoryError(_("A purchase order needs at least one line."))
+    seen: set[int] = set()
+    for sku, quantity, unit_cost in lines:
+        _refuse_kit(sku)
+        if quantity <= 0:
+            raise InventoryError(_("Order a positive quantity of %(code)s.") % {"code": sku.code})
+        if unit_cost < 0:
+            raise InventoryError(_("The cost of %(code)s cannot be negative.") % {"code": sku.code})
+        if sku.pk in seen:
+            raise InventoryError(_("%(code)s is on the order twice.") % {"code": sku.code})
+        seen.add(sku.pk)
+    with transaction.atomic():
+        order = PurchaseOrder.objects.create(number=_next_po_number(), vendor=vendor, warehouse=warehouse,
+                                             currency=vendor.currency, expected_on=expected_on, notes=notes,
+                                             created_by=user)
+        PurchaseOrderLine.objects.bulk_create([
+            PurchaseOrderLine(purchase_order=order, sku=sku, quantity_ordered=quantity, unit_cost=unit_cost)
+            for sku, quantity, unit_cost in lines
+        ])
+    return order
+
+
+def _lock_purchase_order(purchase_order: PurchaseOrder) -> PurchaseOrder:
+    return PurchaseOrder.objects.select_for_update(no_key=True).get(pk=purchase_order.pk)
+
+
+def _move(order: PurchaseOrder, status: str) -> None:
+    if status not in PurchaseOrder.TRANSITIONS[order.status]:
+        raise InventoryError(_("A purchase order that is %(current)s cannot become %(new)s.") % {
+            "current": order.get_status_display(), "new": PurchaseOrder.Status(status).label})
+    order.status = status
+
+
+def purchase_order_send(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+    with transaction.atomic():
+        order = _lock_purchase_order(purchase_order)
+        _move(order, PurchaseOrder.Status.SENT)
+        order.sent_at = timezone.now()
+        order.save(update_fields=["status", "sent_at"])
+    return order
+
+
+def purchase_order_close(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+    """Close: nothing more is expected (short-shipped lines stay short)."""
+    with transaction.atomic():
+        order = _lock_purchase_order(purchase_order)
+        _move(order, PurchaseOrder.Status.CLOSED)
+        order.closed_at = timezone.now()
+        order.save(update_fields=["status", "closed_at"])
+    return order
+
+
+def purchase_order_cancel(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+    with transaction.atomic():
+        order = _lock_purchase_order(purchase_order)
+        _move(order, PurchaseOrder.Status.CANCELLED)
+        order.closed_at = timezone.now()
+        order.save(update_fields=["status", "closed_at"])
+    return order
+
+
+def purchase_order_receive(*, purchase_order: PurchaseOrder, quantities: dict[int, int], user,
+                           allow_over_receipt: bool = False) -> list[StockMovement]:
+    """Receive quantities per line id; posts one receipt movement per line and moves the status.
+
+    Over-receipt (more than still open on a line) is refused unless ``allow_over_receipt``,
+    which views grant only to users with ``inventory.over_receive``. All or nothing.
+    """
+    wanted = {int(line_id): int(quantity) for line_id, quantity in quantities.items() if int(quantity) != 0}
+    if any(quantity < 0 for quantity in wanted.values()):
+        raise InventoryError(_("Received quantities cannot be negative."))
+    if not wanted:
+        raise InventoryError(_("Enter a quantity for at least one line."))
+    with transaction.atomic():
+        order = _lock_purchase_order(purchase_order)
+        if order.status not in PurchaseOrder.RECEIVABLE_STATUSES:
+            raise InventoryError(_("Purchase order %(number)s is %(status)s and cannot be received.")
+                                 % {"number": order.number, "status": order.get_status_display()})
+        lines = {line.pk: line for line in order.lines.select_related("sku").order_by("pk")}
+        unknown = set(wanted) - set(lines)
+        if unknown:
+            raise InventoryError(_("Those lines are not on purchase order %(number)s.") % {"number": order.number})
+        for line_id, quantity in wanted.items():
+            line = lines[line_id]
+            if quantity > line.quantity_open and not allow_over_receipt:
+                raise InventoryError(
+                    _("%(code)s: %(quantity)d received but only %(open)d still expected. "
+                      "A manager may allow over-receipt.")
+                    % {"code": line.sku.code, "quantity": quantity, "open": line.quantity_open})
+        movements = []
+        for line_id in sorted(wanted, key=lambda pk: lines[pk].sku_id):
+            line, quantity = lines[line_id], wanted[line_id]
+            movements.append(stock_receive(sku=line.sku, warehouse=order.warehouse, quantity=quantity,
+                                           unit_cost=line.unit_cost, user=user, reference=order.number,
+                                           purchase_order_line=line))
+            PurchaseOrderLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + quantity)
+            line.quantity_received += quantity
+        fully = all(line.quantity_received >= line.quantity_ordered for line in lines.values())
+        _move(order, PurchaseOrder.Status.RECEIVED if fully else PurchaseOrder.Status.PARTIALLY_RECEIVED)
+        order.save(update_fields=["status"])
+    return movements
+
+
+def integrity_error_message(error: IntegrityError) -> str:
+    """A user-facing message for a stock constraint the database refused."""
+    text = str(error)
+    if "stock_reserved_within_on_hand" in text:
+        return _("That would leave less stock on hand than is reserved.")
+    if "stock_movements are never" in text or "never edited or deleted" in text:
+        return _("Stock movements are never edited or deleted; post a correcting movement.")
+    return _("The change was refused by a database rule.")

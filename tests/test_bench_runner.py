@@ -1,0 +1,52 @@
+"""bench/run.py: runs a benchmark in a scratch database and appends its result as one JSON line."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bench(*args: str, results: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, BENCH_RESULTS=str(results))
+    return subprocess.run([sys.executable, "bench/run.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.smoke
+def test_quick_run_appends_one_well_formed_result(tmp_path):
+    results = tmp_path / "results.jsonl"
+    earlier = '{"name": "platform.orm_tx", "value": 1.0}\n'
+    results.write_text(earlier)
+
+    outcome = run_bench("--quick", "platform.orm_tx", results=results)
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    lines = results.read_text().splitlines(keepends=True)
+    assert len(lines) == 2
+    assert lines[0] == earlier
+    result = json.loads(lines[1])
+    assert result["name"] == "platform.orm_tx"
+    assert result["unit"] == "tx/s"
+    assert result["quick"] is True
+    assert result["transactions"] > 0
+    assert result["value"] > 0 and result["baseline"] > 0
+    assert result["ratio"] == pytest.approx(result["value"] / result["baseline"], abs=0.002)
+    measured_at = datetime.fromisoformat(result["at"])
+    assert measured_at.utcoffset() == timedelta(0)
+    assert "platform.orm_tx" in outcome.stdout
+
+
+def test_unknown_benchmark_is_refused_and_nothing_is_written(tmp_path):
+    results = tmp_path / "results.jsonl"
+
+    outcome = run_bench("no_such_thing", results=results)
+
+    assert outcome.returncode == 2
+    assert "no benchmark module bench/bench_no_such_thing.py" in outcome.stderr
+    assert not results.exists()
