@@ -15,12 +15,18 @@ from oms.roles import ROLE_LABELS, ROLES
 class NavItem:
     label: str | Promise
     url_name: str
-    permission: str | None
+    permission: str | tuple[str, ...] | None  # a tuple means any one of them
     description: str | Promise = ""
     section: str | Promise = ""
 
     def url(self) -> str:
         return reverse(self.url_name)
+
+    def allows(self, user) -> bool:
+        if self.permission is None:
+            return True
+        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(permission) for permission in wanted)
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -42,7 +48,7 @@ def register(*items: NavItem) -> None:
 def items_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
-    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]
+    return [item for item in NAV_ITEMS if item.allows(user)]
 
 
 def user_roles(user) -> list[str]:

@@ -1,0 +1,2 @@
+# Import screens; included in the catalog namespace by catalog/urls.py.
+urlpatterns: list = []
