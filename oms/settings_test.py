@@ -14,3 +14,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES["default"]["KEY_PREFIX"] = "oms-test"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms-test")  # noqa: F405
+# Each test run gets its own database, so two runs on one server (a developer's and CI's,
+# or several checkouts) never drop each other's. TEST_DATABASE_NAME pins it when wanted.
+DATABASES["default"]["TEST"]["NAME"] = os.environ.get(  # noqa: F405
+    "TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+)
