@@ -63,10 +63,18 @@ _PURCHASING = [
     "inventory.over_receive",
 ]
 
+_MARKETING_MODELS = ("campaign", "sourcecode", "pricelist", "pricelistentry", "promotion", "coupon", "segment")
+_MARKETING_VIEW_FOR_AGENTS = [
+    "marketing.view_campaign", "marketing.view_sourcecode", "marketing.view_promotion", "marketing.use_simulator",
+]
+_MARKETING_MANAGE = [
+    f"marketing.{verb}_{model}" for model in _MARKETING_MODELS for verb in ("add", "change", "delete", "view")
+] + ["marketing.use_simulator"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"],
+    AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK,
-    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING,
+    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW,
     ADMIN: ["oms.view_system_status"],
 }
