@@ -71,11 +71,26 @@ _MARKETING_MANAGE = [
     f"marketing.{verb}_{model}" for model in _MARKETING_MODELS for verb in ("add", "change", "delete", "view")
 ] + ["marketing.use_simulator"]
 
+_ORDERS_VIEW = [
+    "orders.view_customer", "orders.view_address", "orders.view_customernote", "orders.view_order",
+    "orders.view_orderline", "orders.view_orderevent", "orders.view_hold", "orders.view_shippingmethod",
+    "orders.view_taxrate",
+]
+_ORDER_ENTRY = _ORDERS_VIEW + [
+    "orders.add_customer", "orders.change_customer", "orders.add_address", "orders.change_address",
+    "orders.add_customernote", "orders.add_hold", "orders.place_order", "orders.cancel_order", "orders.edit_order",
+]
+_ORDER_MANAGEMENT = _ORDER_ENTRY + [
+    "orders.release_hold", "orders.release_fraud_hold", "orders.override_price",
+    "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS,
-    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK,
-    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW,
+    AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
+    + _ORDER_ENTRY,
+    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
+    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW,
     ADMIN: ["oms.view_system_status"],
 }
 
