@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from catalog.errors import KitCycleError
+from catalog.errors import CatalogError, KitCycleError
 from catalog.models import KitComponent, PersonalizationField, PersonalizationTemplate, Sku
 from catalog.selectors import MAX_KIT_DEPTH, kit_descendant_ids, kit_tree
 
@@ -35,6 +35,12 @@ def kit_component_set(*, kit: Sku, component: Sku, quantity: int, user) -> KitCo
             )
         if component.is_kit and _depth(component.pk) + 1 > MAX_KIT_DEPTH:
             raise KitCycleError(_("Kits may be nested at most %(depth)d deep.") % {"depth": MAX_KIT_DEPTH})
+        if not kit.is_kit and kit.stock_levels.exclude(on_hand=0).exists():
+            # A kit holds no stock of its own (DESIGN.md); stock already here would be stranded.
+            raise CatalogError(
+                _("%(code)s holds stock of its own; move or adjust it to zero before making it a kit.")
+                % {"code": kit.code}
+            )
         line, _created = KitComponent.objects.update_or_create(
             kit=kit, component=component, defaults={"quantity": quantity}
         )
@@ -45,8 +51,13 @@ def kit_component_set(*, kit: Sku, component: Sku, quantity: int, user) -> KitCo
 
 
 def kit_component_remove(*, kit: Sku, component: Sku, user) -> None:
+    """Take ``component`` out of ``kit``; a kit left with no components is an ordinary SKU again."""
     with transaction.atomic():
+        kit = Sku.objects.select_for_update(no_key=True).get(pk=kit.pk)
         KitComponent.objects.filter(kit=kit, component=component).delete()
+        if not KitComponent.objects.filter(kit=kit).exists():
+            kit.is_kit = False
+            kit.save(update_fields=["is_kit", "updated_at"])
 
 
 def _depth(kit_id: int) -> int:

@@ -1,5 +1,24 @@
+import zoneinfo
+
+from django.conf import settings
 from django.contrib import messages
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+class ShopTimeZoneMiddleware:
+    """Shows times in the shop's zone (settings.SHOP_TIME_ZONE); the database keeps UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.zone = zoneinfo.ZoneInfo(settings.SHOP_TIME_ZONE)
+
+    def __call__(self, request):
+        timezone.activate(self.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class HtmxMessagesMiddleware:

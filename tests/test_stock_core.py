@@ -136,3 +136,29 @@ def test_check_invariants_command_lists_a_violation_and_fails(capsys):
         call_command("check_invariants")
 
     assert "on_hand equals the sum of movements" in capsys.readouterr().out
+
+
+def test_a_sku_holding_stock_cannot_become_a_kit():
+    from catalog.errors import CatalogError
+    from catalog.services import kit_component_set
+
+    stocked, part, warehouse = SkuFactory(), SkuFactory(), WarehouseFactory()
+    stock(stocked, warehouse, 2)
+
+    with pytest.raises(CatalogError, match="holds stock of its own"):
+        kit_component_set(kit=stocked, component=part, quantity=1, user=None)
+
+    stocked.refresh_from_db()
+    assert not stocked.is_kit and not stocked.components.exists()
+
+
+def test_removing_the_last_component_makes_the_kit_an_ordinary_sku():
+    from catalog.services import kit_component_remove
+
+    part = SkuFactory()
+    bundle = kit((part, 2))
+
+    kit_component_remove(kit=bundle, component=part, user=None)
+
+    bundle.refresh_from_db()
+    assert not bundle.is_kit
