@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision
 
 
+@cache
 def minor_unit_exponent(currency: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(currency))
 
