@@ -1,0 +1,508 @@
+"""The set-based import: COPY the file into a staging table, check it with SQL, write it at once.
+
+One :class:`ImportRun` owns three temporary tables on the current database connection:
+
+``import_stage``
+    the file as text (each cell trimmed), one row per file row, loaded with ``COPY`` in
+    chunks (the progress callback runs between chunks);
+``import_error``
+    one row per problem found: (row number, column, code, offending value, detail);
+``import_typed``
+    the rows converted to their types and joined to the ids they refer to, built once the
+    file is known to be clean.
+
+Checks are one statement each over the whole file, never a query per row, so a dry run that
+lists row-level errors is a handful of statements whatever the size of the file. The writes
+are ``INSERT … ON CONFLICT`` and ``UPDATE … FROM`` statements in the caller's transaction.
+
+A blank cell leaves the stored value as it is; for a new record it takes the default (or is
+refused when the column is needed to create one).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from babel.numbers import list_currencies
+from django.db import DatabaseError, connection, models
+from django.utils.translation import gettext as _
+from psycopg import sql
+
+from catalog.imports.reader import FileError, normalize_header, read_table
+
+if TYPE_CHECKING:
+    from catalog.imports.kinds import ImportKind
+
+STAGE = "import_stage"
+ROWS = STAGE  # the checks read the staged cells, trimmed while loading
+ERRORS = "import_error"
+TYPED = "import_typed"
+COPY_CHUNK_ROWS = 20_000
+WORK_MEM = "64MB"
+ERROR_LIMIT = 200
+
+TEXT = "text"
+DECIMAL = "decimal"
+INTEGER = "integer"
+CHOICE = "choice"
+CURRENCY = "currency"
+OPTIONS = "options"
+
+_NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
+_WHOLE = r"^[+]?[0-9]+([.]0*)?$"
+INT_MAX = 2_147_483_647
+
+
+class ImportConflict(Exception):
+    """The data changed between the checks and the writes; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file and the checks every cell of it gets."""
+
+    name: str
+    type: str = TEXT
+    max_length: int | None = None
+    required: bool = False
+    max_digits: int = 14
+    decimal_places: int = 3
+    minimum: int = 0
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+    value: str = ""
+
+
+@dataclass
+class ImportResult:
+    """What an import found (dry run) or did (commit). ``ok`` means nothing is wrong with the file."""
+
+    kind: str
+    dry_run: bool
+    total_rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+    file_errors: list[str] = field(default_factory=list)
+    row_errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.error_count
+
+    @property
+    def errors_shown(self) -> int:
+        return len(self.row_errors)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["row_errors"] = [asdict(error) for error in self.row_errors]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportResult:
+        data = dict(data)
+        data["row_errors"] = [RowError(**error) for error in data.get("row_errors", [])]
+        return cls(**data)
+
+
+def _error_message(code: str, column: Column | None, value: str, detail: str) -> str:
+    """The message for one error row of ``import_error``, in the active language."""
+    shown = value if len(value) <= 60 else value[:57] + "…"
+    nouns = {"sku": _("SKU"), "style": _("style"), "vendor_item": _("vendor item")}
+    params = {"value": shown, "detail": detail}
+    if column is not None:
+        params.update(max_length=column.max_length, places=column.decimal_places, minimum=column.minimum,
+                      choices=", ".join(column.choices))
+    templates = {
+        "cell_count": _("This row has %(value)s cells; the header has %(detail)s."),
+        "required": _("A value is required."),
+        "required_new": _("A value is required to create a new %(noun)s."),
+        "too_long": _("“%(value)s” is longer than %(max_length)s characters."),
+        "not_number": _("“%(value)s” is not a number (write it like 1234.50)."),
+        "negative": _("“%(value)s” is negative; it must be zero or more."),
+        "decimals": _("“%(value)s” has more than %(places)s decimal places."),
+        "too_large": _("“%(value)s” is too large."),
+        "not_whole": _("“%(value)s” is not a whole number."),
+        "too_small": _("“%(value)s” must be at least %(minimum)s."),
+        "bad_choice": _("“%(value)s” is not one of: %(choices)s."),
+        "bad_currency": _("“%(value)s” is not an ISO currency code such as USD or EUR."),
+        "bad_options": _("“%(value)s” must be option=value pairs separated by semicolons, "
+                         "like size=M;colour=Red."),
+        "duplicate_option": _("“%(value)s” names the same option twice."),
+        "duplicate": _("“%(value)s” is also on row %(detail)s."),
+        "unknown_sku": _("There is no SKU “%(value)s”."),
+        "unknown_vendor": _("There is no vendor “%(value)s”."),
+        "unknown_warehouse": _("There is no warehouse “%(value)s”."),
+        "barcode_taken": _("Barcode “%(value)s” already belongs to SKU %(detail)s."),
+        "style_conflict": _("“%(value)s” differs from row %(detail)s for the same style."),
+        "kit_stock": _("SKU “%(value)s” is a kit: kits hold no stock of their own, so count its components."),
+        "kit_vendor": _("SKU “%(value)s” is a kit: vendors supply its components, not the kit."),
+        "below_reserved": _("Counted %(value)s, but %(detail)s are reserved for orders. Count again, "
+                            "or release the reservations first."),
+    }
+    params["noun"] = nouns.get(detail, detail)
+    return templates.get(code, code) % params
+
+
+@functools.lru_cache(maxsize=8192)  # option cells repeat a lot: "size=M;colour=Red" on thousands of rows
+def parse_options(text: str) -> tuple[str | None, str | None, str | None]:
+    """``size=M; colour=Red`` as (JSON text, the option names in the file's order, None), or
+    (None, None, an error code).
+
+    Parsed while the file is read rather than in SQL: splitting a small text is cheap in
+    Python and costly as a correlated subquery per row.
+    """
+    options: dict[str, str] = {}
+    for part in text.split(";"):
+        name, equals, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not (name or equals or value):
+            continue  # an empty part: "size=M;" or ";;"
+        if not (equals and name and value) or "=" in value:
+            return None, None, "bad_options"
+        if name in options:
+            return None, None, "duplicate_option"
+        options[name] = value
+    if not options:
+        return None, None, None
+    return json.dumps(options), ";".join(options), None
+
+
+def parsed(column: str, part: str) -> str:
+    """The hidden staging column that holds the parsed form of an OPTIONS column."""
+    return f"{column}__{part}"
+
+
+def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Composable | None:
+    """A SQL expression giving the error code for one cell, or NULL when the cell is fine."""
+    c = sql.SQL(cell)
+    whens: list[sql.Composable] = [sql.SQL("WHEN {c} = '' THEN {code}").format(
+        c=c, code=sql.Literal("required") if column.required else sql.SQL("NULL"))]
+    if column.type == TEXT:
+        if column.max_length:
+            whens.append(sql.SQL("WHEN length({c}) > {limit} THEN 'too_long'").format(
+                c=c, limit=sql.Literal(column.max_length)))
+        elif not column.required:
+            return None
+    elif column.type == DECIMAL:
+        whole_digits = column.max_digits - column.decimal_places
+        whens += [
+            sql.SQL("WHEN {c} !~ {number} THEN 'not_number'").format(c=c, number=sql.Literal(_NUMBER)),
+            sql.SQL("WHEN {c} ~ '^-' AND {c} ~ '[1-9]' THEN 'negative'").format(c=c),
+            sql.SQL("WHEN scale(trim_scale({c}::numeric)) > {places} THEN 'decimals'").format(
+                c=c, places=sql.Literal(column.decimal_places)),
+            sql.SQL("WHEN abs({c}::numeric) >= {limit} THEN 'too_large'").format(
+                c=c, limit=sql.Literal(10 ** whole_digits)),
+        ]
+    elif column.type == INTEGER:
+        whens += [
+            sql.SQL("WHEN {c} ~ '^-' AND {c} ~ {number} AND {c} ~ '[1-9]' THEN 'negative'").format(
+                c=c, number=sql.Literal(_NUMBER)),
+            sql.SQL("WHEN {c} !~ {whole} THEN CASE WHEN {c} ~ {number} THEN 'not_whole' ELSE 'not_number' END")
+            .format(c=c, whole=sql.Literal(_WHOLE), number=sql.Literal(_NUMBER)),
+            sql.SQL("WHEN length({c}) > 14 OR {c}::numeric > {limit} THEN 'too_large'").format(
+                c=c, limit=sql.Literal(INT_MAX)),
+            sql.SQL("WHEN {c}::numeric < {minimum} THEN 'too_small'").format(
+                c=c, minimum=sql.Literal(column.minimum)),
+        ]
+    elif column.type == CHOICE:
+        whens.append(sql.SQL("WHEN lower({c}) <> ALL({choices}) THEN 'bad_choice'").format(
+            c=c, choices=sql.Literal(list(column.choices))))
+    elif column.type == CURRENCY:
+        whens.append(sql.SQL("WHEN upper({c}) <> ALL({currencies}) THEN 'bad_currency'").format(
+            c=c, currencies=currencies))
+    elif column.type == OPTIONS:
+        whens.append(sql.SQL("WHEN {problem} IS NOT NULL THEN {problem}").format(
+            problem=sql.Identifier(parsed(column.name, "problem"))))
+    return sql.SQL("CASE {whens} END").format(whens=sql.SQL(" ").join(whens))
+
+
+def insert_columns(model: type[models.Model],
+                   given: dict[str, str | tuple[str, list[Any]]]) -> tuple[str, str, list[Any]]:
+    """Column list, SELECT expressions and parameters for an ``INSERT … SELECT`` into ``model``.
+
+    ``given`` maps column names to SQL expressions, or to (expression, parameters); every
+    other concrete column gets the model field's default (``now()`` for auto_now fields), so
+    a field added to the model later with a default needs no change here.
+    """
+    columns, expressions, params = [], [], []
+    for model_field in model._meta.concrete_fields:
+        column = model_field.column
+        if model_field.primary_key:
+            continue
+        columns.append(sql.Identifier(column).as_string(connection.connection))
+        if column in given:
+            expression = given[column]
+            if isinstance(expression, tuple):
+                expression, expression_params = expression
+                params.extend(expression_params)
+            expressions.append(expression)
+        elif getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            expressions.append("now()")
+        else:
+            expressions.append("%s")
+            default = model_field.get_default()
+            params.append(model_field.get_db_prep_save(default, connection) if default is not None else None)
+    return ", ".join(columns), ", ".join(expressions), params
+
+
+class ImportRun:
+    """The temporary tables of one import on the current connection; use it as a context manager."""
+
+    def __init__(self, kind: ImportKind, *, user=None, reference: str = "",
+                 progress: Callable[[int], None] | None = None):
+        self.kind = kind
+        self.user_id = getattr(user, "pk", None)
+        self.reference = reference
+        self.progress = progress
+        self.columns = {column.name: column for column in kind.columns}
+        self.timings: dict[str, float] = {}
+        self.option_positions: list[int] = []
+
+    # --- the tables ------------------------------------------------------------------------
+
+    def __enter__(self) -> ImportRun:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {STAGE}, {ERRORS}, {TYPED}")
+            self.execute("RESET work_mem")
+        except DatabaseError:
+            pass  # the connection is broken or inside a failed transaction: the tables go with it
+
+    def execute(self, query: str | sql.Composable, params: Iterable[Any] | None = None) -> int:
+        """Run one statement; returns the number of rows it touched."""
+        if isinstance(query, sql.Composable):
+            query = query.as_string(connection.connection)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.rowcount
+
+    def fetchall(self, query: str | sql.Composable, params: Iterable[Any] | None = None) -> list[tuple]:
+        if isinstance(query, sql.Composable):
+            query = query.as_string(connection.connection)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
+
+    def fetchone(self, query: str | sql.Composable, params: Iterable[Any] | None = None) -> tuple:
+        return self.fetchall(query, params)[0]
+
+    def _timed(self, name: str, started: float) -> None:
+        self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - started, 4)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def load(self, data: bytes) -> int:
+        """Stage the file; returns its number of data rows. Raises FileError for an unreadable file."""
+        started = time.perf_counter()
+        connection.ensure_connection()
+        # The checks group and sort whole files: let them do it in memory rather than on disk.
+        self.execute(f"SET work_mem = '{WORK_MEM}'")
+        table = read_table(data)
+        try:
+            names = self._header(table.header)
+            self._create_tables(names)
+            total = self._copy(table.rows, len(names))
+        finally:
+            table.close()
+        if not total:
+            raise FileError(_("The file has a header but no rows."))
+        self._timed("load", started)
+        return total
+
+    def _header(self, header: list[str]) -> list[str]:
+        names = [normalize_header(name) for name in header]
+        while names and not names[-1]:
+            names.pop()  # trailing empty header cells, as spreadsheets often write
+        expected = [column.name for column in self.kind.columns]
+        problems = []
+        unnamed = [str(position) for position, name in enumerate(names, start=1) if not name]
+        if unnamed:
+            problems.append(_("Column %(positions)s of the header has no name.")
+                            % {"positions": ", ".join(unnamed)})
+        twice = sorted({name for name in names if name and names.count(name) > 1})
+        if twice:
+            problems.append(_("These columns appear more than once: %(columns)s.") % {"columns": ", ".join(twice)})
+        unknown = [name for name in names if name and name not in expected]
+        if unknown:
+            problems.append(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
+        missing = [name for name in expected if name not in names]
+        if missing:
+            problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        if problems:
+            problems.append(_("A %(kind)s file has exactly these columns: %(columns)s.")
+                            % {"kind": self.kind.label, "columns": ", ".join(expected)})
+            raise FileError(*problems)
+        return names
+
+    def _create_tables(self, names: list[str]) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {STAGE}, {ERRORS}, {TYPED}")
+        # Each option-values column has hidden companions: its JSON, its option names, its problem if any.
+        self.option_positions = [names.index(column.name) for column in self.kind.columns
+                                 if column.type == OPTIONS]
+        hidden = [parsed(names[position], part) for position in self.option_positions
+                  for part in ("json", "names", "problem")]
+        cells = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(name)) for name in names + hidden)
+        self.execute(sql.SQL("CREATE TEMP TABLE {stage} (row_number integer NOT NULL, "
+                             "cell_count integer NOT NULL, {cells})").format(stage=sql.Identifier(STAGE),
+                                                                               cells=cells))
+        self.execute(f"CREATE TEMP TABLE {ERRORS} (row_number integer, position integer, column_name text, "
+                     f"code text NOT NULL, value text, detail text)")
+        self.copy_sql = sql.SQL("COPY {stage} (row_number, cell_count, {names}) FROM STDIN").format(
+            stage=sql.Identifier(STAGE), names=sql.SQL(", ").join(map(sql.Identifier, names + hidden)),
+        ).as_string(connection.connection)
+
+    def _copy(self, rows, width: int) -> int:
+        """COPY the rows in chunks, calling ``progress`` after each; returns the rows staged."""
+        total = 0
+        rows = iter(rows)
+        option_positions = self.option_positions
+        with connection.cursor() as cursor:
+            while True:
+                staged = 0
+                with cursor.copy(self.copy_sql) as copy:
+                    write_row = copy.write_row
+                    for number, cells in rows:
+                        count = len(cells)
+                        if count != width:
+                            if count > width:
+                                if not any(cells[width:]):
+                                    count = width  # empty cells past the last column, as spreadsheets write
+                                cells = cells[:width]
+                            else:
+                                cells = cells + [""] * (width - count)
+                        cells = [cell.strip() for cell in cells]
+                        if not any(cells):
+                            continue  # a blank line
+                        for position in option_positions:
+                            cells.extend(parse_options(cells[position]))
+                        write_row((number, count, *cells))
+                        staged += 1
+                        if staged == COPY_CHUNK_ROWS:
+                            break
+                total += staged
+                if self.progress is not None:
+                    self.progress(total)
+                if staged < COPY_CHUNK_ROWS:
+                    return total
+
+    # --- checking ------------------------------------------------------------------------------
+
+    def check(self) -> int:
+        """Record every problem of the staged rows in ``import_error``; returns how many there are."""
+        started = time.perf_counter()
+        self.execute(f"TRUNCATE {ERRORS}")
+        self._check_cells()
+        self.kind.check(self)
+        count = self.error_count()
+        self._timed("check", started)
+        return count
+
+    def _check_cells(self) -> None:
+        """One pass over the staged rows: an error code per cell, unpivoted only for rows that have one."""
+        currencies = sql.Literal(sorted(list_currencies()))
+        width = len(self.kind.columns)
+        codes = [sql.SQL("CASE WHEN cell_count <> {width} THEN 'cell_count' END AS code_0").format(
+            width=sql.Literal(width))]
+        cells = [sql.SQL("(0, NULL, s.code_0, s.cell_count::text, {width})").format(width=sql.Literal(str(width)))]
+        code_columns = [sql.SQL("s.code_0")]
+        for position, column in enumerate(self.kind.columns, start=1):
+            name = sql.Identifier(column.name).as_string(connection.connection)
+            check = _cell_check(column, name, currencies)
+            if check is None:
+                continue
+            code = sql.Identifier(f"code_{position}")
+            codes.append(sql.SQL("{check} AS {code}").format(check=check, code=code))
+            code_columns.append(sql.SQL("s.{code}").format(code=code))
+            cells.append(sql.SQL("({position}, {column}, s.{code}, s.{name}, NULL)").format(
+                position=sql.Literal(position), column=sql.Literal(column.name), code=code, name=sql.SQL(name)))
+        code_names = sql.SQL(", ").join(code_columns)
+        self.execute(sql.SQL(
+            "INSERT INTO {errors} (row_number, position, column_name, code, value, detail) "
+            "SELECT s.row_number, e.position, e.column_name, e.code, e.value, e.detail "
+            "FROM (SELECT *, {codes} FROM {stage}) AS s "
+            "CROSS JOIN LATERAL (VALUES {cells}) AS e(position, column_name, code, value, detail) "
+            "WHERE num_nonnulls({code_names}) > 0 AND e.code IS NOT NULL"
+        ).format(errors=sql.Identifier(ERRORS), codes=sql.SQL(", ").join(codes), stage=sql.Identifier(STAGE),
+                 cells=sql.SQL(", ").join(cells), code_names=code_names))
+
+    def add_errors(self, select: str, params: Iterable[Any] | None = None) -> int:
+        """Record the rows of ``select`` — (row_number, column_name, code, value, detail) — as errors."""
+        names = [column.name for column in self.kind.columns]
+        return self.execute(
+            f"INSERT INTO {ERRORS} (row_number, position, column_name, code, value, detail) "
+            f"SELECT e.row_number, array_position(%s::text[], e.column_name), e.column_name, e.code, "
+            f"e.value, e.detail FROM ({select}) AS e(row_number, column_name, code, value, detail)",
+            [names, *(params or [])],
+        )
+
+    def add_duplicate_errors(self, keys: tuple[str, ...], column: str) -> int:
+        """Rows whose ``keys`` repeat an earlier row's; the error names the earlier row.
+
+        A hash aggregate finds the repeated keys (usually none), then only their rows are read again.
+        """
+        key_list = ", ".join(keys)
+        not_blank = " AND ".join(f"{key} <> ''" for key in keys)
+        joined = " AND ".join(f"r.{key} = repeated.{key}" for key in keys)
+        return self.add_errors(
+            f"SELECT r.row_number, '{column}', 'duplicate', r.{column}, repeated.first_row::text "
+            f"FROM (SELECT {key_list}, min(row_number) AS first_row FROM {ROWS} WHERE {not_blank} "
+            f"      GROUP BY {key_list} HAVING count(*) > 1) AS repeated "
+            f"JOIN {ROWS} r ON {joined} AND r.row_number > repeated.first_row"
+        )
+
+    def error_count(self) -> int:
+        return self.fetchone(f"SELECT count(*) FROM {ERRORS}")[0]
+
+    def first_errors(self, limit: int = ERROR_LIMIT) -> list[RowError]:
+        rows = self.fetchall(f"SELECT row_number, column_name, code, value, detail FROM {ERRORS} "
+                             f"ORDER BY row_number, position, code LIMIT %s", [limit])
+        return [
+            RowError(row=row_number, column=column_name or "",
+                     message=_error_message(code, self.columns.get(column_name), value or "", detail or ""),
+                     value=value or "")
+            for row_number, column_name, code, value, detail in rows
+        ]
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def build_typed(self) -> None:
+        """``import_typed``: the clean rows with their types and the ids they refer to."""
+        started = time.perf_counter()
+        self.execute(f"DROP TABLE IF EXISTS {TYPED}")
+        self.execute(f"CREATE TEMP TABLE {TYPED} AS {self.kind.typed_select()}")
+        self._timed("convert", started)
+
+    def lock(self) -> None:
+        started = time.perf_counter()
+        self.kind.lock(self)
+        self._timed("lock", started)
+
+    def preview(self) -> tuple[int, int, int, dict[str, int]]:
+        started = time.perf_counter()
+        counts = self.kind.preview(self)
+        self._timed("preview", started)
+        return counts
+
+    def write(self) -> tuple[int, int, int, dict[str, int]]:
+        started = time.perf_counter()
+        counts = self.kind.write(self)
+        self._timed("write", started)
+        return counts

@@ -1,0 +1,521 @@
+"""The four kinds of import file: their columns, the checks that need other tables, and the writes.
+
+Each kind works on the temporary tables of :class:`catalog.imports.engine.ImportRun`:
+``import_stage`` (the file's cells, trimmed) for the checks, ``import_typed`` for the writes.
+Writes lock the rows they change in a fixed order before changing them (SKUs and vendor items
+by id, stock rows by (sku id, warehouse id), as inventory.services does), so two imports, or
+an import and an order, cannot deadlock. Stock counts lock their rows before the checks too,
+because "counted below reserved" must be judged on values that cannot change before the write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.imports.engine import (
+    CHOICE, CURRENCY, DECIMAL, INTEGER, OPTIONS, ROWS, TEXT, TYPED, Column, ImportConflict, ImportRun,
+    insert_columns, parsed,
+)
+from catalog.imports.models import ImportJob
+from catalog.models import Sku, Style, VendorItem
+
+Counts = tuple[int, int, int, dict[str, int]]  # new, updated, unchanged, kind-specific details
+
+
+def _distinct(old: list[str], new: list[str]) -> str:
+    return f"({', '.join(old)}) IS DISTINCT FROM ({', '.join(new)})"
+
+
+class ImportKind:
+    key: str
+    label: str | Promise
+    description: str | Promise
+    import_permission: str
+    export_permission: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def resource(self):
+        """The django-import-export resource of this kind (used for exports)."""
+        raise NotImplementedError
+
+    def check(self, run: ImportRun) -> None:
+        """Record the errors that need other rows or tables (the cell checks are done already)."""
+
+    def typed_select(self) -> str:
+        raise NotImplementedError
+
+    def lock(self, run: ImportRun) -> None:
+        """Lock, before the checks, the rows whose current values the checks must rely on."""
+
+    def preview(self, run: ImportRun) -> Counts:
+        raise NotImplementedError
+
+    def write(self, run: ImportRun) -> Counts:
+        raise NotImplementedError
+
+    @staticmethod
+    def _lock_changing(run: ImportRun, table: str, alias: str, joins: str, changed: str) -> None:
+        """Lock the rows an UPDATE is about to change, in id order (the UPDATE alone would take its
+        locks in whatever order its join produces). Unchanged rows are neither locked nor written:
+        importing the same file again touches nothing."""
+        run.execute(f"SELECT count(*) FROM (SELECT {alias}.id FROM {table} {alias} {joins} WHERE {changed} "
+                    f"ORDER BY {alias}.id FOR NO KEY UPDATE OF {alias}) AS locked")
+
+    def _unknown(self, run: ImportRun, column: str, table: str, code: str) -> None:
+        run.add_errors(f"SELECT r.row_number, '{column}', '{code}', r.{column}, NULL FROM {ROWS} r "
+                       f"WHERE r.{column} <> '' "
+                       f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.code = r.{column})")
+
+
+# --- styles and SKUs -----------------------------------------------------------------------------
+
+_SKU_VALUES = {  # column: its value after the import (k: the SKU as stored, t: the file's row)
+    "name": "COALESCE(t.name, k.name)",
+    "barcode": "COALESCE(t.barcode, k.barcode)",
+    "option_values": "COALESCE(t.option_values, k.option_values)",
+    "weight_kg": "COALESCE(t.weight_kg, k.weight_kg)",
+    "cost": "COALESCE(t.cost, k.cost)",
+    "list_price": "COALESCE(t.list_price, k.list_price)",
+    "currency": "COALESCE(t.currency, k.currency)",
+    "status": "COALESCE(t.status, k.status)",
+    "tax_class": "COALESCE(t.tax_class, k.tax_class)",
+}
+
+# One row per style of the file: its name and category (the checks made them agree) and its
+# option axes in the order the file first names them (from each distinct list of option names).
+_FILE_STYLES = f"""
+file_styles AS (
+    SELECT style_code AS code, max(style_name) AS name, max(category) AS category
+    FROM {TYPED} GROUP BY style_code
+), file_axes AS (
+    SELECT style_code, jsonb_agg(axis ORDER BY first_seen) AS axes FROM (
+        SELECT named.style_code, axis.name AS axis,
+               min(named.first_row::bigint * 1000 + axis.position) AS first_seen
+        FROM (SELECT style_code, {parsed('option_values', 'names')} AS names, min(row_number) AS first_row
+              FROM {ROWS} WHERE {parsed('option_values', 'names')} IS NOT NULL GROUP BY 1, 2) AS named
+        CROSS JOIN LATERAL unnest(string_to_array(named.names, ';')) WITH ORDINALITY AS axis(name, position)
+        GROUP BY 1, 2) AS first_named
+    GROUP BY style_code
+)"""
+
+
+def _merged_axes(stored: str, incoming: str) -> str:
+    """The stored option axes followed by the incoming ones not among them yet."""
+    return (f"({stored} || COALESCE((SELECT jsonb_agg(axis ORDER BY position) FROM "
+            f"jsonb_array_elements({incoming}) WITH ORDINALITY AS e(axis, position) "
+            f"WHERE NOT {stored} @> jsonb_build_array(axis)), '[]'::jsonb))")
+
+
+def _style_changes(stored: str, name: str, category: str, axes: str) -> str:
+    """True when a stored style (alias ``stored``) would change: blank name or category keep theirs."""
+    return _distinct([f"{stored}.name", f"{stored}.category", f"{stored}.option_axes"],
+                     [f"COALESCE(NULLIF({name}, ''), {stored}.name)",
+                      f"COALESCE(NULLIF({category}, ''), {stored}.category)",
+                      _merged_axes(f"{stored}.option_axes", axes)])
+
+
+class SkuKind(ImportKind):
+    key = ImportJob.Kind.SKUS
+    label = ImportJob.Kind.SKUS.label
+    description = gettext_lazy("One row per SKU, with its style. New codes create styles and SKUs; "
+                               "known codes update them.")
+    import_permission = "catalog.import_catalog"
+    export_permission = "catalog.view_sku"
+    columns = (
+        Column("style_code", TEXT, max_length=40, required=True),
+        Column("style_name", TEXT, max_length=200),
+        Column("category", TEXT, max_length=100),
+        Column("sku_code", TEXT, max_length=40, required=True),
+        Column("sku_name", TEXT, max_length=200),
+        Column("barcode", TEXT, max_length=40),
+        Column("option_values", OPTIONS),
+        Column("weight_kg", DECIMAL, max_digits=9, decimal_places=3),
+        Column("cost", DECIMAL),
+        Column("list_price", DECIMAL),
+        Column("currency", CURRENCY),
+        Column("status", CHOICE, choices=tuple(Sku.Status.values)),
+        Column("tax_class", CHOICE, choices=tuple(Sku.TaxClass.values)),
+    )
+
+    def resource(self):
+        from catalog.imports.resources import SkuResource
+
+        return SkuResource()
+
+    def check(self, run: ImportRun) -> None:
+        run.add_duplicate_errors(("sku_code",), "sku_code")
+        run.add_duplicate_errors(("barcode",), "barcode")
+        run.add_errors(f"SELECT r.row_number, 'barcode', 'barcode_taken', r.barcode, k.code FROM {ROWS} r "
+                       f"JOIN catalog_sku k ON k.barcode = r.barcode "
+                       f"WHERE r.barcode <> '' AND k.code <> r.sku_code")
+        run.add_errors(f"SELECT r.row_number, needed.column_name, 'required_new', '', 'sku' FROM {ROWS} r "
+                       f"CROSS JOIN LATERAL (VALUES ('sku_name', r.sku_name), ('cost', r.cost), "
+                       f"('list_price', r.list_price)) AS needed(column_name, value) "
+                       f"WHERE needed.value = '' AND r.sku_code <> '' "
+                       f"AND NOT EXISTS (SELECT 1 FROM catalog_sku k WHERE k.code = r.sku_code)")
+        for column in ("style_name", "category"):
+            # Styles whose rows disagree (usually none), then each row that differs from the first.
+            run.add_errors(
+                f"WITH disagreeing AS (SELECT style_code FROM {ROWS} WHERE {column} <> '' GROUP BY style_code "
+                f"                     HAVING min({column}) <> max({column})), "
+                f"first AS (SELECT DISTINCT ON (r.style_code) r.style_code, r.row_number, r.{column} "
+                f"          FROM {ROWS} r JOIN disagreeing USING (style_code) WHERE r.{column} <> '' "
+                f"          ORDER BY r.style_code, r.row_number) "
+                f"SELECT r.row_number, '{column}', 'style_conflict', r.{column}, first.row_number::text "
+                f"FROM {ROWS} r JOIN first ON first.style_code = r.style_code "
+                f"WHERE r.{column} <> '' AND r.{column} <> first.{column}")
+        run.add_errors(f"SELECT min(r.row_number), 'style_name', 'required_new', '', 'style' FROM {ROWS} r "
+                       f"WHERE r.style_code <> '' GROUP BY r.style_code HAVING max(r.style_name) = '' "
+                       f"AND NOT EXISTS (SELECT 1 FROM catalog_style s WHERE s.code = r.style_code)")
+
+    def typed_select(self) -> str:
+        return (
+            f"SELECT r.row_number, r.style_code, NULLIF(r.style_name, '') AS style_name, "
+            f"NULLIF(r.category, '') AS category, r.sku_code AS code, NULLIF(r.sku_name, '') AS name, "
+            f"NULLIF(r.barcode, '') AS barcode, r.{parsed('option_values', 'json')}::jsonb AS option_values, "
+            f"NULLIF(r.weight_kg, '')::numeric AS weight_kg, NULLIF(r.cost, '')::numeric AS cost, "
+            f"NULLIF(r.list_price, '')::numeric AS list_price, upper(NULLIF(r.currency, '')) AS currency, "
+            f"lower(NULLIF(r.status, '')) AS status, lower(NULLIF(r.tax_class, '')) AS tax_class, k.id AS sku_id "
+            f"FROM {ROWS} r LEFT JOIN catalog_sku k ON k.code = r.sku_code"
+        )
+
+    def preview(self, run: ImportRun) -> Counts:
+        changed = _distinct(["ks.code", *(f"k.{column}" for column in _SKU_VALUES)],
+                            ["t.style_code", *_SKU_VALUES.values()])
+        new, updated, total = run.fetchone(
+            f"SELECT count(*) FILTER (WHERE t.sku_id IS NULL), "
+            f"count(*) FILTER (WHERE t.sku_id IS NOT NULL AND {changed}), "
+            f"count(*) FROM {TYPED} t LEFT JOIN catalog_sku k ON k.id = t.sku_id "
+            f"LEFT JOIN catalog_style ks ON ks.id = k.style_id")
+        style_changes = _style_changes("st", "fs.name", "fs.category", "COALESCE(fa.axes, jsonb_build_array())")
+        styles_new, styles_updated = run.fetchone(
+            f"WITH {_FILE_STYLES} SELECT count(*) FILTER (WHERE st.id IS NULL), "
+            f"count(*) FILTER (WHERE st.id IS NOT NULL AND {style_changes}) "
+            f"FROM file_styles fs LEFT JOIN file_axes fa ON fa.style_code = fs.code "
+            f"LEFT JOIN catalog_style st ON st.code = fs.code")
+        return new, updated, total - new - updated, {"styles_new": styles_new, "styles_updated": styles_updated}
+
+    def write(self, run: ImportRun) -> Counts:
+        styles_new, styles_updated = self._write_styles(run)
+        expected_new, total = run.fetchone(
+            f"SELECT count(*) FILTER (WHERE sku_id IS NULL), count(*) FROM {TYPED}")
+        columns, expressions, params = insert_columns(Sku, {
+            "style_id": "st.id", "code": "t.code", "name": "t.name", "barcode": "t.barcode",
+            "option_values": "COALESCE(t.option_values, '{}'::jsonb)",
+            "weight_kg": "COALESCE(t.weight_kg, 0)", "cost": "t.cost", "list_price": "t.list_price",
+            "currency": ("COALESCE(t.currency, %s)", [settings.DEFAULT_CURRENCY]),
+            "status": ("COALESCE(t.status, %s)", [Sku.Status.ACTIVE.value]),
+            "tax_class": ("COALESCE(t.tax_class, %s)", [Sku.TaxClass.STANDARD.value]),
+        })
+        new = run.execute(
+            f"INSERT INTO catalog_sku ({columns}) SELECT {expressions} FROM {TYPED} t "
+            f"JOIN catalog_style st ON st.code = t.style_code WHERE t.sku_id IS NULL ORDER BY t.code "
+            f"ON CONFLICT (code) DO NOTHING", params)
+        if new != expected_new:
+            raise ImportConflict(_("Some of these SKU codes were created by someone else while the file was "
+                                   "being imported."))
+        assignments = ", ".join([f"{column} = {value}" for column, value in _SKU_VALUES.items()])
+        joins = f"JOIN {TYPED} t ON k.id = t.sku_id JOIN catalog_style st ON st.code = t.style_code"
+        changed = _distinct(["k.style_id", *(f"k.{column}" for column in _SKU_VALUES)],
+                            ["st.id", *_SKU_VALUES.values()])
+        self._lock_changing(run, "catalog_sku", "k", joins, changed)
+        updated = run.execute(
+            f"UPDATE catalog_sku k SET style_id = st.id, {assignments}, updated_at = now() "
+            f"FROM {TYPED} t JOIN catalog_style st ON st.code = t.style_code "
+            f"WHERE k.id = t.sku_id AND {changed}")
+        return new, updated, total - new - updated, {"styles_new": styles_new, "styles_updated": styles_updated}
+
+    def _write_styles(self, run: ImportRun) -> tuple[int, int]:
+        columns, expressions, params = insert_columns(Style, {
+            "code": "fs.code", "name": "COALESCE(fs.name, '')", "category": "COALESCE(fs.category, '')",
+            "option_axes": "COALESCE(fa.axes, jsonb_build_array())",
+        })
+        stored = "catalog_style"
+        assignments = (f"name = COALESCE(NULLIF(EXCLUDED.name, ''), {stored}.name), "
+                       f"category = COALESCE(NULLIF(EXCLUDED.category, ''), {stored}.category), "
+                       f"option_axes = {_merged_axes(f'{stored}.option_axes', 'EXCLUDED.option_axes')}")
+        # Styles that are new or would change only: ON CONFLICT locks every row it meets, even unchanged.
+        incoming_axes = "COALESCE(fa.axes, jsonb_build_array())"
+        return run.fetchone(
+            f"WITH {_FILE_STYLES}, upserted AS ("
+            f"  INSERT INTO catalog_style ({columns}) SELECT {expressions} FROM file_styles fs "
+            f"  LEFT JOIN file_axes fa ON fa.style_code = fs.code LEFT JOIN catalog_style cur ON cur.code = fs.code "
+            f"  WHERE cur.id IS NULL OR {_style_changes('cur', 'fs.name', 'fs.category', incoming_axes)} "
+            f"  ORDER BY fs.code "
+            f"  ON CONFLICT (code) DO UPDATE SET {assignments}, updated_at = now() "
+            f"  WHERE {_style_changes(stored, 'EXCLUDED.name', 'EXCLUDED.category', 'EXCLUDED.option_axes')} "
+            f"  RETURNING (xmax = 0) AS inserted) "
+            f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted",
+            params)
+
+
+# --- prices ----------------------------------------------------------------------------------------
+
+_PRICE_VALUES = {
+    "list_price": "COALESCE(t.list_price, k.list_price)",
+    "cost": "COALESCE(t.cost, k.cost)",
+    "currency": "COALESCE(t.currency, k.currency)",
+}
+
+
+class PriceKind(ImportKind):
+    key = ImportJob.Kind.PRICES
+    label = ImportJob.Kind.PRICES.label
+    description = gettext_lazy("List price, cost and currency of existing SKUs.")
+    import_permission = "catalog.import_catalog"
+    export_permission = "catalog.view_sku"
+    columns = (
+        Column("sku_code", TEXT, max_length=40, required=True),
+        Column("list_price", DECIMAL),
+        Column("cost", DECIMAL),
+        Column("currency", CURRENCY),
+    )
+
+    def resource(self):
+        from catalog.imports.resources import PriceResource
+
+        return PriceResource()
+
+    def check(self, run: ImportRun) -> None:
+        run.add_duplicate_errors(("sku_code",), "sku_code")
+        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
+
+    def typed_select(self) -> str:
+        return (f"SELECT r.row_number, k.id AS sku_id, NULLIF(r.list_price, '')::numeric AS list_price, "
+                f"NULLIF(r.cost, '')::numeric AS cost, upper(NULLIF(r.currency, '')) AS currency "
+                f"FROM {ROWS} r JOIN catalog_sku k ON k.code = r.sku_code")
+
+    def _changed(self) -> str:
+        return _distinct([f"k.{column}" for column in _PRICE_VALUES], list(_PRICE_VALUES.values()))
+
+    def preview(self, run: ImportRun) -> Counts:
+        updated, total = run.fetchone(f"SELECT count(*) FILTER (WHERE {self._changed()}), count(*) "
+                                      f"FROM {TYPED} t JOIN catalog_sku k ON k.id = t.sku_id")
+        return 0, updated, total - updated, {}
+
+    def write(self, run: ImportRun) -> Counts:
+        total = run.fetchone(f"SELECT count(*) FROM {TYPED}")[0]
+        assignments = ", ".join(f"{column} = {value}" for column, value in _PRICE_VALUES.items())
+        self._lock_changing(run, "catalog_sku", "k", f"JOIN {TYPED} t ON k.id = t.sku_id", self._changed())
+        updated = run.execute(f"UPDATE catalog_sku k SET {assignments}, updated_at = now() FROM {TYPED} t "
+                              f"WHERE k.id = t.sku_id AND {self._changed()}")
+        return 0, updated, total - updated, {}
+
+
+# --- vendor items ----------------------------------------------------------------------------------
+
+_VENDOR_ITEM_VALUES = {
+    "vendor_sku": "COALESCE(t.vendor_sku, i.vendor_sku)",
+    "cost": "COALESCE(t.cost, i.cost)",
+    "lead_time_days": "COALESCE(t.lead_time_days, i.lead_time_days)",
+    "minimum_order_quantity": "COALESCE(t.minimum_order_quantity, i.minimum_order_quantity)",
+    "pack_size": "COALESCE(t.pack_size, i.pack_size)",
+}
+
+
+class VendorItemKind(ImportKind):
+    key = ImportJob.Kind.VENDOR_ITEMS
+    label = ImportJob.Kind.VENDOR_ITEMS.label
+    description = gettext_lazy("What each vendor supplies: their code for the SKU, cost, lead time, "
+                               "minimum order and pack size.")
+    import_permission = "catalog.import_catalog"
+    export_permission = "catalog.view_sku"
+    columns = (
+        Column("vendor_code", TEXT, max_length=20, required=True),
+        Column("sku_code", TEXT, max_length=40, required=True),
+        Column("vendor_sku", TEXT, max_length=60),
+        Column("cost", DECIMAL),
+        Column("lead_time_days", INTEGER),
+        Column("minimum_order_quantity", INTEGER, minimum=1),
+        Column("pack_size", INTEGER, minimum=1),
+    )
+
+    def resource(self):
+        from catalog.imports.resources import VendorItemResource
+
+        return VendorItemResource()
+
+    def check(self, run: ImportRun) -> None:
+        run.add_duplicate_errors(("vendor_code", "sku_code"), "sku_code")
+        self._unknown(run, "vendor_code", "catalog_vendor", "unknown_vendor")
+        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
+        run.add_errors(f"SELECT r.row_number, 'sku_code', 'kit_vendor', r.sku_code, NULL FROM {ROWS} r "
+                       f"JOIN catalog_sku k ON k.code = r.sku_code WHERE k.is_kit")
+        run.add_errors(f"SELECT r.row_number, 'cost', 'required_new', '', 'vendor_item' FROM {ROWS} r "
+                       f"JOIN catalog_vendor v ON v.code = r.vendor_code "
+                       f"JOIN catalog_sku k ON k.code = r.sku_code "
+                       f"WHERE r.cost = '' AND NOT EXISTS (SELECT 1 FROM catalog_vendoritem i "
+                       f"WHERE i.vendor_id = v.id AND i.sku_id = k.id)")
+
+    def typed_select(self) -> str:
+        return (f"SELECT r.row_number, v.id AS vendor_id, k.id AS sku_id, i.id AS item_id, "
+                f"NULLIF(r.vendor_sku, '') AS vendor_sku, NULLIF(r.cost, '')::numeric AS cost, "
+                f"NULLIF(r.lead_time_days, '')::numeric::integer AS lead_time_days, "
+                f"NULLIF(r.minimum_order_quantity, '')::numeric::integer AS minimum_order_quantity, "
+                f"NULLIF(r.pack_size, '')::numeric::integer AS pack_size "
+                f"FROM {ROWS} r JOIN catalog_vendor v ON v.code = r.vendor_code "
+                f"JOIN catalog_sku k ON k.code = r.sku_code "
+                f"LEFT JOIN catalog_vendoritem i ON i.vendor_id = v.id AND i.sku_id = k.id")
+
+    def _changed(self) -> str:
+        return _distinct([f"i.{column}" for column in _VENDOR_ITEM_VALUES], list(_VENDOR_ITEM_VALUES.values()))
+
+    def preview(self, run: ImportRun) -> Counts:
+        new, updated, total = run.fetchone(
+            f"SELECT count(*) FILTER (WHERE t.item_id IS NULL), "
+            f"count(*) FILTER (WHERE t.item_id IS NOT NULL AND {self._changed()}), count(*) "
+            f"FROM {TYPED} t LEFT JOIN catalog_vendoritem i ON i.id = t.item_id")
+        return new, updated, total - new - updated, {}
+
+    def write(self, run: ImportRun) -> Counts:
+        expected_new, total = run.fetchone(
+            f"SELECT count(*) FILTER (WHERE item_id IS NULL), count(*) FROM {TYPED}")
+        columns, expressions, params = insert_columns(VendorItem, {
+            "vendor_id": "t.vendor_id", "sku_id": "t.sku_id", "vendor_sku": "COALESCE(t.vendor_sku, '')",
+            "cost": "t.cost", "lead_time_days": "t.lead_time_days",
+            "minimum_order_quantity": "COALESCE(t.minimum_order_quantity, 1)",
+            "pack_size": "COALESCE(t.pack_size, 1)",
+        })
+        new = run.execute(f"INSERT INTO catalog_vendoritem ({columns}) SELECT {expressions} FROM {TYPED} t "
+                          f"WHERE t.item_id IS NULL ORDER BY t.vendor_id, t.sku_id "
+                          f"ON CONFLICT (vendor_id, sku_id) DO NOTHING", params)
+        if new != expected_new:
+            raise ImportConflict(_("Some of these vendor items were created by someone else while the file was "
+                                   "being imported."))
+        assignments = ", ".join(f"{column} = {value}" for column, value in _VENDOR_ITEM_VALUES.items())
+        self._lock_changing(run, "catalog_vendoritem", "i", f"JOIN {TYPED} t ON i.id = t.item_id", self._changed())
+        updated = run.execute(f"UPDATE catalog_vendoritem i SET {assignments} FROM {TYPED} t "
+                              f"WHERE i.id = t.item_id AND {self._changed()}")
+        return new, updated, total - new - updated, {}
+
+
+# --- stock counts ----------------------------------------------------------------------------------
+
+_LEVELS_OF_FILE = (f"FROM inventory_stocklevel l JOIN {TYPED} t "
+                   f"ON t.sku_id = l.sku_id AND t.warehouse_id = l.warehouse_id")
+
+
+class StockCountKind(ImportKind):
+    """Counted quantities per SKU and warehouse: on hand becomes the count, the difference a movement.
+
+    The same rules as ``inventory.services.stock_count``, for a whole file at once: no kits, no
+    count below what is reserved, and every change of on hand is a ``count`` movement.
+    """
+
+    key = ImportJob.Kind.STOCK_COUNTS
+    label = ImportJob.Kind.STOCK_COUNTS.label
+    description = gettext_lazy("Counted units per warehouse and SKU. On hand becomes the count; "
+                               "each difference is posted as a count movement.")
+    import_permission = "inventory.import_stock"
+    export_permission = "inventory.view_stocklevel"
+    columns = (
+        Column("warehouse_code", TEXT, max_length=20, required=True),
+        Column("sku_code", TEXT, max_length=40, required=True),
+        Column("counted", INTEGER, required=True),
+    )
+
+    def resource(self):
+        from catalog.imports.resources import StockCountResource
+
+        return StockCountResource()
+
+    def check(self, run: ImportRun) -> None:
+        run.add_duplicate_errors(("warehouse_code", "sku_code"), "sku_code")
+        self._unknown(run, "warehouse_code", "inventory_warehouse", "unknown_warehouse")
+        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
+        run.add_errors(f"SELECT r.row_number, 'sku_code', 'kit_stock', r.sku_code, NULL FROM {ROWS} r "
+                       f"JOIN catalog_sku k ON k.code = r.sku_code WHERE k.is_kit")
+        run.add_errors(
+            f"SELECT r.row_number, 'counted', 'below_reserved', r.counted, l.reserved::text FROM {ROWS} r "
+            f"JOIN catalog_sku k ON k.code = r.sku_code JOIN inventory_warehouse w ON w.code = r.warehouse_code "
+            f"JOIN inventory_stocklevel l ON l.sku_id = k.id AND l.warehouse_id = w.id "
+            f"WHERE r.counted ~ '^[+]?[0-9]{{1,10}}([.]0*)?$' AND r.counted::numeric < l.reserved")
+
+    def typed_select(self) -> str:
+        return (f"SELECT r.row_number, k.id AS sku_id, w.id AS warehouse_id, "
+                f"r.counted::numeric::integer AS counted FROM {ROWS} r JOIN catalog_sku k ON k.code = r.sku_code "
+                f"JOIN inventory_warehouse w ON w.code = r.warehouse_code")
+
+    def lock(self, run: ImportRun) -> None:
+        run.execute(f"SELECT count(*) FROM (SELECT l.id FROM inventory_stocklevel l "
+                    f"JOIN catalog_sku k ON k.id = l.sku_id JOIN inventory_warehouse w ON w.id = l.warehouse_id "
+                    f"JOIN {ROWS} r ON r.sku_code = k.code AND r.warehouse_code = w.code "
+                    f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
+
+    def preview(self, run: ImportRun) -> Counts:
+        new, updated, total, units_in, units_out = run.fetchone(
+            f"SELECT count(*) FILTER (WHERE l.id IS NULL AND t.counted > 0), "
+            f"count(*) FILTER (WHERE l.id IS NOT NULL AND l.on_hand <> t.counted), count(*), "
+            f"COALESCE(sum(t.counted - COALESCE(l.on_hand, 0)) "
+            f"         FILTER (WHERE t.counted > COALESCE(l.on_hand, 0)), 0), "
+            f"COALESCE(sum(COALESCE(l.on_hand, 0) - t.counted) "
+            f"         FILTER (WHERE t.counted < COALESCE(l.on_hand, 0)), 0) "
+            f"FROM {TYPED} t LEFT JOIN inventory_stocklevel l "
+            f"ON l.sku_id = t.sku_id AND l.warehouse_id = t.warehouse_id")
+        return new, updated, total - new - updated, {"units_found": units_in, "units_missing": units_out}
+
+    def write(self, run: ImportRun) -> Counts:
+        from inventory import hooks
+        from inventory.models import StockLevel, StockMovement
+
+        counts = self.preview(run)
+        columns, expressions, params = insert_columns(StockLevel, {
+            "sku_id": "t.sku_id", "warehouse_id": "t.warehouse_id", "on_hand": "0", "reserved": "0"})
+        run.execute(f"INSERT INTO inventory_stocklevel ({columns}) SELECT {expressions} FROM {TYPED} t "
+                    f"WHERE t.counted > 0 ORDER BY t.sku_id, t.warehouse_id "
+                    f"ON CONFLICT (sku_id, warehouse_id) DO NOTHING", params)
+        # Every stock row of the file, locked in (sku, warehouse) order: the next statement then sees
+        # the on hand that no one else can change before this transaction ends.
+        run.execute(f"SELECT count(*) FROM (SELECT l.id {_LEVELS_OF_FILE} "
+                    f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
+        if run.fetchone(f"SELECT count(*) {_LEVELS_OF_FILE} WHERE t.counted < l.reserved")[0]:
+            raise ImportConflict(_("Orders reserved some of these SKUs while the file was being imported."))
+        template = _("Counted %(counted)d")
+        before, _marker, after = template.partition("%(counted)d")
+        columns, expressions, params = insert_columns(StockMovement, {
+            "sku_id": "c.sku_id", "warehouse_id": "c.warehouse_id",
+            "kind": ("%s", [StockMovement.Kind.COUNT.value]), "quantity": "c.quantity",
+            "reason": ("%s || c.counted::text || %s", [before, after]),
+            "reference": ("%s", [run.reference]), "created_by_id": ("%s", [run.user_id]),
+        })
+        arrivals = run.fetchall(
+            f"WITH changed AS (SELECT l.id, l.sku_id, l.warehouse_id, t.counted, "
+            f"  t.counted - l.on_hand AS quantity "
+            f"  {_LEVELS_OF_FILE} WHERE l.on_hand <> t.counted), "
+            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = c.counted, updated_at = now() "
+            f"  FROM changed c WHERE l.id = c.id RETURNING l.id), "
+            f"posted AS (INSERT INTO inventory_stockmovement ({columns}) SELECT {expressions} FROM changed c "
+            f"  ORDER BY c.sku_id, c.warehouse_id RETURNING sku_id, warehouse_id, quantity) "
+            f"SELECT warehouse_id, array_agg(sku_id) FROM posted WHERE quantity > 0 GROUP BY warehouse_id", params)
+        grown: dict[int, set[int]] = defaultdict(set)
+        for warehouse_id, sku_ids in arrivals:
+            grown[warehouse_id].update(sku_ids)
+
+        def announce() -> None:
+            for warehouse_id, sku_ids in grown.items():
+                hooks.stock_arrived(sku_ids, warehouse_id)
+
+        if grown:
+            transaction.on_commit(announce)
+        return counts
+
+
+KINDS: dict[str, ImportKind] = {kind.key: kind for kind in (SkuKind(), PriceKind(), VendorItemKind(),
+                                                              StockCountKind())}
+
+
+def get_kind(key: str) -> ImportKind:
+    try:
+        return KINDS[key]
+    except KeyError:
+        raise ValueError(f"unknown import kind {key!r}") from None

@@ -1,0 +1,17 @@
+"""Celery tasks for large import files: thin, idempotent, enqueued on commit by the services."""
+
+from celery import shared_task
+
+from catalog.imports import services
+
+
+@shared_task
+def import_job_check_task(*, job_id: int) -> str:
+    """The dry run of a large file (the job reports its progress as it goes)."""
+    return services.import_job_check(job_id=job_id).status
+
+
+@shared_task
+def import_job_write_task(*, job_id: int) -> str:
+    """The commit of a large, clean file: all rows in one transaction, or none."""
+    return services.import_job_write(job_id=job_id).status
