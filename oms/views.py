@@ -3,13 +3,22 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from oms.health import system_checks
+from oms.invariants import invariants_last_result
 from oms.navigation import items_for
 
 
 @login_required
 def home(request):
     cards = [item for item in items_for(request.user) if item.url_name != "home"]
-    return render(request, "oms/home.html", {"cards": cards})
+    return render(request, "oms/home.html", {"cards": cards, "panels": _home_panels(request.user)})
+
+
+def _home_panels(user) -> list[dict]:
+    """Panels the apps above oms offer for the home page: {"template": ..., ...} each."""
+    # Inventory sits above oms, so it is imported here, when a page asks, never at import time.
+    from inventory.selectors import home_panel
+
+    return [panel for panel in (home_panel(user=user),) if panel]
 
 
 @require_GET
@@ -17,8 +26,10 @@ def home(request):
 @permission_required("oms.view_system_status", raise_exception=True)
 def system_status(request):
     checks = system_checks()
+    invariants = invariants_last_result()  # None until the beat job has run
+    all_ok = all(check.ok for check in checks) and (invariants is None or invariants.ok)
     template = "oms/status.html#checks" if request.htmx else "oms/status.html"
-    return render(request, template, {"checks": checks, "all_ok": all(check.ok for check in checks)})
+    return render(request, template, {"checks": checks, "invariants": invariants, "all_ok": all_ok})
 
 
 def permission_denied(request, exception=None):
