@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 
@@ -20,5 +21,10 @@ def round_money(amount: Decimal | int | str, currency: str) -> Decimal:
     return Decimal(amount).quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
 
 
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name.replace("-", "_"))
+
+
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(round_money(amount, currency), currency, locale=locale.replace("-", "_"))
+    return format_currency(round_money(amount, currency), currency, locale=_locale(locale))

@@ -127,6 +127,8 @@ def missing_permissions() -> list[str]:
 def sync_roles_after_migrate(sender, **kwargs) -> None:
     from django.apps import apps
 
-    # post_migrate is sent once per app, each creating its own permissions: wait for the last.
-    if sender.name == list(apps.get_app_configs())[-1].name:
+    # post_migrate is sent once per app that has models, each creating its own permissions:
+    # sync after the last of them.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender.name == with_models[-1].name:
         sync_roles()

@@ -7,6 +7,9 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from orders import nav
+        from inventory.hooks import on_stock_arrived
+        from orders import hooks, nav
 
         nav.register_nav()
+        # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
+        on_stock_arrived(hooks.stock_arrived)

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Cast, Upper
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import MONEY, Sku
@@ -204,7 +204,10 @@ EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.PLACED, OrderStatus.ON_HOLD,
 class Order(models.Model):
     """An order from any channel. Prices, addresses, source code and promotions are snapshots."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    # Numbered by the database from its sequence (returned by the INSERT), unless one is given.
+    number = models.CharField(_("number"), max_length=20, unique=True, db_default=Cast(
+        Func(Value("orders_order_number_seq"), function="nextval", output_field=models.BigIntegerField()),
+        models.CharField(max_length=20)))
     channel = models.CharField(_("channel"), max_length=50, db_index=True,
                                help_text=_("phone, web, marketplace:<name>, pos or store"))
     external_id = models.CharField(_("channel's order id"), max_length=100, null=True, blank=True)
@@ -312,7 +315,12 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0) & Q(discount_amount__gte=0)
                                    & Q(line_total__gte=0), name="order_line_amounts_not_negative"),
         ]
-        indexes = [models.Index(fields=["sku", "order"], name="order_line_sku")]
+        indexes = [
+            models.Index(fields=["sku", "order"], name="order_line_sku"),
+            # The lines waiting for stock: looked up on every stock arrival, so kept small.
+            models.Index(fields=["sku"], condition=Q(quantity__gt=F("quantity_allocated") + F("quantity_cancelled")),
+                         name="order_line_backordered"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.line_number} {self.quantity} × {self.sku_code}"

@@ -1,0 +1,252 @@
+"""Orders: 3-line orders placed per second through the order-entry service, by four processes at once.
+
+Each order goes all the way through ``orders.services.order_place``: validation, the marketing
+pricing service (a running 5 %-off promotion applies, and its use is redeemed), tax, the order
+and its lines, allocation with stock reservations and the events. The processes pick random
+customers and three different SKUs out of 300, so they meet on stock rows now and then, as
+phone agents do. The baseline is PostgreSQL's own ``pgbench`` (its built-in TPC-B-like script,
+four clients) on the same server and scratch database, in the same run: the rate a server
+sustains for short write transactions, so the ratio says what fraction of it order entry gets.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from bench.common import is_quick, iterations, psycopg_params, scratch_database
+
+WORKERS = 4
+SKUS = 300
+CUSTOMERS = 500
+LINES_PER_ORDER = 3
+TIMEOUT = 600
+SHIP_TO = {"name": "Bench Customer", "line1": "350 Fifth Avenue", "city": "New York", "region": "NY",
+           "postal_code": "10118", "country": "US"}
+
+_barrier = None
+
+
+# --- the worker processes -----------------------------------------------------------------------
+
+
+def _start_worker(database_name: str, barrier) -> None:
+    global _barrier
+    _barrier = barrier
+    os.environ["DATABASE_NAME"] = database_name
+    import django
+
+    django.setup()
+
+
+def _place_orders(index: int, count: int, warmup: int) -> dict:
+    from django.db import connection
+
+    from catalog.models import Sku
+    from orders.models import Customer, ShippingMethod
+    from orders.services import LineRequest, order_place
+
+    rng = random.Random(index)
+    skus = list(Sku.objects.filter(code__startswith="BENCH-").order_by("pk"))
+    customers = list(Customer.objects.order_by("pk"))
+    method = ShippingMethod.objects.get(code="GROUND")
+
+    def place_one() -> None:
+        lines = [LineRequest(sku=sku, quantity=rng.randint(1, 3)) for sku in rng.sample(skus,
+                                                                                        LINES_PER_ORDER)]
+        order_place(user=None, channel="phone", customer=rng.choice(customers), lines=lines, ship_to=SHIP_TO,
+                    shipping_method=method)
+
+    for _ in range(warmup):
+        place_one()
+    _barrier.wait(timeout=TIMEOUT)
+    started = time.monotonic()
+    for _ in range(count):
+        place_one()
+    finished = time.monotonic()
+    connection.close()
+    return {"orders": count, "started": started, "finished": finished}
+
+
+# --- setup ------------------------------------------------------------------------------------------
+
+
+def _seed() -> None:
+    """Warehouses, 300 SKUs with plenty of stock, customers, a delivery method, tax rates and a promotion."""
+    from catalog.models import Sku, Style
+    from inventory.models import StockLevel, StockMovement, Warehouse
+    from marketing.models import Promotion
+    from orders.models import Customer, ShippingMethod, TaxRate
+
+    east = Warehouse.objects.create(code="EAST", name="East", priority=10)
+    west = Warehouse.objects.create(code="WEST", name="West", priority=20)
+    style = Style.objects.create(code="BENCH", name="Bench style")
+    skus = Sku.objects.bulk_create([
+        Sku(style=style, code=f"BENCH-{number:04d}", name=f"Bench SKU {number}", cost=Decimal("4.00"),
+            list_price=Decimal("10.00") + Decimal(number % 40))
+        for number in range(SKUS)
+    ])
+    units = 1_000_000
+    StockMovement.objects.bulk_create([
+        StockMovement(sku=sku, warehouse=warehouse, kind=StockMovement.Kind.RECEIPT, quantity=units,
+                      unit_cost=Decimal("4.00"))
+        for sku in skus for warehouse in (east, west)])
+    StockLevel.objects.bulk_create([
+        StockLevel(sku=sku, warehouse=warehouse,
+                   on_hand=units) for sku in skus for warehouse in (east, west)])
+    Customer.objects.bulk_create([
+        Customer(number=f"B{number:06d}", first_name="Bench", last_name=f"Customer {number}")
+        for number in range(CUSTOMERS)])
+    ShippingMethod.objects.create(code="GROUND", name="Ground", base_charge=Decimal("5.00"),
+                                  per_item_charge=Decimal("1.00"), countries=["US"], serves_po_boxes=False)
+    TaxRate.objects.create(country="US", region="NY", rate=Decimal("0.08875"), applies_to_shipping=True)
+    Promotion.objects.create(name="5 % off", kind=Promotion.Kind.PERCENT_OFF, target=Promotion.Target.ORDER,
+                             percent=Decimal("5"))
+
+
+# --- pgbench ------------------------------------------------------------------------------------------
+
+
+def _pgbench_binary() -> str:
+    """The embedded server's own pgbench when it has one (same version), else the system's."""
+    try:
+        import pgserver
+
+        bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
+        if bundled.exists() and not os.environ.get("DATABASE_URL"):
+            return str(bundled)
+    except ImportError:
+        pass
+    found = shutil.which("pgbench") or "/usr/bin/pgbench"
+    if not Path(found).exists():
+        raise RuntimeError("pgbench is not installed (it ships with PostgreSQL)")
+    return found
+
+
+def _pgbench_env(params: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    for key, variable in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"),
+                          ("password", "PGPASSWORD"), ("sslmode", "PGSSLMODE")):
+        if params.get(key):
+            env[variable] = params[key]
+    return env
+
+
+def _pgbench(binary: str, database: str, env: dict[str, str], seconds: int) -> float:
+    command = [binary, "-n", "-c", str(WORKERS), "-j", str(WORKERS), "-T", str(seconds), database]
+    outcome = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    if outcome.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {outcome.stderr.strip()}")
+    match = re.search(r"tps = ([\d.]+) \((?:without|excluding)", outcome.stdout)
+    if not match:
+        raise RuntimeError(f"cannot read pgbench's output: {outcome.stdout}")
+    return float(match.group(1))
+
+
+# --- the benchmark ------------------------------------------------------------------------------------
+
+
+def run() -> list[dict]:
+    """``orders.place_concurrent``: 3-line orders per second placed by four processes through ``order_place``.
+
+    ``value``: orders placed per second by four processes from the moment a barrier releases
+    them until the last is done. ``baseline``: ``pgbench`` (built-in TPC-B-like script, four
+    clients, scale 1) transactions per second on the same server, in the same scratch
+    database. The two alternate over a few rounds. ``violations`` counts broken invariants
+    afterwards (must be 0); ``queries`` is the number of SQL statements one placement sends.
+    """
+    from django.db import connection
+
+    rounds = 1 if is_quick() else 3
+    count = iterations(full=150, quick=3)
+    warmup = iterations(full=10, quick=1)
+    pgbench_seconds = 2 if is_quick() else 5
+    orders_placed = 0
+    order_seconds = 0.0
+    pgbench_rates = []
+    with scratch_database(migrate=True) as database:
+        params = psycopg_params(dbname=database)
+        _seed()
+        queries = _queries_per_order()
+        connection.close()
+        binary = _pgbench_binary()
+        env = _pgbench_env(params)
+        initialized = subprocess.run([binary, "-i", "-q", "-s", "1", database], env=env, capture_output=True,
+                                     text=True, timeout=TIMEOUT)
+        if initialized.returncode != 0:
+            raise RuntimeError(f"pgbench -i failed: {initialized.stderr.strip()}")
+
+        context = multiprocessing.get_context("spawn")
+        barrier = context.Barrier(WORKERS)
+        with context.Pool(WORKERS, initializer=_start_worker, initargs=(database, barrier)) as pool:
+            for number in range(rounds):
+                sides = ["orders", "pgbench"] if number % 2 == 0 else ["pgbench", "orders"]
+                for side in sides:
+                    if side == "orders":
+                        placed, seconds = _orders_round(pool, number=number, count=count,
+                                                        warmup=warmup if number == 0 else 0)
+                        orders_placed += placed
+                        order_seconds += seconds
+                    else:
+                        pgbench_rates.append(_pgbench(binary, database, env, pgbench_seconds))
+            pool.close()
+            pool.join()
+
+        from oms.management.commands.check_invariants import all_violations
+
+        broken = all_violations()
+        connection.ensure_connection()
+        server_version = connection.connection.info.server_version
+
+    order_rate = orders_placed / order_seconds
+    pgbench_rate = sum(pgbench_rates) / len(pgbench_rates)
+    return [
+        {
+            "name": "orders.place_concurrent",
+            "value": round(order_rate, 1),
+            "unit": "orders/s",
+            "baseline": round(pgbench_rate, 1),
+            "ratio": round(order_rate / pgbench_rate, 3),
+            "workers": WORKERS,
+            "orders": orders_placed,
+            "lines_per_order": LINES_PER_ORDER,
+            "queries": queries,
+            "violations": len(broken),
+            "postgres": f"{server_version // 10000}.{server_version % 10000}",
+        }
+    ]
+
+
+def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, float]:
+    """(orders placed, seconds from the first start to the last finish) of one round of the workers."""
+    pending = [pool.apply_async(_place_orders, (index + WORKERS * number, count, warmup))
+               for index in range(WORKERS)]
+    outcomes = [result.get(timeout=TIMEOUT) for result in pending]
+    started = min(outcome["started"] for outcome in outcomes)
+    return sum(outcome["orders"] for outcome in outcomes), max(o["finished"] for o in outcomes) - started
+
+
+def _queries_per_order() -> int:
+    """SQL statements one placement sends (measured once, outside the timed rounds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Sku
+    from orders.models import Customer, ShippingMethod
+    from orders.services import LineRequest, order_place
+
+    skus = list(Sku.objects.filter(code__startswith="BENCH-").order_by("pk")[:LINES_PER_ORDER])
+    customer = Customer.objects.order_by("pk").first()
+    method = ShippingMethod.objects.get(code="GROUND")
+    with CaptureQueriesContext(connection) as captured:
+        order_place(user=None, channel="phone", customer=customer,
+                    lines=[LineRequest(sku=sku, quantity=1) for sku in skus], ship_to=SHIP_TO,
+                    shipping_method=method)
+    return len(captured.captured_queries)

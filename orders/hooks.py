@@ -1,0 +1,109 @@
+"""Steps of the order flow that other apps plug into, so the arrows keep pointing down (DESIGN.md).
+
+**payment_check.** Pre-processing on "placed" asks every registered check whether the order
+may go on. Payments plugs in card authorization results and credit checks (terms, credit
+limit) here. A check gets the new order (its lines are written, its totals final) inside the
+placement transaction and returns ``None`` to pass or a :class:`PaymentCheckFailure` to put
+the order on a payment (or fraud) hold. Checks run in the database transaction, so they must
+not call a gateway: one that needs to (a card authorization) fails with a payment hold saying
+"awaiting authorization", does its work in a task after commit, and releases the hold with
+``order_release_hold(user=None, ...)`` (``None`` is the system) when the gateway says yes. With
+no check registered, every order passes.
+
+**status_changed.** Called after the commit of every status change with
+``(order id, from status, to status)``; for notifications and follow-up work in higher apps
+(capture at shipment, staff tasks). Keep callbacks quick: enqueue a Celery task.
+
+**stock_arrived.** :func:`stock_arrived` is what orders registers on
+``inventory.hooks.on_stock_arrived`` (from ``OrdersConfig.ready``): it enqueues the backorder
+allocation task when stock arrives or is released.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentCheckFailure:
+    """Why an order may not go on yet; ``reason`` is a Hold.Reason (payment or fraud)."""
+
+    note: str
+    reason: str = "payment"
+
+
+PaymentCheck = Callable[["Order"], PaymentCheckFailure | None]
+StatusChanged = Callable[[int, str, str], None]
+
+_payment_checks: list[PaymentCheck] = []
+_status_changed: list[StatusChanged] = []
+
+
+def on_payment_check(check: PaymentCheck) -> PaymentCheck:
+    """Register a payment check (usable as a decorator); registering twice has no effect."""
+    if check not in _payment_checks:
+        _payment_checks.append(check)
+    return check
+
+
+def remove_payment_check(check: PaymentCheck) -> None:
+    if check in _payment_checks:
+        _payment_checks.remove(check)
+
+
+def payment_check(order: Order) -> list[PaymentCheckFailure]:
+    """Run every registered check on ``order``; the failures, in registration order (none: it passes)."""
+    failures = []
+    for check in list(_payment_checks):
+        failure = check(order)
+        if failure is not None:
+            failures.append(failure)
+    return failures
+
+
+def on_status_changed(callback: StatusChanged) -> StatusChanged:
+    if callback not in _status_changed:
+        _status_changed.append(callback)
+    return callback
+
+
+def remove_status_changed(callback: StatusChanged) -> None:
+    if callback in _status_changed:
+        _status_changed.remove(callback)
+
+
+def status_changed(order_id: int, from_status: str, to_status: str) -> None:
+    """Tell the registered callbacks (after commit); one failing callback does not stop the others."""
+    for callback in list(_status_changed):
+        try:
+            callback(order_id, from_status, to_status)
+        except Exception:  # a notification must never undo or hide the committed change
+            logger.exception("status_changed callback %r failed for order %s", callback, order_id)
+
+
+def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
+    """inventory's stock-arrived step: allocate backorders in a Celery task, after commit.
+
+    Only when some open line waits for these SKUs (or for kits made of them), so that the
+    everyday receipts and releases do not fill the queue with tasks that have nothing to do.
+    ``robust``: a broker that is down must not turn the stock change, committed already, into
+    an error; the ``backorders_sweep_task`` beat job catches up.
+    """
+    from orders.services.allocation import backorders_waiting
+    from orders.tasks import backorders_allocate_task
+
+    if not backorders_waiting(sku_ids=set(sku_ids)):
+        return
+    wanted = sorted(sku_ids)
+    transaction.on_commit(lambda: backorders_allocate_task.delay(sku_ids=wanted, warehouse_id=warehouse_id),
+                          robust=True)

@@ -1,0 +1,159 @@
+"""The order invariants of DESIGN.md, checked on a live database by ``check_invariants``.
+
+Each check is one set-based query returning a row per violation: (check name, order id,
+line id or None, detail).
+
+- A line's reserved-and-unshipped units (``quantity_allocated - quantity_shipped``) equal the
+  sum of its open allocations (shipping consumes an allocation's reservations and closes it).
+- Each open allocation is backed by open reservations of its group, with the reference
+  ``order:<order id>:line:<line id>``, at its warehouse, of exactly its quantity of every
+  stocked component (a kit expanded through ``catalog_kitcomponent``, nested kits included);
+  and every open ``order:…`` reservation belongs to an open allocation.
+- The order's amounts add up: ``total = subtotal - discount_total + shipping_total + tax_total``,
+  its discount is the sum of its lines' discounts, the line totals are the merchandise after
+  discounts plus the line taxes, and the tax covers at least the line taxes (the rest is the
+  shipping tax). All discounts live on lines (orders.services.pricing).
+- The latest status event of every order that is not a draft names its status.
+- An order is on hold exactly while it has an open hold.
+- An allocated order has every open unit reserved.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+KEY_NAMES = ("order", "line")
+
+CHECKS: list[tuple[str, str]] = [
+    (
+        "line allocated units equal its open allocations",
+        """
+        SELECT l.order_id, l.id,
+               'allocated=' || l.quantity_allocated || ' shipped=' || l.quantity_shipped
+               || ' open allocations=' || COALESCE(a.total, 0)
+        FROM orders_orderline l
+        LEFT JOIN (SELECT line_id, SUM(quantity) AS total FROM orders_lineallocation
+                   WHERE is_open GROUP BY line_id) a ON a.line_id = l.id
+        WHERE l.quantity_allocated - l.quantity_shipped <> COALESCE(a.total, 0)
+        """,
+    ),
+    (
+        "open allocations match their open reservations",
+        """
+        WITH RECURSIVE allocated_skus AS (
+            SELECT DISTINCT l.sku_id FROM orders_lineallocation a JOIN orders_orderline l ON l.id = a.line_id
+            WHERE a.is_open
+        ), parts(root_id, sku_id, per_unit) AS (
+            SELECT kc.kit_id, kc.component_id, kc.quantity FROM catalog_kitcomponent kc
+            WHERE kc.kit_id IN (SELECT sku_id FROM allocated_skus)
+          UNION ALL
+            SELECT p.root_id, kc.component_id, p.per_unit * kc.quantity
+            FROM parts p JOIN catalog_kitcomponent kc ON kc.kit_id = p.sku_id
+        ), leaves AS (
+            SELECT p.root_id, p.sku_id, SUM(p.per_unit) AS per_unit
+            FROM parts p JOIN catalog_sku s ON s.id = p.sku_id AND NOT s.is_kit
+            GROUP BY p.root_id, p.sku_id
+          UNION ALL
+            SELECT s.id, s.id, 1 FROM catalog_sku s
+            WHERE NOT s.is_kit AND s.id IN (SELECT sku_id FROM allocated_skus)
+        ), expected AS (
+            SELECT a.reservation_group AS grp, l.order_id, l.id AS line_id, a.warehouse_id, v.sku_id,
+                   a.quantity * v.per_unit AS units
+            FROM orders_lineallocation a
+            JOIN orders_orderline l ON l.id = a.line_id
+            JOIN leaves v ON v.root_id = l.sku_id
+            WHERE a.is_open
+        ), actual AS (
+            SELECT r."group" AS grp, r.sku_id, MIN(r.warehouse_id) AS warehouse_id,
+                   MAX(r.warehouse_id) AS other_warehouse_id, MIN(r.reference) AS reference,
+                   MAX(r.reference) AS other_reference, SUM(r.quantity) AS units
+            FROM inventory_reservation r
+            WHERE r.status = 'open' AND r.reference LIKE 'order:%'
+            GROUP BY r."group", r.sku_id
+        )
+        SELECT COALESCE(e.order_id, NULLIF(split_part(x.reference, ':', 2), '')::bigint),
+               COALESCE(e.line_id, NULLIF(split_part(x.reference, ':', 4), '')::bigint),
+               CASE
+                   WHEN e.grp IS NULL THEN 'open reservation ' || x.reference || ' of sku ' || x.sku_id
+                                          || ' has no open allocation'
+                   WHEN x.grp IS NULL THEN 'allocation group ' || e.grp || ' lacks reservations of sku '
+                                          || e.sku_id
+                   ELSE 'allocation group ' || e.grp || ' sku ' || e.sku_id || ': expected ' || e.units
+                        || ' at warehouse ' || e.warehouse_id
+                        || ' as order:' || e.order_id || ':line:' || e.line_id
+                        || ', reserved ' || x.units || ' at warehouse ' || x.warehouse_id
+                        || ' as ' || x.reference
+               END
+        FROM expected e
+        FULL OUTER JOIN actual x ON x.grp = e.grp AND x.sku_id = e.sku_id
+        WHERE e.grp IS NULL OR x.grp IS NULL OR e.units <> x.units
+           OR x.warehouse_id <> e.warehouse_id OR x.other_warehouse_id <> e.warehouse_id
+           OR x.reference <> 'order:' || e.order_id || ':line:' || e.line_id
+           OR x.other_reference <> x.reference
+        """,
+    ),
+    (
+        "order amounts add up",
+        """
+        SELECT o.id, NULL::bigint,
+               'subtotal=' || o.subtotal || ' discount=' || o.discount_total
+               || ' shipping=' || o.shipping_total || ' tax=' || o.tax_total || ' total=' || o.total
+               || ' lines: total=' || COALESCE(l.line_total, 0)
+               || ' discount=' || COALESCE(l.discount, 0) || ' tax=' || COALESCE(l.tax, 0)
+        FROM orders_order o
+        LEFT JOIN (SELECT order_id, SUM(line_total) AS line_total, SUM(discount_amount) AS discount,
+                          SUM(tax_amount) AS tax
+                   FROM orders_orderline GROUP BY order_id) l ON l.order_id = o.id
+        WHERE o.total <> o.subtotal - o.discount_total + o.shipping_total + o.tax_total
+           OR o.discount_total <> COALESCE(l.discount, 0)
+           OR COALESCE(l.line_total, 0) <> o.subtotal - o.discount_total + COALESCE(l.tax, 0)
+           OR o.tax_total < COALESCE(l.tax, 0)
+        """,
+    ),
+    (
+        "the latest status event names the order's status",
+        """
+        SELECT o.id, NULL::bigint,
+               'status=' || o.status || ' latest status event='
+               || COALESCE(e.to_status || ' (event ' || e.id || ')', 'none')
+        FROM orders_order o
+        LEFT JOIN LATERAL (SELECT id, to_status FROM orders_orderevent
+                           WHERE order_id = o.id AND kind = 'status'
+                           ORDER BY created_at DESC, id DESC LIMIT 1) e ON true
+        WHERE o.status <> 'draft' AND e.to_status IS DISTINCT FROM o.status
+        """,
+    ),
+    (
+        "an order is on hold exactly while a hold is open",
+        """
+        SELECT o.id, NULL::bigint, 'on hold without an open hold'
+        FROM orders_order o
+        WHERE o.status = 'on_hold'
+          AND NOT EXISTS (SELECT 1 FROM orders_hold h WHERE h.order_id = o.id AND h.released_at IS NULL)
+        UNION ALL
+        SELECT o.id, NULL::bigint,
+               'open ' || h.reason || ' hold ' || h.id || ' on an order that is ' || o.status
+        FROM orders_hold h JOIN orders_order o ON o.id = h.order_id
+        WHERE h.released_at IS NULL AND o.status <> 'on_hold'
+        """,
+    ),
+    (
+        "an allocated order has every open unit reserved",
+        """
+        SELECT o.id, l.id, 'ordered=' || l.quantity || ' cancelled=' || l.quantity_cancelled
+               || ' allocated=' || l.quantity_allocated
+        FROM orders_order o JOIN orders_orderline l ON l.order_id = o.id
+        WHERE o.status = 'allocated' AND l.quantity > l.quantity_allocated + l.quantity_cancelled
+        """,
+    ),
+]
+
+
+def violations() -> list[tuple[str, int, int | None, str]]:
+    """(check name, order id, line id or None, detail) for every row that breaks an invariant."""
+    found = []
+    with connection.cursor() as cursor:
+        for name, sql in CHECKS:
+            cursor.execute(sql)
+            found.extend((name, first, second, detail) for first, second, detail in cursor.fetchall())
+    return found

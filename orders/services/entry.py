@@ -1,0 +1,471 @@
+"""Order entry: quote a basket (no writes) and place an order, the same way for every channel.
+
+**Channels.** ``phone``, ``web``, ``pos``, ``store`` and ``marketplace:<name>``. Staff enter
+``phone``, ``pos`` and ``store`` orders with the customer at hand, and see the quote's
+address and delivery problems before they place; so for them a bad ship-to address or a
+delivery method that cannot serve it *refuses* the order (``OrderError``, nothing written).
+``web`` and ``marketplace:*`` orders arrive from outside, already paid or promised: they are
+accepted and put on an *address hold* for someone to sort out with the customer.
+
+**What placing does** (one transaction, :func:`order_place`):
+
+1. validate everything first, writing nothing: the channel, each line (active SKU, quantity
+   of at least one, personalization through ``catalog.services.personalization_validate``),
+   fulfillment (pickup store, delivery method), the prices (``marketing.pricing``);
+2. create the order as ``placed`` with its snapshots (addresses, source code, coupons,
+   prices, discounts and their explanation in ``Order.pricing``) and its lines, taxed
+   (:mod:`orders.services.tax`), amounts adding up exactly (:mod:`orders.services.pricing`);
+3. pre-process: the address hold (outside channels), the payment checks of
+   ``orders.hooks.payment_check`` (a failure puts a payment or fraud hold), then allocation
+   (:mod:`orders.services.allocation`): reserve what stock allows, backorder the rest;
+   reservations are made whatever the holds, so the goods wait for the customer while a
+   hold is worked; cancelling gives them back;
+4. redeem the promotions' usage limits (``marketing.services.promotion_redeem``), last in
+   the transaction so that a popular promotion's row stays locked only until the commit; when
+   one was used up by another order meanwhile, re-price without it and redeem again;
+5. the status, each step an ``OrderEvent``:
+
+   - any hold open                                → ``placed → on_hold``
+   - no hold, every unit reserved                 → ``placed → released → allocated``
+   - no hold, some units backordered              → ``placed → released`` (backorder
+     allocation moves it on to ``allocated`` when the last unit arrives)
+
+An unknown source code refuses the order (``source_code``); a coupon that does not apply
+does not: the order is priced without it and ``Order.pricing`` says why.
+
+**Idempotency.** ``(channel, external_id)`` is unique in the database. A repeated submission
+returns the order made by the first one: found up front when it is committed already, and
+when two arrive at once, the second waits on the unique index for the first to commit, gets
+the IntegrityError and returns that order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Sku
+from catalog.services import personalization_validate
+from inventory.models import Warehouse
+from marketing.models import SourceCode
+from marketing.pricing import PricingError
+from orders import hooks
+from orders.availability import expected_dates, shipping_warehouses, sku_availability, substitutes
+from orders.models import Customer, Hold, Order, OrderEvent, OrderLine, OrderStatus, ShippingMethod
+from orders.services.addresses import address_check, clean_address, delivery_problems
+from orders.services.allocation import count_planned, plan_lines, reserve_plan
+from orders.services.errors import OrderError
+from orders.services.pricing import PricedBasket, price_basket
+from orders.services.repricing import line_amounts_fields, redeem_promotions
+from orders.services.status import event, save_events, settle
+from orders.services.tax import tax_rule
+from orders.services.types import LineRequest, Quote, QuoteLine
+
+CHANNEL_PATTERN = re.compile(r"^(phone|web|pos|store|marketplace:[a-z0-9][a-z0-9_.\-]{0,38})$")
+STAFF_CHANNELS = frozenset({"phone", "pos", "store"})
+MAX_QUANTITY = 100_000
+FulfillmentType = ShippingMethod.FulfillmentType
+
+
+def is_staff_channel(channel: str) -> bool:
+    """Whether staff enter this channel's orders with the customer at hand (see the module docstring)."""
+    return channel in STAFF_CHANNELS
+
+
+@dataclass
+class _Prepared:
+    """A basket checked and priced, nothing written."""
+
+    channel: str
+    customer: Customer | None
+    lines: list[LineRequest]
+    fulfillment_type: str
+    method: ShippingMethod | None
+    pickup_warehouse: Warehouse | None
+    ship_to: dict
+    bill_to: dict
+    source_code: str
+    coupons: list[str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    address_problems: dict[str, str] = field(default_factory=dict)
+    delivery_problems: list[str] = field(default_factory=list)
+    personalization: list[dict[str, str]] = field(default_factory=list)
+    personalization_errors: list[dict[str, list[str]]] = field(default_factory=list)
+    line_errors: list[list[str]] = field(default_factory=list)
+    basket: PricedBasket | None = None
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+
+def _prepare(*, channel: str, customer: Customer | None, lines: Sequence[LineRequest], source_code: str,
+             coupons: Sequence[str], ship_to: dict | None, bill_to: dict | None,
+             shipping_method: ShippingMethod | None, fulfillment_type: str,
+             pickup_warehouse: Warehouse | None,
+             customer_type: str | None, at: datetime,
+             segment_codes: frozenset[str] | None = None) -> _Prepared:
+    channel = (channel or "").strip()
+    if shipping_method is not None and fulfillment_type == FulfillmentType.SHIP:
+        fulfillment_type = shipping_method.fulfillment_type  # the method says it, when the caller did not
+    prepared = _Prepared(
+        channel=channel, customer=customer, lines=list(lines), fulfillment_type=fulfillment_type,
+        method=shipping_method, pickup_warehouse=pickup_warehouse, ship_to=clean_address(ship_to),
+        bill_to=clean_address(bill_to) if bill_to else {}, source_code=(source_code or "").strip().upper(),
+        coupons=sorted({code.strip().upper() for code in coupons if code and code.strip()}),
+    )
+    if not CHANNEL_PATTERN.match(channel):
+        prepared.add("channel",
+                     _("Unknown channel %(channel)s: use phone, web, pos, store or marketplace:<name>.")
+                     % {"channel": channel or "?"})
+    _check_lines(prepared)
+    _check_fulfillment(prepared)
+    if not any(prepared.line_errors):
+        _price(prepared, customer_type=customer_type, at=at, segment_codes=segment_codes)
+    return prepared
+
+
+def _check_lines(prepared: _Prepared) -> None:
+    lines = prepared.lines
+    if not lines:
+        prepared.add("lines", _("Add at least one line."))
+    templated = [line.sku for line in lines if line.sku.personalization_template_id]
+    if templated:
+        prefetch_related_objects(templated, "personalization_template__fields")
+    for index, line in enumerate(lines):
+        errors: list[str] = []
+        sku = line.sku
+        quantity = line.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            errors.append(_("Order at least one."))
+            prepared.add(f"lines-{index}-quantity", errors[-1])
+        elif quantity > MAX_QUANTITY:
+            errors.append(_("At most %(max)d at a time.") % {"max": MAX_QUANTITY})
+            prepared.add(f"lines-{index}-quantity", errors[-1])
+        if sku.status == Sku.Status.DRAFT:
+            errors.append(_("%(sku)s is not released for sale.") % {"sku": sku.code})
+            prepared.add(f"lines-{index}-sku", errors[-1])
+        values = {key: value for key, value in (line.personalization or {}).items()
+                  if str(value or "").strip()}
+        cleaned: dict[str, str] = {}
+        personalization_errors: dict[str, list[str]] = {}
+        if sku.personalization_template_id:
+            try:
+                cleaned = personalization_validate(template=sku.personalization_template, values=values)
+            except ValidationError as error:
+                personalization_errors = error.message_dict
+        elif values:
+            personalization_errors = {"__all__": [_("%(sku)s cannot be personalized.") % {"sku": sku.code}]}
+        for key, messages in personalization_errors.items():
+            target = f"lines-{index}-personalization" + ("" if key == "__all__" else f"-{key}")
+            for message in messages:
+                prepared.add(target, message)
+        prepared.line_errors.append(errors)
+        prepared.personalization.append(cleaned)
+        prepared.personalization_errors.append(personalization_errors)
+
+
+def _check_fulfillment(prepared: _Prepared) -> None:
+    kind = prepared.fulfillment_type
+    if kind not in FulfillmentType.values:
+        prepared.add("fulfillment_type", _("Unknown fulfillment %(kind)s.") % {"kind": kind})
+        return
+    if kind in (FulfillmentType.PICKUP, FulfillmentType.SHIP_TO_STORE):
+        store = prepared.pickup_warehouse
+        if store is None:
+            prepared.add("pickup_warehouse", _("Choose the store."))
+        elif not (store.is_active and store.allows_pickup):
+            prepared.add("pickup_warehouse",
+                         _("%(store)s does not take pickup orders.") % {"store": store.code})
+        if store is not None and not prepared.ship_to.get("country"):
+            # The store's own location, for tax and the packing slip.
+            prepared.ship_to.update(name=prepared.ship_to["name"] or (prepared.customer.display_name
+                                                                       if prepared.customer else ""),
+                                    city=store.city, postal_code=store.postal_code, country=store.country)
+    else:
+        if prepared.pickup_warehouse is not None:
+            prepared.add("pickup_warehouse", _("A store is chosen only for pickup and ship-to-store orders."))
+        cleaned, problems = address_check(prepared.ship_to)
+        prepared.ship_to = cleaned
+        prepared.address_problems = problems
+    prepared.delivery_problems = delivery_problems(method=prepared.method, address=prepared.ship_to,
+                                                   fulfillment_type=kind)
+
+
+def _price(prepared: _Prepared, *, customer_type: str | None, at: datetime,
+           segment_codes: frozenset[str] | None) -> None:
+    customer = prepared.customer
+    rule = tax_rule(address=prepared.ship_to, is_exempt=bool(customer and customer.is_tax_exempt))
+    # A line is priced as personalized when values were given, valid or not (a quote shows both).
+    items = [(line.sku, line.quantity, bool(cleaned) or any(str(value or "").strip() for value in
+                                                            (line.personalization or {}).values()))
+             for line, cleaned in zip(prepared.lines, prepared.personalization)]
+    try:
+        prepared.basket = price_basket(
+            channel=prepared.channel, customer=customer, items=items, tax_rule=rule,
+            customer_type=customer_type,
+            segment_codes=segment_codes, source_code=prepared.source_code, coupons=prepared.coupons,
+            shipping_method=prepared.method, at=at, is_tax_exempt=bool(customer and customer.is_tax_exempt))
+    except PricingError as error:
+        unknown_source = (prepared.source_code
+                          and not SourceCode.objects.filter(code=prepared.source_code).exists())
+        prepared.add("source_code" if unknown_source else "__all__", str(error))
+
+
+# --- quote ----------------------------------------------------------------------------------------
+
+
+def order_quote(
+    *,
+    channel: str,
+    customer: Customer | None,
+    lines: list[LineRequest],
+    source_code: str = "",
+    coupons: Sequence[str] = (),
+    ship_to: dict | None = None,
+    shipping_method: ShippingMethod | None = None,
+    customer_type: str | None = None,
+    at: datetime | None = None,
+    fulfillment_type: str = FulfillmentType.SHIP,
+    pickup_warehouse: Warehouse | None = None,
+) -> Quote:
+    """Price, tax and check a basket as ``order_place`` would, and say what stock there is. No writes.
+
+    For the order-entry screen on every keystroke: a fixed number of queries whatever the
+    number of lines (about ten; more only for kits, personalized SKUs and short lines).
+    ``errors`` holds what ``order_place`` would refuse, by field; ``address_problems`` and
+    ``delivery_problems`` are shown before placing (staff channels refuse them, outside
+    channels hold the order for them).
+    """
+    at = at or timezone.now()
+    prepared = _prepare(channel=channel, customer=customer, lines=lines, source_code=source_code,
+                        coupons=coupons,
+                        ship_to=ship_to, bill_to=None, shipping_method=shipping_method,
+                        fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
+                        customer_type=customer_type, at=at)
+    basket = prepared.basket
+    quote_lines: list[QuoteLine] = []
+    for index, line in enumerate(prepared.lines):
+        quote_lines.append(QuoteLine(
+            index=index, sku=line.sku, quantity=line.quantity, line_id=line.line_id,
+            personalization=prepared.personalization[index],
+            personalization_errors=prepared.personalization_errors[index],
+            errors=prepared.line_errors[index]))
+    if basket is not None:
+        for index, amounts in enumerate(basket.lines):
+            if index >= len(quote_lines):
+                quote_lines.append(QuoteLine(index=index, sku=amounts.sku, quantity=amounts.quantity,
+                                             is_gift=True))
+            quote_line = quote_lines[index]
+            quote_line.unit_price = amounts.unit_price
+            quote_line.personalization_amount = amounts.personalization_amount
+            quote_line.subtotal = amounts.subtotal
+            quote_line.discount = amounts.discount
+            quote_line.tax = amounts.tax
+            quote_line.line_total = amounts.line_total
+            quote_line.discounts = [(discount.label, discount.amount)
+                                    for discount in amounts.priced.discounts]
+            quote_line.explanation = list(amounts.priced.explanation)
+    _add_availability(prepared, quote_lines)
+
+    quote = Quote(currency=basket.currency if basket else "", lines=quote_lines, errors=dict(prepared.errors),
+                  address_problems=prepared.address_problems, delivery_problems=prepared.delivery_problems,
+                  basket=basket)
+    if basket is not None:
+        quote.discounts = [{"promotion_id": discount.promotion_id, "label": discount.label,
+                            "amount": discount.amount, "coupon_code": discount.coupon_code,
+                            "kind": discount.kind} for discount in basket.priced.discounts]
+        quote.subtotal, quote.discount_total = basket.subtotal, basket.discount_total
+        quote.shipping_base, quote.shipping_discount = basket.shipping_base, basket.shipping_discount
+        quote.shipping_total, quote.shipping_tax = basket.shipping_total, basket.shipping_tax
+        quote.tax_total, quote.total, quote.tax_rate = basket.tax_total, basket.total, basket.tax_rule.rate
+        quote.explanation = basket.explanation
+        quote.coupons_rejected = list(basket.priced.coupons_rejected)
+    return quote
+
+
+def _add_availability(prepared: _Prepared, quote_lines: list[QuoteLine]) -> None:
+    valid = [line for line in quote_lines if not line.errors]
+    if not valid:
+        return
+    if prepared.fulfillment_type == FulfillmentType.PICKUP:
+        store = prepared.pickup_warehouse
+        warehouses = [store] if store is not None and store.is_active else []
+    else:
+        warehouses = shipping_warehouses()
+    skus = {line.sku.pk: line.sku for line in valid}
+    availability = sku_availability(skus=skus.values(), warehouses=warehouses)
+    wanted_so_far: dict[int, int] = defaultdict(int)
+    short: dict[int, int] = {}
+    for line in valid:
+        stock = availability[line.sku.pk]
+        line.availability = dict(stock.by_warehouse)
+        line.available = max(stock.total - wanted_so_far[line.sku.pk], 0)
+        wanted_so_far[line.sku.pk] += line.quantity
+        if line.is_short:
+            short[line.sku.pk] = max(short.get(line.sku.pk, 0), line.quantity)
+    if short:
+        dates = expected_dates(skus=[skus[sku_id] for sku_id in short])
+        alternatives = substitutes(short=short, warehouses=warehouses)
+        for line in valid:
+            if line.is_short:
+                line.expected_on = dates.get(line.sku.pk)
+                line.substitutes = alternatives.get(line.sku.pk, [])
+
+
+# --- place ----------------------------------------------------------------------------------------
+
+
+def order_place(
+    *,
+    user,
+    channel: str,
+    customer: Customer,
+    lines: list[LineRequest],
+    ship_to: dict,
+    bill_to: dict | None = None,
+    shipping_method: ShippingMethod | None = None,
+    source_code: str = "",
+    coupons: Sequence[str] = (),
+    external_id: str | None = None,
+    notes: str = "",
+    fulfillment_type: str = FulfillmentType.SHIP,
+    pickup_warehouse: Warehouse | None = None,
+) -> Order:
+    """Take an order from any channel; see the module docstring for every step and the status rule.
+
+    Raises ``OrderError`` (with ``field_errors``) and writes nothing when the order cannot be
+    accepted. Runs in its own transaction (``durable``): call it outside any other.
+    """
+    channel = (channel or "").strip()
+    external_id = (external_id or "").strip() or None
+    if external_id:
+        existing = _existing_order(channel, external_id)
+        if existing is not None:
+            return existing
+    if customer is None or customer.pk is None:
+        raise OrderError(field_errors={"customer": [_("Choose the customer.")]})
+    at = timezone.now()
+    prepared = _prepare(channel=channel, customer=customer, lines=lines, source_code=source_code,
+                        coupons=coupons,
+                        ship_to=ship_to, bill_to=bill_to, shipping_method=shipping_method,
+                        fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
+                        customer_type=None,
+                        at=at)
+    if is_staff_channel(channel):
+        for key, message in prepared.address_problems.items():
+            prepared.add(f"ship_{key}", message)
+        for message in prepared.delivery_problems:
+            prepared.add("shipping_method", message)
+    if prepared.errors:
+        raise OrderError(field_errors=prepared.errors)
+    if not prepared.bill_to:
+        prepared.bill_to = _default_bill_to(customer, prepared.ship_to)
+    try:
+        with transaction.atomic(durable=True):
+            return _create(prepared, user=user, external_id=external_id, notes=notes, at=at)
+    except IntegrityError as error:
+        if external_id and _is_channel_duplicate(error):
+            return Order.objects.get(channel=channel, external_id=external_id)
+        raise
+
+
+def _existing_order(channel: str, external_id: str) -> Order | None:
+    """The order a committed earlier submission made (the fast path; the unique index decides)."""
+    return Order.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def _default_bill_to(customer: Customer, ship_to: dict) -> dict:
+    if customer.default_bill_address_id:
+        address = customer.default_bill_address
+        if address is not None:
+            return clean_address(address.as_snapshot())
+    return dict(ship_to)
+
+
+def _is_channel_duplicate(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    constraint = "order_channel_external_id_unique"
+    return name == constraint if name else constraint in str(error)
+
+
+def _create(prepared: _Prepared, *, user, external_id: str | None, notes: str, at: datetime) -> Order:
+    basket = prepared.basket
+    events: list[OrderEvent] = []
+    # "redeemed" says which promotion uses the order takes; written now, corrected below if redeeming fails.
+    pricing = basket.snapshot() | {
+        "gift_lines": [index + 1 for index, amounts in enumerate(basket.lines) if amounts.is_gift],
+        "redeemed": [list(item) for item in sorted(set(basket.redemptions))]}
+    order = Order.objects.create(  # its number comes from the database's sequence (Order.number's default)
+        channel=prepared.channel, external_id=external_id, customer=prepared.customer,
+        status=OrderStatus.PLACED, currency=basket.currency, source_code=prepared.source_code,
+        coupons=prepared.coupons, ship_to=prepared.ship_to, bill_to=prepared.bill_to,
+        shipping_method=prepared.method,
+        fulfillment_type=prepared.fulfillment_type, pickup_warehouse=prepared.pickup_warehouse,
+        subtotal=basket.subtotal, discount_total=basket.discount_total, shipping_total=basket.shipping_total,
+        tax_total=basket.tax_total, total=basket.total, pricing=pricing, notes=(notes or "").strip(),
+        created_by=user, placed_at=at,
+    )
+    lines = []
+    for index, amounts in enumerate(basket.lines):
+        lines.append(OrderLine(
+            order=order, line_number=index + 1, sku=amounts.sku, sku_code=amounts.sku.code,
+            description=amounts.sku.name[:200], quantity=amounts.quantity,
+            personalization=prepared.personalization[index] if index < len(prepared.personalization) else {},
+            **line_amounts_fields(amounts),
+        ))
+    events.append(event(order, OrderEvent.Kind.STATUS, _("Placed on the %(channel)s channel.") % {
+        "channel": prepared.channel}, user=user, to_status=OrderStatus.PLACED,
+        data={"external_id": external_id} if external_id else None))
+    order_id = order.pk
+    transaction.on_commit(lambda: hooks.status_changed(order_id, "", OrderStatus.PLACED))
+
+    # Allocation is planned under the stock row locks before the lines are written, so that they
+    # are written once, with their allocated quantities; the reservations follow.
+    plan = plan_lines(order=order, lines=lines)
+    count_planned(plan)
+    OrderLine.objects.bulk_create(lines)
+    holds = _pre_process_holds(order, prepared, user=user)
+    if holds:
+        Hold.objects.bulk_create(holds)
+        for hold in holds:
+            events.append(event(order, OrderEvent.Kind.HOLD, _("On %(reason)s hold: %(note)s") % {
+                "reason": Hold.Reason(hold.reason).label.lower(), "note": hold.note},
+                user=user, data={"reason": hold.reason}))
+    reserve_plan(order=order, plan=plan, user=user, events=events, lines_saved=False)
+    settle(order, lines=lines, has_open_hold=bool(holds), user=user, reason=_("Pre-processing done."),
+           events=events)
+    order.save(update_fields=["status", "updated_at"])
+    save_events(events)
+    # Usage limits last: a promotion's row stays locked from its redemption to our commit.
+    if redeem_promotions(order, lines=lines, basket=basket, user=user, events=events, placing=True):
+        settle(order, lines=lines, has_open_hold=bool(holds), user=user, reason=_("Re-priced."),
+               events=events)
+        order.save(update_fields=["status", "pricing", "subtotal", "discount_total", "shipping_total",
+                                  "tax_total", "total", "updated_at"])
+        save_events(events)
+    return order
+
+
+def _pre_process_holds(order: Order, prepared: _Prepared, *, user) -> list[Hold]:
+    """The holds pre-processing puts on a new order: address (outside channels) and payment checks."""
+    notes: dict[str, list[str]] = defaultdict(list)
+    if prepared.address_problems:
+        notes[Hold.Reason.ADDRESS].extend(prepared.address_problems.values())
+    if prepared.delivery_problems:
+        notes[Hold.Reason.ADDRESS].extend(prepared.delivery_problems)
+    for failure in hooks.payment_check(order):
+        known = failure.reason in (Hold.Reason.PAYMENT, Hold.Reason.FRAUD)
+        reason = failure.reason if known else Hold.Reason.PAYMENT
+        notes[reason].append(failure.note)
+    return [Hold(order=order, reason=reason,
+                 note=" ".join(messages)[:300]) for reason, messages in notes.items()]

@@ -1,0 +1,85 @@
+"""The values order entry takes and gives: a requested line, and the quote of a basket."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from catalog.models import Sku
+from marketing.pricing import Note
+from orders.services.pricing import PricedBasket
+
+
+@dataclass
+class LineRequest:
+    """One line as asked for: a SKU, how many, and its personalization values.
+
+    ``line_id`` names the existing order line it stands for when an order is being edited.
+    """
+
+    sku: Sku
+    quantity: int
+    personalization: dict[str, str] = field(default_factory=dict)
+    line_id: int | None = None
+
+
+@dataclass
+class QuoteLine:
+    index: int  # position among the requested lines; gifts follow them
+    sku: Sku
+    quantity: int
+    unit_price: Decimal = Decimal("0")  # base price, per unit
+    personalization_amount: Decimal = Decimal("0")  # add-on, per unit
+    subtotal: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    line_total: Decimal = Decimal("0")
+    discounts: list[tuple[str, Decimal]] = field(default_factory=list)  # (promotion name, amount)
+    is_gift: bool = False
+    line_id: int | None = None
+    personalization: dict[str, str] = field(default_factory=dict)  # cleaned values
+    personalization_errors: dict[str, list[str]] = field(default_factory=dict)  # by field key
+    errors: list[str] = field(default_factory=list)  # the SKU or quantity cannot be ordered
+    availability: dict[str, int] = field(default_factory=dict)  # warehouse code -> units free
+    available: int = 0  # in total at the warehouses that can serve the order
+    expected_on: dt.date | None = None  # when more comes, for a line that cannot be served now
+    substitutes: list[Sku] = field(default_factory=list)  # other SKUs of the style that can be had
+    explanation: list[Note] = field(default_factory=list)
+
+    @property
+    def is_short(self) -> bool:
+        return self.available < self.quantity
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and not self.personalization_errors
+
+
+@dataclass
+class Quote:
+    """What a basket would cost and whether it can be placed; nothing is written to get one."""
+
+    currency: str
+    lines: list[QuoteLine]
+    discounts: list[dict] = field(default_factory=list)  # {"promotion_id", "label", "amount", "coupon_code"}
+    subtotal: Decimal = Decimal("0")
+    discount_total: Decimal = Decimal("0")
+    shipping_base: Decimal = Decimal("0")
+    shipping_discount: Decimal = Decimal("0")
+    shipping_total: Decimal = Decimal("0")
+    shipping_tax: Decimal = Decimal("0")
+    tax_total: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    tax_rate: Decimal = Decimal("0")
+    explanation: list[Note] = field(default_factory=list)
+    address_problems: dict[str, str] = field(default_factory=dict)  # address field -> message
+    delivery_problems: list[str] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # what order_place would refuse, by field
+    coupons_rejected: list[tuple[str, Note]] = field(default_factory=list)
+    basket: PricedBasket | None = None
+
+    @property
+    def is_placeable(self) -> bool:
+        """Whether ``order_place`` would accept it from a phone agent (no error and a valid address)."""
+        return not self.errors and not self.address_problems and not self.delivery_problems
