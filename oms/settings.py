@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 15 * 60,  # seconds
         "options": {"expires": 14 * 60},  # a run the workers could not start in time is skipped, not queued up
     },
+    # The safety net for a stock arrival whose backorder allocation the event path missed.
+    "backorders-sweep": {
+        "task": "orders.tasks.backorders_sweep_task",
+        "schedule": 10 * 60,
+        "options": {"expires": 9 * 60},
+    },
 }
 
 REST_FRAMEWORK = {
