@@ -87,6 +87,7 @@ def test_a_three_line_order_for_a_returning_customer_without_the_mouse(page, sig
     page.goto("/orders/new/")
 
     find_customer(page, "lovelace", number=world.customer.number)
+    wait_focus(page, "source-code")  # the customer card is in and focus has moved on, as the agent sees
     page.keyboard.press("Enter")  # no source code: Enter goes on to the lines
     add_line(page, "MUG-RED", 3, code="MUG-RED")
     add_line(page, "COASTER", 4, code="COASTER-CORK")
