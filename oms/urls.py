@@ -12,9 +12,12 @@ urlpatterns = [
     path("status/", views.system_status, name="system_status"),
     path("catalog/", include("catalog.urls")),
     path("inventory/", include("inventory.urls")),
+    path("marketing/", include("marketing.urls")),
+    path("orders/", include("orders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/", include("integrations.api.urls")),
 ]
 
 handler403 = "oms.views.permission_denied"

@@ -269,6 +269,8 @@ class Order(models.Model):
             # A code with many old orders (last year's catalog) is served in list order, not by a scan.
             models.Index("source_code", F("placed_at").desc(nulls_last=True), F("id").desc(),
                          name="order_source_recent"),
+            # The API's updated_since polling reads changes oldest first.
+            models.Index(fields=["updated_at", "id"], name="order_updated"),
         ]
 
     def __str__(self) -> str:

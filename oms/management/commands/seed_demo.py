@@ -11,7 +11,17 @@ class Command(BaseCommand):
     help = "Creates the roles, one demo user per role (password 'demo') and the demo data. Idempotent."
 
     def add_arguments(self, parser):
+        from catalog.demo import DEFAULT_SEED, DEFAULT_STYLES
+
         parser.add_argument("--skip-data", action="store_true", help="Only the roles and the demo users.")
+        parser.add_argument("--styles", type=int, default=DEFAULT_STYLES, metavar="N",
+                            help="Size of the demo catalog in styles; the other demo data scales with it "
+                                 "(default: %(default)s, about 15,000 SKUs).")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                            help="Seed of the random generator; the same seed builds the same data.")
+        parser.add_argument("--orders", type=int, default=None, metavar="N",
+                            help="Add demo customers and orders until there are N orders (default: ten per "
+                                 "style, 20,000; 0: none). A million take a few minutes.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -25,8 +35,10 @@ class Command(BaseCommand):
         """Demo data, lowest app first; each step is idempotent."""
         from catalog.demo import seed_catalog
         from inventory.demo import seed_inventory
+        from marketing.demo import seed_marketing
+        from orders.demo import seed_orders
 
-        return [seed_catalog, seed_inventory]
+        return [seed_catalog, seed_inventory, seed_marketing, seed_orders]
 
     def _demo_users(self) -> None:
         from django.contrib.auth.models import Group

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from integrations.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("orders/", views.OrderListCreate.as_view(), name="order_list"),
+    path("orders/<str:number>/", views.OrderDetail.as_view(), name="order_detail"),
+    path("customers/<str:number>/", views.CustomerDetail.as_view(), name="customer_detail"),
+]
