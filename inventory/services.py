@@ -307,32 +307,27 @@ def _move(order: PurchaseOrder, status: str) -> None:
     order.status = status
 
 
-def purchase_order_send(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+def _purchase_order_stamp(purchase_order: PurchaseOrder, status: str, stamp_field: str) -> PurchaseOrder:
+    """Lock, move to ``status`` if the transitions table allows it, and stamp the time."""
     with transaction.atomic():
         order = _lock_purchase_order(purchase_order)
-        _move(order, PurchaseOrder.Status.SENT)
-        order.sent_at = timezone.now()
-        order.save(update_fields=["status", "sent_at"])
+        _move(order, status)
+        setattr(order, stamp_field, timezone.now())
+        order.save(update_fields=["status", stamp_field])
     return order
+
+
+def purchase_order_send(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+    return _purchase_order_stamp(purchase_order, PurchaseOrder.Status.SENT, "sent_at")
 
 
 def purchase_order_close(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
     """Close: nothing more is expected (short-shipped lines stay short)."""
-    with transaction.atomic():
-        order = _lock_purchase_order(purchase_order)
-        _move(order, PurchaseOrder.Status.CLOSED)
-        order.closed_at = timezone.now()
-        order.save(update_fields=["status", "closed_at"])
-    return order
+    return _purchase_order_stamp(purchase_order, PurchaseOrder.Status.CLOSED, "closed_at")
 
 
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
-    with transaction.atomic():
-        order = _lock_purchase_order(purchase_order)
-        _move(order, PurchaseOrder.Status.CANCELLED)
-        order.closed_at = timezone.now()
-        order.save(update_fields=["status", "closed_at"])
-    return order
+    return _purchase_order_stamp(purchase_order, PurchaseOrder.Status.CANCELLED, "closed_at")
 
 
 def purchase_order_receive(*, purchase_order: PurchaseOrder, quantities: dict[int, int], user,
