@@ -107,10 +107,11 @@ class Reservation(models.Model):
         CONSUMED = "consumed", _("Consumed")
 
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="reservations")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations",
+                                  db_index=False)  # read by (sku, warehouse): reservation_open
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    reference = models.CharField(_("reference"), max_length=100, db_index=True)
+    reference = models.CharField(_("reference"), max_length=100)  # indexed in Meta, exact matches only
     group = models.UUIDField(_("group"), db_index=True)
     requested_sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+",
                                       help_text=_("The SKU asked for: the kit, or the SKU itself."))
@@ -124,6 +125,7 @@ class Reservation(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive")]
         indexes = [
             models.Index(fields=["sku", "warehouse"], condition=Q(status="open"), name="reservation_open"),
+            models.Index(fields=["reference"], name="reservation_reference"),
         ]
 
     def __str__(self) -> str:

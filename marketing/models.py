@@ -433,7 +433,8 @@ class Coupon(models.Model):
 class PromotionUsage(models.Model):
     """One order's use of a promotion (and the coupon that unlocked it); one row per order and promotion."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="usages")
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="usages",
+                                  db_index=False)  # indexed by promotion_usage_once_per_order
     coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="usages")
     customer_id = models.BigIntegerField(_("customer"), null=True, blank=True)
     order_reference = models.CharField(_("order"), max_length=60)

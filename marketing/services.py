@@ -163,10 +163,11 @@ def promotion_redeem(*, redemptions: Iterable[Redemption | tuple[int, str]], cus
     (the caller reprices the order). It is idempotent per order: a promotion already recorded for
     ``order_reference`` is neither counted nor recorded again.
 
-    Promotions are taken in id order, and each one's rows (the promotion, its coupon, the
-    customer's counter) are locked together, so two orders cannot wait on each other in a cycle.
-    The locks last until the caller commits, so call this last in the order's transaction, as
-    stock reservations are: orders using the same promotion queue on its row meanwhile.
+    Each promotion is one statement (:data:`_REDEEM`): the usage row, then the guarded counters
+    of the promotion, its coupon and the customer. Promotions are taken in id order, so two
+    orders cannot wait on each other in a cycle. The locks last until the caller commits, so
+    call this last in the order's transaction, as stock reservations are: orders using the same
+    promotion queue on its row meanwhile, for one statement and the commit.
     """
     order_reference = order_reference.strip()
     if not order_reference:
@@ -175,6 +176,8 @@ def promotion_redeem(*, redemptions: Iterable[Redemption | tuple[int, str]], cus
     for item in redemptions:
         promotion_id, coupon_code = (item.promotion_id, item.coupon_code) if isinstance(item, Redemption) else item
         wanted[int(promotion_id)] = normalize_code(coupon_code or "")
+    if not wanted:
+        return []
     usages = []
     with transaction.atomic():
         for promotion_id, coupon_code in sorted(wanted.items()):
@@ -185,76 +188,69 @@ def promotion_redeem(*, redemptions: Iterable[Redemption | tuple[int, str]], cus
     return usages
 
 
+# One promotion's use in one statement. The usage row comes first: when this order has recorded
+# the promotion already (an earlier call, or a racing one that committed), ON CONFLICT gives no
+# row and nothing else moves. Otherwise each counter moves by a guarded write that gives no row
+# when its limit is reached; the caller then raises, and the savepoint around the redemption
+# undoes the lot. The customer's counter is written even without a per-customer limit, so that
+# one can be set later; its limit is compared afterwards, under its row lock.
+_REDEEM = """
+WITH used AS (
+    INSERT INTO marketing_promotionusage (promotion_id, coupon_id, customer_id, order_reference, used_by_id, used_at)
+    SELECT %(promotion)s,
+           (SELECT id FROM marketing_coupon WHERE code = %(coupon)s AND promotion_id = %(promotion)s),
+           %(customer)s, %(reference)s, %(user)s, now()
+    ON CONFLICT (promotion_id, order_reference) DO NOTHING
+    RETURNING id, coupon_id, used_at
+), counted AS (
+    UPDATE marketing_promotion SET uses_count = uses_count + 1
+    WHERE id = %(promotion)s AND EXISTS (SELECT FROM used) AND (max_uses IS NULL OR uses_count < max_uses)
+    RETURNING name, max_uses_per_customer
+), coupon AS (
+    UPDATE marketing_coupon SET uses_count = uses_count + 1
+    WHERE %(coupon)s <> '' AND code = %(coupon)s AND promotion_id = %(promotion)s AND is_active
+      AND EXISTS (SELECT FROM used) AND (max_uses IS NULL OR uses_count < max_uses)
+    RETURNING id
+), customer AS (
+    INSERT INTO marketing_promotioncustomerusage AS c (promotion_id, customer_id, uses_count)
+    SELECT %(promotion)s, %(customer)s, 1 WHERE %(customer)s IS NOT NULL AND EXISTS (SELECT FROM used)
+    ON CONFLICT (promotion_id, customer_id) DO UPDATE SET uses_count = c.uses_count + 1
+    RETURNING uses_count
+)
+SELECT u.id, u.coupon_id, u.used_at, p.name, p.max_uses_per_customer, p.name IS NOT NULL,
+       EXISTS (SELECT FROM coupon), (SELECT uses_count FROM customer)
+FROM used u LEFT JOIN counted p ON true
+"""
+
+
 def _redeem_one(*, promotion_id: int, coupon_code: str, customer_id: int | None, order_reference: str,
                 user) -> PromotionUsage | None:
-    if PromotionUsage.objects.filter(promotion_id=promotion_id, order_reference=order_reference).exists():
-        return None  # recorded by an earlier call for this order
-    # The guarded UPDATE takes the promotion's row lock; it is the first lock of this promotion.
-    taken = Promotion.objects.filter(pk=promotion_id).filter(
-        Q(max_uses__isnull=True) | Q(uses_count__lt=F("max_uses"))
-    ).update(uses_count=F("uses_count") + 1)
-    promotion = Promotion.objects.filter(pk=promotion_id).only("name", "max_uses_per_customer").first()
-    if promotion is None:
-        raise MarketingError(_("There is no promotion %(id)s.") % {"id": promotion_id})
-    if not taken:
-        if PromotionUsage.objects.filter(promotion_id=promotion_id, order_reference=order_reference).exists():
-            return None  # this very order took the last use a moment ago, in another call
-        raise UsageLimitReached(_("%(promotion)s has been used up.") % {"promotion": promotion.name},
-                                promotion_id=promotion_id)
-    if PromotionUsage.objects.filter(promotion_id=promotion_id, order_reference=order_reference).exists():
-        # The same order raced with itself and the other call committed first: undo our count.
-        Promotion.objects.filter(pk=promotion_id).update(uses_count=F("uses_count") - 1)
-        return None
-
-    coupon = None
-    if coupon_code:
-        taken = Coupon.objects.filter(code=coupon_code, promotion_id=promotion_id, is_active=True).filter(
-            Q(max_uses__isnull=True) | Q(uses_count__lt=F("max_uses"))
-        ).update(uses_count=F("uses_count") + 1)
-        if not taken:
-            raise UsageLimitReached(_("Coupon %(code)s is used up or not valid for %(promotion)s.")
-                                    % {"code": coupon_code, "promotion": promotion.name},
-                                    promotion_id=promotion_id, coupon_code=coupon_code)
-        coupon = Coupon.objects.only("pk", "code").get(code=coupon_code)
-
-    if customer_id is not None:
-        _count_customer_use(promotion=promotion, customer_id=customer_id)
-
-    try:
-        with transaction.atomic():
-            return PromotionUsage.objects.create(promotion_id=promotion_id, coupon=coupon, customer_id=customer_id,
-                                                 order_reference=order_reference, used_by=user)
-    except IntegrityError:
-        raise MarketingError(_("Order %(order)s is being redeemed twice at once; try again.")
-                             % {"order": order_reference}) from None
-
-
-def _count_customer_use(*, promotion: Promotion, customer_id: int) -> None:
-    """Add one to the customer's uses of ``promotion``, refusing past its per-customer limit.
-
-    One ``INSERT … ON CONFLICT DO UPDATE … WHERE``: the first use inserts the counter row, later
-    ones update it only while it is below the limit; no row comes back when the limit is reached.
-    """
-    limit = promotion.max_uses_per_customer
-    if limit == 0:
-        raise UsageLimitReached(_("%(promotion)s allows no use per customer.") % {"promotion": promotion.name},
-                                promotion_id=promotion.pk)
-    table = connection.ops.quote_name(PromotionCustomerUsage._meta.db_table)
-    guard = f"WHERE {table}.uses_count < %s" if limit is not None else ""
-    params = [promotion.pk, customer_id] + ([limit] if limit is not None else [])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (promotion_id, customer_id, uses_count) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (promotion_id, customer_id) DO UPDATE SET uses_count = {table}.uses_count + 1 "
-            f"{guard} RETURNING uses_count",
-            params,
-        )
-        if cursor.fetchone() is None:
-            raise UsageLimitReached(
-                _("This customer has used %(promotion)s %(limit)s times, the most allowed.")
-                % {"promotion": promotion.name, "limit": limit},
-                promotion_id=promotion.pk,
-            )
+        cursor.execute(_REDEEM, {"promotion": promotion_id, "coupon": coupon_code, "customer": customer_id,
+                                 "reference": order_reference, "user": user.pk if user is not None else None})
+        row = cursor.fetchone()
+    if row is None:
+        return None  # recorded already, by an earlier call for this order
+    usage_id, coupon_id, used_at, name, per_customer, counted, coupon_counted, customer_uses = row
+    if not counted:
+        name = Promotion.objects.filter(pk=promotion_id).values_list("name", flat=True).first()
+        if name is None:
+            raise MarketingError(_("There is no promotion %(id)s.") % {"id": promotion_id})
+        raise UsageLimitReached(_("%(promotion)s has been used up.") % {"promotion": name},
+                                promotion_id=promotion_id)
+    if coupon_code and not coupon_counted:
+        raise UsageLimitReached(_("Coupon %(code)s is used up or not valid for %(promotion)s.")
+                                % {"code": coupon_code, "promotion": name},
+                                promotion_id=promotion_id, coupon_code=coupon_code)
+    if per_customer is not None and customer_uses is not None and customer_uses > per_customer:
+        if per_customer == 0:
+            message = _("%(promotion)s allows no use per customer.") % {"promotion": name}
+        else:
+            message = (_("This customer has used %(promotion)s %(limit)s times, the most allowed.")
+                       % {"promotion": name, "limit": per_customer})
+        raise UsageLimitReached(message, promotion_id=promotion_id)
+    return PromotionUsage(pk=usage_id, promotion_id=promotion_id, coupon_id=coupon_id if coupon_code else None,
+                          customer_id=customer_id, order_reference=order_reference, used_by=user, used_at=used_at)
 
 
 def promotion_release(*, order_reference: str, user) -> int:

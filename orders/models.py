@@ -208,10 +208,11 @@ class Order(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, db_default=Cast(
         Func(Value("orders_order_number_seq"), function="nextval", output_field=models.BigIntegerField()),
         models.CharField(max_length=20)))
-    channel = models.CharField(_("channel"), max_length=50, db_index=True,
+    channel = models.CharField(_("channel"), max_length=50,  # indexed by order_channel_recent
                                help_text=_("phone, web, marketplace:<name>, pos or store"))
     external_id = models.CharField(_("channel's order id"), max_length=100, null=True, blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders",
+                                 db_index=False)  # indexed by order_customer_recent
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
     currency = models.CharField(_("currency"), max_length=3, default=settings.DEFAULT_CURRENCY)
     source_code = models.CharField(_("source code"), max_length=40, blank=True)
@@ -285,9 +286,11 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """A line keeps what was ordered and, separately, what became of it."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines",
+                              db_index=False)  # indexed by order_line_number_unique
     line_number = models.PositiveSmallIntegerField(_("line"))
-    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="order_lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="order_lines",
+                            db_index=False)  # indexed by order_line_sku
     sku_code = models.CharField(_("SKU"), max_length=40)
     description = models.CharField(_("description"), max_length=200)
     substituted_from = models.ForeignKey(Sku, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -405,7 +408,8 @@ class OrderEvent(models.Model):
         PAYMENT = "payment", _("Payment")
         NOTE = "note", _("Note")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
+                              db_index=False)  # indexed by order_event_timeline
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)

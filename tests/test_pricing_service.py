@@ -141,7 +141,7 @@ def test_queries_do_not_grow_with_lines_or_promotions(shoes, mug):
     large = count_queries([LineInput("SHOE-1", 1), LineInput("SHOE-2", 3), LineInput("MUG", 2)]
                           + [LineInput(sku.code, 1) for sku in extra])
 
-    assert small == large == 7
+    assert small == large == 6
 
 
 def test_price_list_dates_are_the_shops_calendar_days(shoes, settings):

@@ -1,19 +1,21 @@
-"""Loads what the engine needs for one request, in a fixed number of queries (at most seven).
+"""Loads what the engine needs for one request, in a fixed number of queries (at most six).
 
 The queries do not depend on the number of lines or promotions: one each for the source code
-(with its price list, campaign and promotion ids), the coupons, the promotions, their
-many-to-many conditions (one UNION ALL over the through tables), the SKUs (basket, gifts and
-free SKUs), the price list entries and the customer's past uses.
+(with its price list, campaign and promotion ids), the coupons, the promotions with their
+many-to-many conditions, the SKUs (basket, gifts and free SKUs), the price list entries and
+the customer's past uses.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef
 
 from catalog.models import Sku
 from marketing.models import (
@@ -59,16 +61,7 @@ def load_pricing_data(request: PricingRequest) -> PricingData:
     basket_codes = {line.sku_code for line in request.lines}
     extra_ids = {promotion["gift_sku_id"] for promotion in promotions if promotion["gift_sku_id"]} | {
         promotion["get_sku_id"] for promotion in promotions if promotion["get_sku_id"]}
-    skus = {
-        row["code"]: SkuInfo(
-            id=row["id"], code=row["code"], name=row["name"], category=row["style__category"],
-            list_price=row["list_price"], currency=row["currency"],
-            personalization_addon=row["personalization_template__price_addon"] or SkuInfo.personalization_addon,
-        )
-        for row in Sku.objects.filter(Q(code__in=basket_codes) | Q(pk__in=extra_ids)).values(
-            "id", "code", "name", "style__category", "list_price", "currency",
-            "personalization_template__price_addon")
-    } if basket_codes or extra_ids else {}
+    skus = _load_skus(sorted(basket_codes), sorted(extra_ids)) if basket_codes or extra_ids else {}
 
     source = None
     if source_row is not None:
@@ -113,6 +106,24 @@ def load_pricing_data(request: PricingRequest) -> PricingData:
     )
 
 
+def _load_skus(codes: list[str], ids: list[int]) -> dict[str, SkuInfo]:
+    with connection.cursor() as cursor:
+        cursor.execute(_skus_sql(), {"codes": codes, "ids": ids})
+        return {code: SkuInfo(id=sku_id, code=code, name=name, category=category, list_price=list_price,
+                              currency=currency, personalization_addon=addon or SkuInfo.personalization_addon)
+                for sku_id, code, name, category, list_price, currency, addon in cursor.fetchall()}
+
+
+@functools.cache
+def _skus_sql() -> str:
+    from catalog.models import PersonalizationTemplate, Style
+
+    return (f"SELECT k.id, k.code, k.name, s.category, k.list_price, k.currency, t.price_addon "
+            f"FROM {Sku._meta.db_table} k JOIN {Style._meta.db_table} s ON s.id = k.style_id "
+            f"LEFT JOIN {PersonalizationTemplate._meta.db_table} t ON t.id = k.personalization_template_id "
+            "WHERE k.code = ANY(%(codes)s::text[]) OR k.id = ANY(%(ids)s::bigint[])")
+
+
 def _load_source_code(code: str) -> dict | None:
     promotion_ids = ArraySubquery(SourceCode.promotions.through.objects.filter(sourcecode_id=OuterRef("pk"))
                                   .order_by("promotion_id").values("promotion_id"))
@@ -146,48 +157,47 @@ def _load_promotions(request: PricingRequest, source_row: dict | None, coupon_pr
 
     Those running at ``request.at``, plus those the customer asked for by coupon or source code
     (so the engine can say why they did not apply); without the ones that need a coupon nobody
-    gave or a source code the order does not carry. Two queries: the promotions, then all their
-    many-to-many conditions at once.
+    gave or a source code the order does not carry. One query, with their many-to-many
+    conditions as arrays; written as SQL once, since order entry runs it on every keystroke.
     """
-    requested = set(coupon_promotion_ids) | set(source_row["promotion_ids"] if source_row else ())
-    running = (Q(starts_at__isnull=True) | Q(starts_at__lte=request.at)) & (
-        Q(ends_at__isnull=True) | Q(ends_at__gt=request.at))
-    tied_to_no_source_code = ~Exists(SourceCode.promotions.through.objects.filter(promotion_id=OuterRef("pk")))
-    queryset = Promotion.objects.active().filter(
-        running | Q(pk__in=requested),
-        Q(requires_coupon=False) | Q(pk__in=coupon_promotion_ids),
-        tied_to_no_source_code | Q(pk__in=source_row["promotion_ids"] if source_row else ()),
-    )
-    rows = [dict(zip(PROMOTION_COLUMNS, values, strict=True))
-            for values in queryset.order_by("priority", "pk").values_list(*PROMOTION_COLUMNS)]
-    if not rows:
-        return rows
-    related: dict[str, dict[int, list]] = {key: {} for key, _through, _column in _RELATIONS}
-    for key, promotion_id, value in _related_rows([row["id"] for row in rows]):
-        related[key].setdefault(promotion_id, []).append(value)
+    source_ids = sorted(source_row["promotion_ids"]) if source_row else []
+    with connection.cursor() as cursor:
+        cursor.execute(_promotions_sql(), {
+            "at": request.at, "requested": sorted(set(coupon_promotion_ids) | set(source_ids)),
+            "coupon_ids": sorted(coupon_promotion_ids), "source_ids": source_ids})
+        rows = [dict(zip(_PROMOTION_KEYS, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
-        for key, _through, _column in _RELATIONS:
-            row[key] = related[key].get(row["id"], ())
+        if isinstance(row["tiers"], str):  # Django reads jsonb as text on its own cursors
+            row["tiers"] = json.loads(row["tiers"])
     return rows
 
 
-def _related_rows(promotion_ids: list[int]):
-    """(relation key, promotion id, value) for every many-to-many condition of the promotions, in one query."""
+_PROMOTION_KEYS = PROMOTION_COLUMNS + tuple(key for key, _through, _column in _RELATIONS)
+
+
+@functools.cache
+def _promotions_sql() -> str:
     quote = connection.ops.quote_name
-    parts = []
+    columns = [f"p.{quote(Promotion._meta.get_field(name).column)}" for name in PROMOTION_COLUMNS]
     for key, through, column in _RELATIONS:
         table = quote(through._meta.db_table)
         if key == "segment_codes":
-            parts.append(f"SELECT '{key}', t.promotion_id, s.code FROM {table} t "
-                         f"JOIN {quote(Segment._meta.db_table)} s ON s.id = t.{quote(column)} "
-                         f"WHERE t.promotion_id = ANY(%s)")
+            value = (f"SELECT s.code FROM {table} t JOIN {quote(Segment._meta.db_table)} s "
+                     f"ON s.id = t.{quote(column)} WHERE t.promotion_id = p.id ORDER BY s.code")
         else:
-            parts.append(f"SELECT '{key}', t.promotion_id, t.{quote(column)}::text FROM {table} t "
-                         f"WHERE t.promotion_id = ANY(%s)")
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), [promotion_ids] * len(parts))
-        for key, promotion_id, value in cursor.fetchall():
-            yield key, promotion_id, value if key == "segment_codes" else int(value)
+            value = f"SELECT t.{quote(column)} FROM {table} t WHERE t.promotion_id = p.id ORDER BY 1"
+        columns.append(f"ARRAY({value})")
+    tied = quote(SourceCode.promotions.through._meta.db_table)
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(Promotion._meta.db_table)} p "
+        "WHERE p.is_active "
+        "AND ((p.starts_at IS NULL OR p.starts_at <= %(at)s) AND (p.ends_at IS NULL OR p.ends_at > %(at)s) "
+        "     OR p.id = ANY(%(requested)s::bigint[])) "
+        "AND (NOT p.requires_coupon OR p.id = ANY(%(coupon_ids)s::bigint[])) "
+        f"AND (NOT EXISTS (SELECT FROM {tied} t WHERE t.promotion_id = p.id) "
+        "     OR p.id = ANY(%(source_ids)s::bigint[])) "
+        "ORDER BY p.priority, p.id"
+    )
 
 
 def _promotion_info(row: dict, customer_uses: int) -> PromotionInfo:

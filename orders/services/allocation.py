@@ -49,7 +49,7 @@ from catalog.models import KitComponent, Sku
 from catalog.selectors import MAX_KIT_DEPTH
 from inventory.errors import InsufficientStock
 from inventory.models import StockLevel, Warehouse
-from inventory.services import stock_reserve
+from inventory.services import ReserveRequest, stock_reserve, stock_reserve_many
 from orders.availability import components_per_unit, expected_dates, shipping_warehouses, units_possible
 from orders.models import Hold, LineAllocation, Order, OrderEvent, OrderLine, ShippingMethod
 from orders.services.status import BACKORDER_STATUSES, event, lock_lines, lock_order, save_events, settle
@@ -294,16 +294,24 @@ def reserve_plan(*, order: Order, plan: Plan, user, events: list[OrderEvent], ba
     allocations: list[LineAllocation] = []
     allocated = 0
     failed: list[OrderLine] = []
-    for item in plan.planned:
+    requests = [ReserveRequest(sku=plan.wanting[item.key].sku, warehouse_id=item.warehouse.pk, quantity=item.units,
+                               reference=line_reference(plan.wanting[item.key])) for item in plan.planned]
+    try:
+        reserved = stock_reserve_many(requests=requests, user=user) if requests else []
+    except InsufficientStock:  # cannot happen under our row locks; then each item on its own, below
+        logger.exception("reserving the plan of order %s failed under lock", order.pk)
+        reserved = [None] * len(requests)
+    for item, reservations in zip(plan.planned, reserved, strict=True):
         line = plan.wanting[item.key]
-        try:
-            reservations = stock_reserve(sku=line.sku, warehouse=item.warehouse, quantity=item.units,
-                                         reference=line_reference(line), user=user)
-        except InsufficientStock:  # cannot happen under our row locks; the units stay backordered
-            logger.exception("reserving %s for %s failed under lock", item, line_reference(line))
-            line.quantity_allocated -= item.units
-            failed.append(line)
-            continue
+        if reservations is None:
+            try:
+                reservations = stock_reserve(sku=line.sku, warehouse=item.warehouse, quantity=item.units,
+                                             reference=line_reference(line), user=user)
+            except InsufficientStock:  # the units stay backordered
+                logger.exception("reserving %s for %s failed under lock", item, line_reference(line))
+                line.quantity_allocated -= item.units
+                failed.append(line)
+                continue
         group = reservations[0].group
         allocations.append(LineAllocation(line=line, warehouse_id=item.warehouse.pk, quantity=item.units,
                                           reservation_group=group, reason=item.reason[:200]))
