@@ -67,12 +67,12 @@ def _place_orders(index: int, count: int, warmup: int) -> dict:
     for _ in range(warmup):
         place_one()
     _barrier.wait(timeout=TIMEOUT)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     for _ in range(count):
         place_one()
-    finished = time.monotonic()
+    finished, cpu = time.monotonic(), time.process_time() - cpu_started
     connection.close()
-    return {"orders": count, "started": started, "finished": finished}
+    return {"orders": count, "started": started, "finished": finished, "cpu": cpu}
 
 
 # --- setup ------------------------------------------------------------------------------------------
@@ -160,7 +160,11 @@ def run() -> list[dict]:
     them until the last is done. ``baseline``: ``pgbench`` (built-in TPC-B-like script, four
     clients, scale 1) transactions per second on the same server, in the same scratch
     database. The two alternate over a few rounds. ``violations`` counts broken invariants
-    afterwards (must be 0); ``queries`` is the number of SQL statements one placement sends.
+    afterwards (must be 0); ``queries`` is the number of SQL statements one placement sends;
+    ``python_cpu_ms_per_order`` the CPU time the worker processes spend per order (the rest of
+    the machine's two cores goes to the server); ``pgbench_rounds`` each round's pgbench rate,
+    to show how much the baseline moves within a run (its single branch row makes it wait on
+    each commit's flush, so it follows the disk).
     """
     from django.db import connection
 
@@ -170,6 +174,7 @@ def run() -> list[dict]:
     pgbench_seconds = 2 if is_quick() else 5
     orders_placed = 0
     order_seconds = 0.0
+    worker_cpu = 0.0
     pgbench_rates = []
     with scratch_database(migrate=True) as database:
         params = psycopg_params(dbname=database)
@@ -190,10 +195,11 @@ def run() -> list[dict]:
                 sides = ["orders", "pgbench"] if number % 2 == 0 else ["pgbench", "orders"]
                 for side in sides:
                     if side == "orders":
-                        placed, seconds = _orders_round(pool, number=number, count=count,
-                                                        warmup=warmup if number == 0 else 0)
+                        placed, seconds, cpu = _orders_round(pool, number=number, count=count,
+                                                             warmup=warmup if number == 0 else 0)
                         orders_placed += placed
                         order_seconds += seconds
+                        worker_cpu += cpu
                     else:
                         pgbench_rates.append(_pgbench(binary, database, env, pgbench_seconds))
             pool.close()
@@ -218,19 +224,23 @@ def run() -> list[dict]:
             "orders": orders_placed,
             "lines_per_order": LINES_PER_ORDER,
             "queries": queries,
+            "python_cpu_ms_per_order": round(worker_cpu / orders_placed * 1000, 2),
+            "pgbench_rounds": [round(rate, 1) for rate in pgbench_rates],
             "violations": len(broken),
             "postgres": f"{server_version // 10000}.{server_version % 10000}",
         }
     ]
 
 
-def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, float]:
-    """(orders placed, seconds from the first start to the last finish) of one round of the workers."""
+def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, float, float]:
+    """(orders placed, seconds from the first start to the last finish, CPU seconds the workers spent)
+    of one round of the workers."""
     pending = [pool.apply_async(_place_orders, (index + WORKERS * number, count, warmup))
                for index in range(WORKERS)]
     outcomes = [result.get(timeout=TIMEOUT) for result in pending]
     started = min(outcome["started"] for outcome in outcomes)
-    return sum(outcome["orders"] for outcome in outcomes), max(o["finished"] for o in outcomes) - started
+    return (sum(outcome["orders"] for outcome in outcomes), max(o["finished"] for o in outcomes) - started,
+            sum(outcome["cpu"] for outcome in outcomes))
 
 
 def _queries_per_order() -> int:

@@ -11,7 +11,7 @@ from inventory.errors import InsufficientStock, InventoryError
 from inventory.invariants import violations
 from inventory.models import Reservation, StockLevel, StockMovement
 from inventory.services import (
-    stock_adjust, stock_count, stock_release, stock_reserve, stock_transfer,
+    ReserveRequest, stock_adjust, stock_count, stock_release, stock_reserve, stock_reserve_many, stock_transfer,
 )
 from tests.factories import SkuFactory, WarehouseFactory, kit, stock
 
@@ -79,6 +79,64 @@ def test_kit_that_cannot_be_fully_reserved_reserves_none_of_its_components():
         stock_reserve(sku=bundle, warehouse=warehouse, quantity=2, reference="order:9")
 
     assert level(shirt, warehouse) == (5, 0)
+
+
+def test_reserve_many_takes_every_request_at_once_kits_and_shared_rows_included():
+    east, west = WarehouseFactory(), WarehouseFactory()
+    shirt, cap = SkuFactory(), SkuFactory()
+    stock(shirt, east, 5)
+    stock(cap, east, 4)
+    stock(shirt, west, 2)
+    bundle = kit((shirt, 1), (cap, 2))
+
+    made = stock_reserve_many(requests=[
+        ReserveRequest(sku=shirt, warehouse_id=east.pk, quantity=2, reference="order:1:line:1"),
+        ReserveRequest(sku=bundle, warehouse_id=east.pk, quantity=2, reference="order:1:line:2"),
+        ReserveRequest(sku=shirt, warehouse_id=west.pk, quantity=2, reference="order:1:line:3"),
+    ])
+
+    assert [[(r.sku_id, r.warehouse_id, r.quantity, r.reference) for r in group] for group in made] == [
+        [(shirt.pk, east.pk, 2, "order:1:line:1")],
+        [(shirt.pk, east.pk, 2, "order:1:line:2"), (cap.pk, east.pk, 4, "order:1:line:2")],
+        [(shirt.pk, west.pk, 2, "order:1:line:3")],
+    ]
+    assert len({r.group for r in made[1]}) == 1 and made[1][0].group != made[0][0].group
+    assert (level(shirt, east), level(cap, east), level(shirt, west)) == ((5, 4), (4, 4), (2, 2))
+    assert violations() == []
+
+
+def test_reserve_many_writes_nothing_when_one_row_falls_short_together():
+    """Two requests on one stock row need 3 + 3 of 5: each alone fits, together they do not."""
+    warehouse = WarehouseFactory()
+    shirt, cap = SkuFactory(code="SHIRT-1"), SkuFactory()
+    stock(shirt, warehouse, 5)
+    stock(cap, warehouse, 9)
+
+    with pytest.raises(InsufficientStock, match="SHIRT-1") as refused:
+        stock_reserve_many(requests=[
+            ReserveRequest(sku=cap, warehouse_id=warehouse.pk, quantity=1, reference="order:2:line:1"),
+            ReserveRequest(sku=shirt, warehouse_id=warehouse.pk, quantity=3, reference="order:2:line:2"),
+            ReserveRequest(sku=shirt, warehouse_id=warehouse.pk, quantity=3, reference="order:2:line:3"),
+        ])
+
+    assert (refused.value.sku_id, refused.value.requested, refused.value.available) == (shirt.pk, 6, 5)
+    assert (level(shirt, warehouse), level(cap, warehouse)) == ((5, 0), (9, 0))
+    assert not Reservation.objects.exists()
+
+
+def test_reserve_many_refuses_a_warehouse_without_the_sku():
+    main, other = WarehouseFactory(), WarehouseFactory()
+    shirt = SkuFactory()
+    stock(shirt, main, 5)
+
+    with pytest.raises(InsufficientStock):
+        stock_reserve_many(requests=[
+            ReserveRequest(sku=shirt, warehouse_id=main.pk, quantity=1, reference="order:3:line:1"),
+            ReserveRequest(sku=shirt, warehouse_id=other.pk, quantity=1, reference="order:3:line:2"),
+        ])
+
+    assert level(shirt, main) == (5, 0)
+    assert not Reservation.objects.exists()
 
 
 def test_kit_cycle_is_refused_with_a_clear_message():
