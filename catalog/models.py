@@ -19,10 +19,10 @@ class Style(models.Model):
         ACTIVE = "active", _("Active")
         DISCONTINUED = "discontinued", _("Discontinued")
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40)  # unique: see Meta
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)  # indexed: see Meta
     option_axes = models.JSONField(_("option axes"), default=list, blank=True,
                                    help_text=_('Names of the variant options, e.g. ["size", "colour"].'))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
@@ -33,7 +33,15 @@ class Style(models.Model):
         ordering = ["code"]
         verbose_name = _("style")
         verbose_name_plural = _("styles")
-        indexes = [GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="style_name_trgm")]
+        # Natural keys as UniqueConstraints rather than unique=True, and indexes declared here rather
+        # than db_index=True: for those Django also builds a varchar_pattern_ops copy of each index
+        # (for LIKE 'prefix%'), which no query uses and every import pays for. See Sku.Meta.
+        # The import's ON CONFLICT (code) needs style_code_unique to be exactly (code).
+        constraints = [models.UniqueConstraint(fields=["code"], name="style_code_unique")]
+        indexes = [
+            models.Index(fields=["category"], name="style_category"),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="style_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -106,10 +114,11 @@ class Sku(models.Model):
         ZERO = "zero", _("Zero-rated")
         EXEMPT = "exempt", _("Exempt")
 
-    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="skus")
-    code = models.CharField(_("SKU code"), max_length=40, unique=True)
+    # Indexed by sku_style_code (style, code), which also answers the style's SKUs in code order.
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="skus", db_index=False)
+    code = models.CharField(_("SKU code"), max_length=40)  # unique: see Meta
     name = models.CharField(_("name"), max_length=200)
-    barcode = models.CharField(_("barcode"), max_length=40, unique=True, null=True, blank=True)
+    barcode = models.CharField(_("barcode"), max_length=40, null=True, blank=True)  # unique: see Meta
     option_values = models.JSONField(_("option values"), default=dict, blank=True)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=9, decimal_places=3, default=Decimal("0"))
     length_cm = models.DecimalField(_("length (cm)"), max_digits=8, decimal_places=2, default=Decimal("0"))
@@ -123,7 +132,8 @@ class Sku(models.Model):
     tax_class = models.CharField(_("tax class"), max_length=20, choices=TaxClass.choices, default=TaxClass.STANDARD)
     is_kit = models.BooleanField(_("kit"), default=False)
     personalization_template = models.ForeignKey(
-        PersonalizationTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="skus"
+        PersonalizationTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="skus",
+        db_index=False,  # a partial index, see Meta
     )
     is_returnable = models.BooleanField(_("returnable"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,16 +146,29 @@ class Sku(models.Model):
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
         permissions = [("import_catalog", _("Can import catalog files"))]
+        # Every index here is paid for by every SKU written (they are most of what writing 100,000
+        # SKUs in an import costs), so each one must serve a query. Code and barcode are unique through
+        # UniqueConstraints rather than unique=True, which would add a varchar_pattern_ops index for
+        # LIKE 'prefix%' that no query uses; equality and ORDER BY code use the unique indexes.
+        # The import knows sku_code_unique by name (catalog.imports.kinds.SKU_CODE_UNIQUE).
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="sku_code_unique"),
+            models.UniqueConstraint(fields=["barcode"], name="sku_barcode_unique"),
             models.CheckConstraint(condition=Q(cost__gte=0) & Q(average_cost__gte=0) & Q(list_price__gte=0),
                                    name="sku_money_not_negative"),
             models.CheckConstraint(condition=Q(weight_kg__gte=0), name="sku_weight_not_negative"),
         ]
         indexes = [
-            # Django's icontains is UPPER(col) LIKE UPPER(%s): these indexes serve it.
+            # Django's icontains is UPPER(col) LIKE UPPER(%s): these indexes serve it. They keep
+            # GIN's default fast update (a 4 MB pending list): a larger list makes a big import's
+            # write cheaper only by leaving the merge to VACUUM, and slows searches until then.
             GinIndex(OpClass(Upper("code"), name="gin_trgm_ops"), name="sku_code_trgm"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="sku_name_trgm"),
             models.Index(fields=["style", "code"], name="sku_style_code"),
+            # Few SKUs are personalized: the index holds only those (for the PROTECT check and a
+            # template's SKUs), so writing a SKU without a template costs nothing here.
+            models.Index(fields=["personalization_template"], name="sku_personalization_template",
+                         condition=Q(personalization_template__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -575,3 +575,126 @@ def test_an_existing_style_takes_the_new_name_and_gains_new_option_axes():
     style.refresh_from_db()
     assert (style.name, style.category, style.option_axes) == ("Organic tee", "Shirts", ["size", "fit"])
     assert (again.details, again.updated, again.unchanged) == ({"styles_new": 0, "styles_updated": 0}, 0, 1)
+
+
+# --- shortcuts that must not change an answer -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    ("12", None), ("12.5", None), ("12.500", None), ("12.5000", None), ("5.", None), (".5", None),
+    ("+5", None), ("-0", None), ("-0.00", None), ("99999999999.999", None), ("00000000000012", None),
+    ("12.3456", "“12.3456” has more than 3 decimal places."),
+    ("-1", "“-1” is negative; it must be zero or more."),
+    ("100000000000", "“100000000000” is too large."),
+    ("1e5", "“1e5” is not a number (write it like 1234.50)."),
+    ("1,5", "“1,5” is not a number (write it like 1234.50)."),
+    ("5.5.5", "“5.5.5” is not a number (write it like 1234.50)."),
+    ("١٢", "“١٢” is not a number (write it like 1234.50)."),
+    (".", "“.” is not a number (write it like 1234.50)."),
+])
+def test_decimal_cells_get_the_same_answer_plain_or_not(cell, message):
+    SkuFactory(code="MUG")
+
+    result = import_file(kind="prices", file=csv_bytes(["sku_code", "list_price", "cost", "currency"],
+                                                       ["MUG", cell, "", ""]), user=None, dry_run=True)
+
+    assert [error.message for error in result.row_errors] == ([message] if message else [])
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    ("1", None), ("007", None), ("+3", None), ("1.0", None), ("2147483647", None), ("999999999", None),
+    ("0", "“0” must be at least 1."), ("000", "“000” must be at least 1."),
+    ("1.5", "“1.5” is not a whole number."),
+    ("-1", "“-1” is negative; it must be zero or more."),
+    ("2147483648", "“2147483648” is too large."),
+    ("12a", "“12a” is not a number (write it like 1234.50)."),
+])
+def test_whole_number_cells_get_the_same_answer_plain_or_not(cell, message):
+    VendorFactory(code="ACME")
+    SkuFactory(code="MUG")
+
+    result = import_file(kind="vendor_items", file=csv_bytes(KINDS["vendor_items"].column_names,
+                                                             ["ACME", "MUG", "", "1", "0", cell, ""]),
+                         user=None, dry_run=True)
+
+    assert [error.message for error in result.row_errors] == ([message] if message else [])
+
+
+def test_choices_and_currencies_in_any_case_are_accepted_and_others_refused():
+    data = csv_bytes(SKU_HEADER,
+                     sku_row("A", status="active", tax_class="standard", currency="USD"),
+                     sku_row("B", status="Active", tax_class="ZERO", currency="usd"),
+                     sku_row("C", status="sold", tax_class="none", currency="XYZ"))
+
+    result = import_file(kind="skus", file=data, user=None, dry_run=True)
+
+    assert [(e.row, e.column, e.message) for e in result.row_errors] == [
+        (4, "currency", "“XYZ” is not an ISO currency code such as USD or EUR."),
+        (4, "status", "“sold” is not one of: draft, active, discontinued."),
+        (4, "tax_class", "“none” is not one of: standard, reduced, zero, exempt."),
+    ]
+
+
+def test_style_axes_follow_the_order_in_which_the_file_first_names_them():
+    data = csv_bytes(SKU_HEADER,
+                     sku_row("TEE-1", option_values="colour=Red"),
+                     sku_row("TEE-2", option_values="fit=slim;size=M"),
+                     sku_row("TEE-3", option_values="size=L;colour=Blue;sleeve=long"),
+                     sku_row("TEE-4", option_values=""),
+                     sku_row("CAP-1", style_code="CAP", style_name="Cap", option_values=""))
+
+    result = import_file(kind="skus", file=data, user=None, dry_run=False)
+
+    assert result.ok and result.new == 5
+    assert dict(Style.objects.values_list("code", "option_axes")) == {
+        "TEE": ["colour", "fit", "size", "sleeve"], "CAP": []}
+
+
+def test_style_conflicts_name_the_first_row_of_each_column_that_disagrees():
+    data = csv_bytes(SKU_HEADER,
+                     sku_row("A-1", style_name="", category="Shirts"),
+                     sku_row("A-2", style_name="Organic tee", category="Shirts"),
+                     sku_row("A-3", style_name="Cotton tee", category="Tops"),
+                     sku_row("B-1", style_code="CAP", style_name="Cap", category=""),
+                     sku_row("B-2", style_code="CAP", style_name="Cap", category="Hats"))
+
+    result = import_file(kind="skus", file=data, user=None, dry_run=True)
+
+    assert [(e.row, e.column, e.message) for e in result.row_errors] == [
+        (4, "style_name", "“Cotton tee” differs from row 3 for the same style."),
+        (4, "category", "“Tops” differs from row 2 for the same style."),
+    ]
+
+
+def test_a_sku_code_created_between_the_checks_and_the_write_stops_the_import(monkeypatch):
+    StyleFactory(code="TEE", name="Organic tee")
+    build_typed = kinds.ImportRun.build_typed
+
+    def create_meanwhile(run):
+        build_typed(run)
+        SkuFactory(code="TEE-L", style=Style.objects.get(code="TEE"))
+
+    monkeypatch.setattr(kinds.ImportRun, "build_typed", create_meanwhile)
+
+    result = import_file(kind="skus", file=csv_bytes(SKU_HEADER, sku_row("TEE-M"), sku_row("TEE-L")),
+                         user=None, dry_run=False)
+
+    assert result.file_errors == ["Some of these SKU codes were created by someone else while the file was being "
+                                  "imported. Nothing was written; upload the file again to check it against the "
+                                  "current data."]
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 0)
+    assert not Sku.objects.filter(code="TEE-M").exists()
+
+
+def test_the_imported_tables_carry_no_pattern_copies_of_their_indexes():
+    """unique=True or db_index=True on a CharField adds a varchar_pattern_ops index that no query uses
+    and every import pays for: the catalog declares its unique keys and indexes in Meta instead."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexrelid::regclass::text FROM pg_index JOIN pg_class c ON c.oid = indrelid "
+                       "WHERE c.relname IN ('catalog_sku', 'catalog_style') AND pg_get_indexdef(indexrelid) "
+                       "LIKE '%pattern_ops%'")
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT count(*) FROM pg_index WHERE indrelid = 'catalog_sku'::regclass")
+        assert cursor.fetchone()[0] == 7  # pk, code, barcode, (style, code), two trigram, templated

@@ -13,7 +13,8 @@ One :class:`ImportRun` owns three temporary tables on the current database conne
 
 Checks are one statement each over the whole file, never a query per row, so a dry run that
 lists row-level errors is a handful of statements whatever the size of the file. The writes
-are ``INSERT … ON CONFLICT`` and ``UPDATE … FROM`` statements in the caller's transaction.
+are ``INSERT … SELECT`` (with ``ON CONFLICT`` where a row someone else created meanwhile is to
+be merged) and ``UPDATE … FROM`` statements in the caller's transaction.
 
 A blank cell leaves the stored value as it is; for a new record it takes the default (or is
 refused when the column is needed to create one).
@@ -60,6 +61,11 @@ INT_MAX = 2_147_483_647
 
 class ImportConflict(Exception):
     """The data changed between the checks and the writes; nothing was written."""
+
+
+def violated_constraint(error: Exception) -> str:
+    """The name of the constraint that the database refused ``error`` for, or ``""``."""
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,13 @@ def parsed(column: str, part: str) -> str:
 
 
 def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Composable | None:
-    """A SQL expression giving the error code for one cell, or NULL when the cell is fine."""
+    """A SQL expression giving the error code for one cell, or NULL when the cell is fine.
+
+    After the blank test, the numbers, choices and currencies first try a cheap test that only
+    a good cell passes (plain digits of a size that fits; the choice as written): most cells
+    of a file are such, and skip the regular expressions, casts and case foldings that find
+    what is wrong with the others. Any cell that fails it gets every check, in the same order.
+    """
     c = sql.SQL(cell)
     whens: list[sql.Composable] = [sql.SQL("WHEN {c} = '' THEN {code}").format(
         c=c, code=sql.Literal("required") if column.required else sql.SQL("NULL"))]
@@ -202,6 +214,12 @@ def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Co
     elif column.type == DECIMAL:
         whole_digits = column.max_digits - column.decimal_places
         whens += [
+            # Only ASCII digits and at most one point, with 1 to whole_digits digits before it and
+            # at most decimal_places after it: a number that passes all of the checks below.
+            sql.SQL("WHEN CASE translate({c}, '0123456789', '') WHEN '' THEN length({c}) <= {whole} "
+                    "WHEN '.' THEN strpos({c}, '.') BETWEEN 2 AND {whole} + 1 "
+                    "AND length({c}) - strpos({c}, '.') <= {places} ELSE false END THEN NULL").format(
+                c=c, whole=sql.Literal(whole_digits), places=sql.Literal(column.decimal_places)),
             sql.SQL("WHEN {c} !~ {number} THEN 'not_number'").format(c=c, number=sql.Literal(_NUMBER)),
             sql.SQL("WHEN {c} ~ '^-' AND {c} ~ '[1-9]' THEN 'negative'").format(c=c),
             sql.SQL("WHEN scale(trim_scale({c}::numeric)) > {places} THEN 'decimals'").format(
@@ -210,7 +228,13 @@ def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Co
                 c=c, limit=sql.Literal(10 ** whole_digits)),
         ]
     elif column.type == INTEGER:
+        # At most nine ASCII digits (no sign, no point): a whole number below INT_MAX.
+        plain = sql.SQL("translate({c}, '0123456789', '') = '' AND length({c}) <= 9").format(c=c)
+        if column.minimum > 0:  # CASE, so that only such a cell is cast
+            plain = sql.SQL("CASE WHEN {plain} THEN {c}::integer >= {minimum} ELSE false END").format(
+                plain=plain, c=c, minimum=sql.Literal(column.minimum))
         whens += [
+            sql.SQL("WHEN {plain} THEN NULL").format(plain=plain),
             sql.SQL("WHEN {c} ~ '^-' AND {c} ~ {number} AND {c} ~ '[1-9]' THEN 'negative'").format(
                 c=c, number=sql.Literal(_NUMBER)),
             sql.SQL("WHEN {c} !~ {whole} THEN CASE WHEN {c} ~ {number} THEN 'not_whole' ELSE 'not_number' END")
@@ -221,11 +245,15 @@ def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Co
                 c=c, minimum=sql.Literal(column.minimum)),
         ]
     elif column.type == CHOICE:
-        whens.append(sql.SQL("WHEN lower({c}) <> ALL({choices}) THEN 'bad_choice'").format(
-            c=c, choices=sql.Literal(list(column.choices))))
-    elif column.type == CURRENCY:
-        whens.append(sql.SQL("WHEN upper({c}) <> ALL({currencies}) THEN 'bad_currency'").format(
-            c=c, currencies=currencies))
+        # As written, only the choices that lower() leaves as they are pass without lower().
+        as_written = sql.Literal([choice for choice in column.choices if choice == choice.lower()])
+        whens += [sql.SQL("WHEN {c} = ANY({choices}) THEN NULL").format(c=c, choices=as_written),
+                  sql.SQL("WHEN lower({c}) <> ALL({choices}) THEN 'bad_choice'").format(
+                      c=c, choices=sql.Literal(list(column.choices)))]
+    elif column.type == CURRENCY:  # ISO codes, upper case: one written so passes without upper()
+        whens += [sql.SQL("WHEN {c} = ANY({currencies}) THEN NULL").format(c=c, currencies=currencies),
+                  sql.SQL("WHEN upper({c}) <> ALL({currencies}) THEN 'bad_currency'").format(
+                      c=c, currencies=currencies)]
     elif column.type == OPTIONS:
         whens.append(sql.SQL("WHEN {problem} IS NOT NULL THEN {problem}").format(
             problem=sql.Identifier(parsed(column.name, "problem"))))

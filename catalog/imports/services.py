@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.imports.engine import ImportConflict, ImportResult, ImportRun
+from catalog.imports.engine import ImportConflict, ImportResult, ImportRun, violated_constraint
 from catalog.imports.kinds import get_kind
 from catalog.imports.models import ImportJob
 from catalog.imports.reader import FileError, detect_format, estimate_rows
@@ -48,7 +48,7 @@ def _refusal(error: Exception) -> str:
     if isinstance(error, ImportConflict):
         return _("%(problem)s Nothing was written; upload the file again to check it against the current "
                  "data.") % {"problem": error}
-    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    constraint = violated_constraint(error)
     if "barcode" in constraint:
         return _("A barcode in the file was given to another SKU while the file was being imported. "
                  "Nothing was written; check the file again.")
