@@ -19,9 +19,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
+
 from catalog.models import (
     KitComponent, PersonalizationField, PersonalizationTemplate, Sku, Style, Vendor, VendorItem,
 )
+from oms.db import analyze
 
 DEFAULT_STYLES = 2000
 DEFAULT_SEED = 1912
@@ -238,6 +240,7 @@ def seed_catalog(*, stdout, options: dict) -> None:
     rng = random.Random(f"{options.get('seed') or DEFAULT_SEED}-catalog")
     with transaction.atomic():
         counts = CatalogBuilder(rng=rng, style_count=styles).build()
+    analyze(Style, Sku, KitComponent, VendorItem)
     stdout.write(
         "Demo catalog: {styles} styles, {skus} SKUs ({kits} kits, {nested} of them nested, {personalized} "
         "personalized), {vendors} vendors, {vendor_items} vendor items in {seconds:.1f} s.".format(

@@ -59,16 +59,25 @@ def kit_descendant_ids(kit_id: int) -> set[int]:
     return {component_id for parts in tree.values() for component_id, _q in parts}
 
 
-def sku_search(*, query: str, limit: int = 20) -> QuerySet[Sku]:
-    """SKUs whose code or barcode is ``query`` or whose code or name contains it.
+SEARCH_CANDIDATES = 200
+MIN_CONTAINS = 3  # the length of a trigram
 
-    The exact barcode/code match comes first, then the others in code order. One query,
-    shaped for the indexes: the exact matches come from the unique indexes on barcode and
-    code (the code as typed, upper- or lower-cased); the contains matches are cut to
-    ``limit`` in code order *inside* a subquery, so PostgreSQL either walks the code index
-    until it has enough rows (a short, common query such as "M") or uses the trigram indexes
-    on UPPER(code) and UPPER(name) (a rare one), instead of ranking and sorting every match.
-    This stays well under 100 ms with 100,000 SKUs.
+
+def sku_search(*, query: str, limit: int = 20) -> QuerySet[Sku]:
+    """SKUs whose code or barcode is ``query`` or whose code or name contains it (a query of one
+    or two characters: whose code, or a word of whose name, starts with it).
+
+    The exact barcode/code match comes first, then codes that start with the query, then the
+    other matches, each group in code order. One query, shaped for the indexes: the exact
+    matches come from the unique btree indexes on barcode and code (the code as typed, upper-
+    or lower-cased); the contains matches are the first :data:`SEARCH_CANDIDATES` that
+    PostgreSQL finds, in no order, so it either reads the table until it has enough (a
+    common query such as "M" or "shirt") or asks the trigram indexes on UPPER(code) and
+    UPPER(name) (a rare one such as "1094"); only those candidates are ranked and sorted.
+    Asking for the contains matches in code order instead lets the planner walk the whole
+    code index when the few matches sit at its end (150 ms at 100,000 SKUs). When more than
+    :data:`SEARCH_CANDIDATES` SKUs match, the list shows the best of those found: the agent
+    types on to narrow it. ``catalog.sku_search_100k`` in ``make bench`` measures it.
     """
     query = query.strip()
     if not query:
@@ -77,12 +86,17 @@ def sku_search(*, query: str, limit: int = 20) -> QuerySet[Sku]:
     # too, but it rechecks every code sharing X's trigrams: slow for short or common codes.)
     exact = Q(barcode=query) | Q(code__in={query, query.upper(), query.lower()})
     exact_ids = Sku.objects.filter(exact).order_by().values("pk")
-    contains_ids = (
-        Sku.objects.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by("code").values("pk")[:limit]
-    )
+    if len(query) < MIN_CONTAINS:
+        # One or two characters have no trigram inside them to look up, so "contains" would
+        # read the whole table when nothing matches; the start of a code or of a name's word has.
+        matches = Q(code__istartswith=query) | Q(name__istartswith=query) | Q(name__icontains=f" {query}")
+    else:
+        matches = Q(code__icontains=query) | Q(name__icontains=query)
+    contains_ids = Sku.objects.filter(matches).order_by().values("pk")[:SEARCH_CANDIDATES]
     return (
         Sku.objects.filter(pk__in=exact_ids.union(contains_ids, all=True))
-        .annotate(rank=Case(When(exact, then=Value(0)), default=Value(1)))
+        .annotate(rank=Case(When(exact, then=Value(0)), When(code__istartswith=query, then=Value(1)),
+                            default=Value(2)))
         .select_related("style")
         .order_by("rank", "code")[:limit]
     )

@@ -22,11 +22,14 @@ from django.utils import timezone
 from catalog.demo import CATEGORIES, DEFAULT_SEED, DEFAULT_STYLES
 from catalog.models import KitComponent, Sku, VendorItem
 from inventory.errors import InsufficientStock
-from inventory.models import PurchaseOrder, Reservation, StockLevel, StockMovement, Warehouse
+from inventory.models import (
+    PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse,
+)
 from inventory.services import (
     purchase_order_cancel, purchase_order_close, purchase_order_create, purchase_order_receive,
     purchase_order_send, stock_reserve,
 )
+from oms.db import analyze
 
 OPENING_REFERENCE = "opening-balance"
 RESERVATION_PREFIX = "demo-order:"
@@ -72,6 +75,7 @@ def seed_inventory(*, stdout, options: dict) -> None:
         orders = purchase_orders(rng=rng, warehouses=warehouses, per_status=max(1, styles // 400),
                                  buyer=users.get("manager"), receiver=users.get("warehouse"))
         holds = reservations(rng=rng, warehouses=warehouses, count=max(12, styles // 10), user=users.get("agent"))
+    analyze(StockLevel, StockMovement, Reservation, PurchaseOrderLine)
     stdout.write(
         f"Demo inventory: {len(warehouses)} locations, {levels} stock levels, {len(orders)} purchase orders, "
         f"{len({hold.reference for hold in holds})} demo orders holding stock in {time.monotonic() - started:.1f} s."

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import tablib
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.forms import ModelForm
 from django.utils.translation import gettext as _
 

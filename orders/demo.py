@@ -58,6 +58,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
+from oms.db import analyze
+
 ORDERS_PER_STYLE = 10  # the default size follows the catalog's: 20,000 orders for 2,000 styles
 DEFAULT_SEED = 1912
 CUSTOMERS_PER_ORDER = 1 / 3
@@ -252,11 +254,8 @@ def seed_orders(*, stdout, options: dict) -> None:
         stdout.write("Demo orders: skipped, the catalog has no active stocked SKUs with a price.")
         return
     counts = generator.generate(count=target - existing, target_customers=round(target * CUSTOMERS_PER_ORDER))
-    with connection.cursor() as cursor:
-        # Fresh statistics, so the planner knows the new size of the tables at once.
-        for table in ("orders_customer", "orders_address", "orders_order", "orders_orderline",
-                      "orders_orderevent", "orders_hold", "orders_lineallocation"):
-            cursor.execute(f"ANALYZE {table}")
+    analyze("orders_customer", "orders_address", "orders_order", "orders_orderline", "orders_orderevent",
+            "orders_hold", "orders_lineallocation")
     stdout.write(
         "Demo orders: {orders:,} orders ({lines:,} lines, {events:,} events, {holds:,} holds, "
         "{allocated:,} holding stock), {customers:,} new customers in {seconds:.1f} s.".format(

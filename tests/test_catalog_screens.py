@@ -106,9 +106,35 @@ def test_search_ranks_a_short_exact_code_first_too():
     SkuFactory(code="AM-1", name="Lamp")
     SkuFactory(code="M", name="Medium")
     SkuFactory(code="XM", name="Extra")
+    SkuFactory(code="B-7", name="Big mug")
+    SkuFactory(code="MX-2", name="Plate")
 
-    assert [sku.code for sku in sku_search(query="m")] == ["M", "AM-1", "XM"]
+    assert [sku.code for sku in sku_search(query="m")] == ["M", "MX-2", "B-7"]
     assert [sku.code for sku in sku_search(query="xm")] == ["XM"]
+    assert [sku.code for sku in sku_search(query="amp")] == ["AM-1"]  # three letters: anywhere
+
+
+def test_search_ranks_codes_starting_with_the_query_before_other_matches():
+    SkuFactory(code="0-1094", name="Mug")
+    SkuFactory(code="1094-RED", name="Mug")
+    SkuFactory(code="B-1", name="Mug no. 1094")
+    SkuFactory(code="1094", name="Plate")
+
+    assert [sku.code for sku in sku_search(query="1094")] == ["1094", "1094-RED", "0-1094", "B-1"]
+
+
+def test_search_with_more_matches_than_candidates_still_fills_the_list_exact_match_first(monkeypatch):
+    from catalog import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 5)
+    for number in range(12):
+        SkuFactory(code=f"CUP-{number:02d}", name="Cup")
+    SkuFactory(code="CUP", name="Cup")
+
+    found = [sku.code for sku in sku_search(query="cup", limit=4)]
+
+    assert found[0] == "CUP"
+    assert len(found) == 4 and found[1:] == sorted(found[1:])
 
 
 def test_search_as_you_type_answers_with_the_results_fragment_only(role_client):
