@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from marketing.models import Promotion, SourceCode
 from tests.factories import SkuFactory, StyleFactory
@@ -96,7 +97,7 @@ def test_manager_sets_up_a_campaign_and_prices_a_basket_in_the_simulator(page, s
 
     # One more row, from the keyboard: the new row takes the focus.
     page.get_by_role("button", name="Add a row").click()
-    page.get_by_label("SKU code, row 6").wait_for()
+    expect(page.get_by_label("SKU code, row 6")).to_be_focused()  # as the manager sees the cursor there
     page.keyboard.type("SOCK-1")
     page.wait_for_function("document.querySelector('#order-total') &&"
                            " document.querySelector('#order-total').innerText.trim() === '$126.00'")
