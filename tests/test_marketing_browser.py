@@ -1,6 +1,7 @@
 """A manager sets up a catalog campaign in a real browser, then tries it in the pricing simulator."""
 
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import expect
@@ -98,6 +99,10 @@ def test_manager_sets_up_a_campaign_and_prices_a_basket_in_the_simulator(page, s
     # One more row, from the keyboard: the new row takes the focus.
     page.get_by_role("button", name="Add a row").click()
     expect(page.get_by_label("SKU code, row 6")).to_be_focused()  # as the manager sees the cursor there
-    page.keyboard.type("SOCK-1")
-    page.wait_for_function("document.querySelector('#order-total') &&"
-                           " document.querySelector('#order-total').innerText.trim() === '$126.00'")
+    def prices_the_new_row(response) -> bool:
+        form = parse_qs(response.request.post_data or "") if response.request.method == "POST" else {}
+        return form.get("lines-5-sku_code") == ["SOCK-1"]
+
+    with page.expect_response(prices_the_new_row):  # the answer to what was typed, not an earlier one
+        page.keyboard.type("SOCK-1")
+    expect(page.locator("#order-total")).to_have_text("$126.00")
