@@ -305,7 +305,8 @@ def stock_reserve_many(*, requests: list[ReserveRequest], user=None) -> list[lis
 
 
 def _first_short(rows: list[tuple]) -> InventoryError:
-    """The InsufficientStock of the first (sku, warehouse) that cannot give what ``rows`` ask of it."""
+    """The InsufficientStock of the first (sku, warehouse) that cannot give what ``rows`` ask of it
+    (an InventoryError when every one can now: the stock changed in between)."""
     wanted: dict[tuple[int, int], int] = {}
     for sku_id, warehouse_id, units, *_rest in rows:
         wanted[(sku_id, warehouse_id)] = wanted.get((sku_id, warehouse_id), 0) + units

@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import KitComponent, Sku
 from catalog.selectors import MAX_KIT_DEPTH
-from inventory.errors import InsufficientStock
+from inventory.errors import InsufficientStock, InventoryError
 from inventory.models import StockLevel, Warehouse
 from inventory.services import ReserveRequest, stock_reserve, stock_reserve_many
 from orders.availability import components_per_unit, expected_dates, shipping_warehouses, units_possible
@@ -298,7 +298,7 @@ def reserve_plan(*, order: Order, plan: Plan, user, events: list[OrderEvent], ba
                                reference=line_reference(plan.wanting[item.key])) for item in plan.planned]
     try:
         reserved = stock_reserve_many(requests=requests, user=user) if requests else []
-    except InsufficientStock:  # cannot happen under our row locks; then each item on its own, below
+    except InventoryError:  # cannot happen under our row locks; then each item on its own, below
         logger.exception("reserving the plan of order %s failed under lock", order.pk)
         reserved = [None] * len(requests)
     for item, reservations in zip(plan.planned, reserved, strict=True):
