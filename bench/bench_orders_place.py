@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import contextlib
+import json
 import random
 import re
 import shutil
+import string
 import subprocess
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import is_quick, iterations, psycopg_params, scratch_database
+from bench.common import database_copy, is_quick, iterations, psycopg_params, scratch_database
 
 WORKERS = 4
 SKUS = 300
@@ -139,8 +143,8 @@ def _pgbench_env(params: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _pgbench(binary: str, database: str, env: dict[str, str], seconds: int) -> float:
-    command = [binary, "-n", "-c", str(WORKERS), "-j", str(WORKERS), "-T", str(seconds), database]
+def _pgbench(binary: str, database: str, env: dict[str, str], seconds: int, *extra: str) -> float:
+    command = [binary, "-n", "-c", str(WORKERS), "-j", str(WORKERS), "-T", str(seconds), *extra, database]
     outcome = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     if outcome.returncode != 0:
         raise RuntimeError(f"pgbench failed: {outcome.stderr.strip()}")
@@ -165,6 +169,13 @@ def run() -> list[dict]:
     the machine's two cores goes to the server); ``pgbench_rounds`` each round's pgbench rate,
     to show how much the baseline moves within a run (its single branch row makes it wait on
     each commit's flush, so it follows the disk).
+
+    ``server_floor`` (and its ``server_floor_ratio``): pgbench, with the same four clients,
+    running ``order_floor.pgbench``, the server's share of one such order (the same pricing
+    reads, then the order's writes in as few statements as SQL allows) with no client work
+    at all; ``server_floor_prepared_ratio`` the same with prepared statements. On this
+    benchmark's machine the server and the four clients share the cores, so the floor is the
+    most any client could reach, and the gap to ``ratio`` is what the Python side costs.
     """
     from django.db import connection
 
@@ -176,10 +187,13 @@ def run() -> list[dict]:
     order_seconds = 0.0
     worker_cpu = 0.0
     pgbench_rates = []
-    with scratch_database(migrate=True) as database:
+    floor_rates: dict[str, list[float]] = {"simple": [], "prepared": []}
+    with contextlib.ExitStack() as stack:
+        database = stack.enter_context(scratch_database(migrate=True))
+        scratch = stack.enter_context(tempfile.TemporaryDirectory())
         params = psycopg_params(dbname=database)
         _seed()
-        queries = _queries_per_order()
+        queries, floor = _one_placement()
         connection.close()
         binary = _pgbench_binary()
         env = _pgbench_env(params)
@@ -187,6 +201,11 @@ def run() -> list[dict]:
                                      text=True, timeout=TIMEOUT)
         if initialized.returncode != 0:
             raise RuntimeError(f"pgbench -i failed: {initialized.stderr.strip()}")
+        # The floor's orders are not real ones (their totals do not add up, nothing allocates them):
+        # they go to a copy of the seeded database, so that the invariants below see only ours.
+        floor_database = stack.enter_context(database_copy(database))
+        floor_arguments = ["-f", str(_floor_script(floor, Path(scratch)))]
+        floor_arguments += [f"-D{name}={value}" for name, value in floor["ids"].items()]
 
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(WORKERS)
@@ -202,6 +221,9 @@ def run() -> list[dict]:
                         worker_cpu += cpu
                     else:
                         pgbench_rates.append(_pgbench(binary, database, env, pgbench_seconds))
+                        for protocol in floor_rates:
+                            floor_rates[protocol].append(_pgbench(binary, floor_database, env, pgbench_seconds,
+                                                                  "-M", protocol, *floor_arguments))
             pool.close()
             pool.join()
 
@@ -226,10 +248,17 @@ def run() -> list[dict]:
             "queries": queries,
             "python_cpu_ms_per_order": round(worker_cpu / orders_placed * 1000, 2),
             "pgbench_rounds": [round(rate, 1) for rate in pgbench_rates],
+            "server_floor": round(_mean(floor_rates["simple"]), 1),
+            "server_floor_ratio": round(_mean(floor_rates["simple"]) / pgbench_rate, 3),
+            "server_floor_prepared_ratio": round(_mean(floor_rates["prepared"]) / pgbench_rate, 3),
             "violations": len(broken),
             "postgres": f"{server_version // 10000}.{server_version % 10000}",
         }
     ]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, float, float]:
@@ -243,12 +272,14 @@ def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, f
             sum(outcome["cpu"] for outcome in outcomes))
 
 
-def _queries_per_order() -> int:
-    """SQL statements one placement sends (measured once, outside the timed rounds)."""
+def _one_placement() -> tuple[int, dict]:
+    """Place one order outside the timed rounds: (SQL statements it sent, what the floor script needs)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from catalog.models import Sku
+    from inventory.models import Warehouse
+    from marketing.models import Promotion
     from orders.models import Customer, ShippingMethod
     from orders.services import LineRequest, order_place
 
@@ -256,7 +287,31 @@ def _queries_per_order() -> int:
     customer = Customer.objects.order_by("pk").first()
     method = ShippingMethod.objects.get(code="GROUND")
     with CaptureQueriesContext(connection) as captured:
-        order_place(user=None, channel="phone", customer=customer,
-                    lines=[LineRequest(sku=sku, quantity=1) for sku in skus], ship_to=SHIP_TO,
-                    shipping_method=method)
-    return len(captured.captured_queries)
+        order = order_place(user=None, channel="phone", customer=customer,
+                            lines=[LineRequest(sku=sku, quantity=1) for sku in skus], ship_to=SHIP_TO,
+                            shipping_method=method)
+    statements = [query["sql"] for query in captured.captured_queries]
+    reads = statements[:statements.index("BEGIN")] if "BEGIN" in statements else []
+    floor = {
+        "reads": reads,
+        "ship_to": json.dumps(order.ship_to),
+        "pricing": json.dumps(order.pricing),
+        "ids": {"sku_first": skus[0].pk, "customer_first": customer.pk,
+                "warehouse": Warehouse.objects.get(code="EAST").pk,
+                "promotion": Promotion.objects.get().pk},
+    }
+    return len(statements), floor
+
+
+def _floor_script(floor: dict, directory: Path) -> Path:
+    """``order_floor.pgbench`` filled in with this run's reads and snapshots."""
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    template = string.Template((Path(__file__).parent / "order_floor.pgbench").read_text())
+    script = template.substitute(
+        reads="\n".join(read.strip() + ";" for read in floor["reads"]),
+        ship_to=literal(floor["ship_to"]) + "::jsonb", pricing=literal(floor["pricing"]) + "::jsonb")
+    path = directory / "order_floor.pgbench"
+    path.write_text(script)
+    return path

@@ -85,6 +85,24 @@ def scratch_database(*, migrate: bool = False) -> Iterator[str]:
         _run_outside_transaction(admin_params, drop)
 
 
+@contextmanager
+def database_copy(source: str) -> Iterator[str]:
+    """A copy of the scratch database ``source`` (``CREATE DATABASE ... TEMPLATE``), dropped on exit.
+
+    Nobody may be connected to ``source`` while it is copied. For a baseline that writes rows the
+    benchmark's own checks must not see.
+    """
+    name = f"{source}_copy"
+    admin_params = psycopg_params(dbname="postgres")  # not the source: nobody may be connected to it
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    _run_outside_transaction(admin_params, drop, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+        sql.Identifier(name), sql.Identifier(source)))
+    try:
+        yield name
+    finally:
+        _run_outside_transaction(admin_params, drop)
+
+
 def elapsed(operation: Callable[[], object], *, count: int) -> float:
     """Seconds that ``count`` calls of ``operation``, one after another, take."""
     started = time.perf_counter()

@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_bench(*args: str, results: Path) -> subprocess.CompletedProcess:
+def run_bench(*args: str, results: Path, timeout: int = 60) -> subprocess.CompletedProcess:
     env = dict(os.environ, BENCH_RESULTS=str(results))
     return subprocess.run([sys.executable, "bench/run.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.smoke
@@ -50,3 +50,18 @@ def test_unknown_benchmark_is_refused_and_nothing_is_written(tmp_path):
     assert outcome.returncode == 2
     assert "no benchmark module bench/bench_no_such_thing.py" in outcome.stderr
     assert not results.exists()
+
+
+def test_order_placement_bench_measures_the_orders_the_baseline_and_the_server_floor(tmp_path):
+    results = tmp_path / "results.jsonl"
+
+    outcome = run_bench("--quick", "orders_place", results=results, timeout=300)
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    result = json.loads(results.read_text())
+    assert result["name"] == "orders.place_concurrent"
+    assert result["orders"] > 0 and result["value"] > 0 and result["baseline"] > 0
+    assert result["violations"] == 0  # the floor's pretend orders went to a copy of the database
+    assert result["server_floor"] > 0
+    assert result["server_floor_ratio"] == pytest.approx(result["server_floor"] / result["baseline"], abs=0.002)
+    assert result["server_floor_prepared_ratio"] > 0
