@@ -17,7 +17,7 @@ from django.db import connections
 from psycopg import sql
 
 # Keys of DATABASES[...]["OPTIONS"] that Django consumes itself; every other key is a libpq parameter.
-_DJANGO_ONLY_OPTIONS = frozenset({"assume_role", "isolation_level", "pool", "prepare_threshold", "server_side_binding"})
+_DJANGO_ONLY_OPTIONS = frozenset({"assume_role", "isolation_level", "pool", "server_side_binding"})
 
 
 def is_quick() -> bool:

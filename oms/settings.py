@@ -115,15 +115,6 @@ else:
 
     DATABASES = {"default": postgres_database(VAR_DIR)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Parameters travel apart from the SQL (no quoting in Python), and psycopg prepares a statement
-# the fifth time a connection sends it, so the server parses and plans it once (bench
-# orders.place_concurrent: about 10 % more orders per second than with client-side binding).
-# A connection pooler in transaction mode that does not track prepared statements (PgBouncer
-# before 1.21) needs DATABASE_PREPARED_STATEMENTS=false.
-DATABASES["default"].setdefault("OPTIONS", {}).update(
-    server_side_binding=True,
-    prepare_threshold=5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
-)
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("DATABASE_NAME"):
     # Lets a test's Celery worker process use the test database of the run that started it.
