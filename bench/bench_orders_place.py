@@ -79,6 +79,52 @@ def _place_orders(index: int, count: int, warmup: int) -> dict:
     return {"orders": count, "started": started, "finished": finished, "cpu": cpu}
 
 
+_VARIABLE = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+def _script_statements(script: str) -> list[tuple[str, bool]]:
+    """The SQL statements of a pgbench script, as psycopg queries (``:name`` → ``%(name)s``), each
+    with whether it stores its row in variables (``\\gset``)."""
+    body = "\n".join(line for line in script.splitlines() if not line.startswith(("--", "\\set")))
+    statements = []
+    for chunk in re.split(r";\s*\n", body.replace("\\gset", "\\gset;")):
+        if chunk.strip():
+            stores = "\\gset" in chunk
+            query = chunk.replace("\\gset", "").strip().rstrip(";").replace("%", "%%")
+            statements.append((_VARIABLE.sub(r"%(\1)s", query), stores))
+    return statements
+
+
+def _replay_floor(index: int, count: int, database: str, script_path: str, ids: dict) -> dict:
+    """The floor script's statements sent from Python as Django sends SQL (psycopg, parameters bound
+    on the client), with only the script's own random choices in between."""
+    import psycopg
+
+    from bench.common import psycopg_params
+
+    statements = _script_statements(Path(script_path).read_text())
+    rng = random.Random(index)
+    first_sku, first_customer = ids["sku_first"], ids["customer_first"]
+    with psycopg.connect(**psycopg_params(dbname=database), autocommit=True,
+                         cursor_factory=psycopg.ClientCursor) as connection, connection.cursor() as cursor:
+        def place_one() -> None:
+            values = dict(ids, c=rng.randint(first_customer, first_customer + CUSTOMERS - 1),
+                          **{f"s{n + 1}": rng.randint(first_sku + 100 * n, first_sku + 100 * n + 99)
+                             for n in range(LINES_PER_ORDER)},
+                          **{f"q{n + 1}": rng.randint(1, 3) for n in range(LINES_PER_ORDER)})
+            for query, stores in statements:
+                cursor.execute(query, values)
+                if stores:
+                    values.update(zip((column.name for column in cursor.description), cursor.fetchone()))
+
+        _barrier.wait(timeout=TIMEOUT)
+        started, cpu_started = time.monotonic(), time.process_time()
+        for _ in range(count):
+            place_one()
+        finished, cpu = time.monotonic(), time.process_time() - cpu_started
+    return {"orders": count, "started": started, "finished": finished, "cpu": cpu}
+
+
 # --- setup ------------------------------------------------------------------------------------------
 
 
@@ -173,9 +219,11 @@ def run() -> list[dict]:
     ``server_floor`` (and its ``server_floor_ratio``): pgbench, with the same four clients,
     running ``order_floor.pgbench``, the server's share of one such order (the same pricing
     reads, then the order's writes in as few statements as SQL allows) with no client work
-    at all; ``server_floor_prepared_ratio`` the same with prepared statements. On this
-    benchmark's machine the server and the four clients share the cores, so the floor is the
-    most any client could reach, and the gap to ``ratio`` is what the Python side costs.
+    at all; ``server_floor_prepared_ratio`` the same with prepared statements.
+    ``python_floor_ratio``: the same statements sent by four Python processes the way Django
+    sends SQL (psycopg, parameters bound on the client), with no other work: the most a Django
+    service could reach. On this benchmark's machine the server and the four clients share the
+    cores, so the gaps between the floors and ``ratio`` are what each layer costs.
     """
     from django.db import connection
 
@@ -188,6 +236,7 @@ def run() -> list[dict]:
     worker_cpu = 0.0
     pgbench_rates = []
     floor_rates: dict[str, list[float]] = {"simple": [], "prepared": []}
+    python_floor_rates: list[float] = []
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(scratch_database(migrate=True))
         scratch = stack.enter_context(tempfile.TemporaryDirectory())
@@ -204,7 +253,8 @@ def run() -> list[dict]:
         # The floor's orders are not real ones (their totals do not add up, nothing allocates them):
         # they go to a copy of the seeded database, so that the invariants below see only ours.
         floor_database = stack.enter_context(database_copy(database))
-        floor_arguments = ["-f", str(_floor_script(floor, Path(scratch)))]
+        floor_path = str(_floor_script(floor, Path(scratch)))
+        floor_arguments = ["-f", floor_path]
         floor_arguments += [f"-D{name}={value}" for name, value in floor["ids"].items()]
 
         context = multiprocessing.get_context("spawn")
@@ -224,6 +274,10 @@ def run() -> list[dict]:
                         for protocol in floor_rates:
                             floor_rates[protocol].append(_pgbench(binary, floor_database, env, pgbench_seconds,
                                                                   "-M", protocol, *floor_arguments))
+                        replayed, seconds, _cpu = _round(pool, _replay_floor, [
+                            (index + WORKERS * number, count, floor_database, floor_path, floor["ids"])
+                            for index in range(WORKERS)])
+                        python_floor_rates.append(replayed / seconds)
             pool.close()
             pool.join()
 
@@ -251,6 +305,7 @@ def run() -> list[dict]:
             "server_floor": round(_mean(floor_rates["simple"]), 1),
             "server_floor_ratio": round(_mean(floor_rates["simple"]) / pgbench_rate, 3),
             "server_floor_prepared_ratio": round(_mean(floor_rates["prepared"]) / pgbench_rate, 3),
+            "python_floor_ratio": round(_mean(python_floor_rates) / pgbench_rate, 3),
             "violations": len(broken),
             "postgres": f"{server_version // 10000}.{server_version % 10000}",
         }
@@ -264,8 +319,13 @@ def _mean(values: list[float]) -> float:
 def _orders_round(pool, *, number: int, count: int, warmup: int) -> tuple[int, float, float]:
     """(orders placed, seconds from the first start to the last finish, CPU seconds the workers spent)
     of one round of the workers."""
-    pending = [pool.apply_async(_place_orders, (index + WORKERS * number, count, warmup))
-               for index in range(WORKERS)]
+    return _round(pool, _place_orders, [(index + WORKERS * number, count, warmup) for index in range(WORKERS)])
+
+
+def _round(pool, task, arguments: list[tuple]) -> tuple[int, float, float]:
+    """Run ``task`` once per worker (they start together at the barrier): (orders, seconds from the
+    first start to the last finish, CPU seconds the workers spent)."""
+    pending = [pool.apply_async(task, each) for each in arguments]
     outcomes = [result.get(timeout=TIMEOUT) for result in pending]
     started = min(outcome["started"] for outcome in outcomes)
     return (sum(outcome["orders"] for outcome in outcomes), max(o["finished"] for o in outcomes) - started,

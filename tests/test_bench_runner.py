@@ -65,3 +65,4 @@ def test_order_placement_bench_measures_the_orders_the_baseline_and_the_server_f
     assert result["server_floor"] > 0
     assert result["server_floor_ratio"] == pytest.approx(result["server_floor"] / result["baseline"], abs=0.002)
     assert result["server_floor_prepared_ratio"] > 0
+    assert result["python_floor_ratio"] > 0
