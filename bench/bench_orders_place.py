@@ -11,10 +11,10 @@ sustains for short write transactions, so the ratio says what fraction of it ord
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import contextlib
 import json
+import multiprocessing
+import os
 import random
 import re
 import shutil
