@@ -35,7 +35,7 @@ from marketing.services import promotion_release
 from orders.models import Hold, Order, OrderEvent, OrderLine, OrderStatus, ShippingMethod
 from orders.services.addresses import address_check, delivery_problems
 from orders.services.allocation import allocate_lines, lock_stock_of, release_line
-from orders.services.entry import _check_lines, _Prepared
+from orders.services.entry import lines_validate
 from orders.services.errors import OrderError
 from orders.services.repricing import order_has_open_hold, reprice_order
 from orders.services.status import (
@@ -404,13 +404,9 @@ def order_edit(
                 errors.setdefault(f"quantities-{line_id}", []).append(
                     _("Line %(line)d: %(shipped)d are shipped already.") % {"line": line.line_number,
                                                                            "shipped": line.quantity_shipped})
-        added = _Prepared(channel=locked.channel, customer=locked.customer, lines=list(add_lines),
-                          fulfillment_type=locked.fulfillment_type, method=None, pickup_warehouse=None,
-                          ship_to={}, bill_to={}, source_code="", coupons=[])
-        if add_lines:
-            _check_lines(added)
-            for key, messages in added.errors.items():
-                errors.setdefault(key.replace("lines-", "add_lines-", 1), []).extend(messages)
+        added = lines_validate(add_lines)
+        for key, messages in added.errors.items():
+            errors.setdefault(key.replace("lines-", "add_lines-", 1), []).extend(messages)
         new_address = None
         method = shipping_method if shipping_method is not None else locked.shipping_method
         if ship_to is not None and locked.fulfillment_type == ShippingMethod.FulfillmentType.SHIP:
@@ -425,7 +421,7 @@ def order_edit(
             raise OrderError(field_errors=errors)
 
         # Now change: cancellations first, so that freed stock can serve what is added.
-        lock_stock_of([line.sku for line in lines] + [request.sku for request in added.lines])
+        lock_stock_of([line.sku for line in lines] + [added_line.sku for added_line in added.lines])
         for line_id in remove_line_ids:
             line = by_pk[line_id]
             units = line.quantity_open - line.quantity_shipped
@@ -446,12 +442,12 @@ def order_edit(
                 data={"line_id": line.pk, "old": old, "new": wanted}))
         new_lines = []
         number = max((line.line_number for line in lines), default=0)
-        for request, cleaned in zip(added.lines, added.personalization):
+        for added_line in added.lines:
             number += 1
-            new_lines.append(OrderLine(order=locked, line_number=number, sku=request.sku,
-                                       sku_code=request.sku.code,
-                                       description=request.sku.name[:200], quantity=request.quantity,
-                                       personalization=cleaned, unit_price=0))
+            new_lines.append(OrderLine(order=locked, line_number=number, sku=added_line.sku,
+                                       sku_code=added_line.sku.code,
+                                       description=added_line.sku.name[:200], quantity=added_line.quantity,
+                                       personalization=dict(added_line.personalization), unit_price=0))
         if new_lines:
             OrderLine.objects.bulk_create(new_lines)
             lines.extend(new_lines)
