@@ -7,6 +7,7 @@ configuration lets one through.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -108,3 +109,21 @@ def test_the_hooks_of_orders_may_not_call_its_services(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert [match.group("importer", "imported") for match in BROKEN_IMPORT.finditer(result.stdout)] == [
         ("orders.hooks", "orders.tasks")]
+
+
+def test_no_module_of_the_apps_imports_another_modules_private_names():
+    # A leading underscore says "only for this module"; another module reaching for one (as
+    # order_edit once did for order entry's _check_lines and _Prepared) gets a public name instead.
+    imported = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if isinstance(node, ast.ImportFrom):
+                    imported += [f"{path.relative_to(ROOT)}:{node.lineno} {node.module}.{alias.name}"
+                                 for alias in node.names
+                                 if alias.name.startswith("_") and not alias.name.startswith("__")
+                                 and alias.name != "_"]
+
+    assert imported == []
