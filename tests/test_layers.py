@@ -49,6 +49,8 @@ def test_the_contracts_are_the_layers_of_the_design_and_hide_nothing():
         "reporting | integrations", "payments", "orders", "inventory | marketing", "catalog", "oms"]
     assert contracts["orders-layers"]["containers"] == ["orders"]
     assert contracts["orders-layers"]["layers"] == ["tasks", "services", "hooks"]
+    assert contracts["order-services-layers"]["layers"] == [
+        "lifecycle", "entry", "repricing", "allocation", "status", "errors"]
     # Function-local and TYPE_CHECKING imports count, and no import is waved through.
     assert all("ignore_imports" not in contract and "unmatched_ignore_imports_alerting" not in contract
                for contract in contracts.values())
@@ -69,6 +71,8 @@ def _stub_project(root: Path) -> None:
         _package(root, app)
     for layer in ("tasks", "services", "hooks"):
         _package(root, f"orders.{layer}")
+    for layer in ("lifecycle", "entry", "repricing", "allocation", "status", "errors"):
+        _package(root, f"orders.services.{layer}")
 
 
 def test_an_upward_import_inside_a_function_breaks_the_build(tmp_path):
