@@ -15,6 +15,10 @@ JSON_API_PREFIXES = ("/api/",)
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def _own_cookies() -> tuple[str, ...]:
+    return (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME)
+
+
 class ShopTimeZoneMiddleware:
     """Shows times in the shop's zone (settings.SHOP_TIME_ZONE); the database keeps UTC."""
 
@@ -62,8 +66,10 @@ class ControlCharacterMiddleware:
     The one check for every page and endpoint (see ``oms.text``): a NUL byte would otherwise reach
     PostgreSQL, which refuses it with a 500, and the other control characters are never meant.
     Tab, line feed and carriage return pass in parameters and fields (multi-line text), not in
-    the path. Uploaded files are not read here: each import checks its own cells. JSON bodies of
-    the REST API are checked by its parser (``integrations.api.parsers``).
+    the path. The ``Authorization`` header and the app's own cookies (session, CSRF, language)
+    are checked too: a token and a session key are looked up in the database. Uploaded files are
+    not read here (each import checks its own cells), nor JSON bodies: the REST API's parser
+    checks those (``integrations.api.parsers``).
 
     The answer is short: plain text for a page; an ``oms:bad-input`` event for htmx, which shows it
     as a toast (htmx swaps nothing on a 400); ``{"field": ["message"]}`` for the REST API.
@@ -86,6 +92,11 @@ class ControlCharacterMiddleware:
         character = first_control_character(path) or next((c for c in TEXT_WHITESPACE if c in path), None)
         if character:
             return "path", character
+        # The header and the cookies that the app looks up in the database (a token, a session).
+        for name, value in [("Authorization", request.headers.get("Authorization", "")),
+                            *((cookie, request.COOKIES.get(cookie, "")) for cookie in _own_cookies())]:
+            if character := first_control_character(value):
+                return name, character
         sources = [request.GET]
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
             sources.append(request.POST)

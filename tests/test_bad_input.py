@@ -250,3 +250,27 @@ def test_object_pages_with_hx_get_refuse_control_characters(role_client):
                for url, parameter in urls.items()}
 
     assert answers == dict.fromkeys(urls, 400)
+
+
+# --- headers, cookies and bodies that a fuzzer would send ------------------------------------------
+
+
+def test_a_token_with_a_nul_is_refused_not_looked_up(client):
+    response = client.get("/api/orders/", HTTP_AUTHORIZATION="Token abc\x00def")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["Authorization"]
+
+
+def test_a_session_cookie_with_a_nul_is_refused_not_looked_up(client):
+    client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+
+    response = client.get("/login/")
+
+    assert response.status_code == 400
+
+
+def test_json_nested_too_deeply_is_a_400(api):
+    response = api.post("/api/orders/", "[" * 100_000, content_type="application/json")
+
+    assert response.status_code == 400

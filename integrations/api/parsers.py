@@ -11,7 +11,8 @@ it. The errors are nested like the payload, as DRF reports its own (``{"lines": 
 from __future__ import annotations
 
 from rest_framework import parsers
-from rest_framework.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ParseError, ValidationError
 
 from oms.text import control_character_message, first_control_character
 
@@ -44,8 +45,11 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser that refuses text with a control character, naming the fields."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        errors = control_character_errors(data)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            errors = control_character_errors(data)
+        except RecursionError:  # json.loads, and this walk, recurse once per level of nesting
+            raise ParseError(_("JSON parse error - the data is nested too deeply.")) from None
         if errors is not None:
             raise ValidationError(errors if isinstance(errors, dict) else {"non_field_errors": errors})
         return data
