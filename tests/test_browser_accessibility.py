@@ -8,6 +8,8 @@ to. The helper is tests/axe.py; a new screen's browser test calls ``assert_acces
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -45,6 +47,11 @@ def shop():
 def pages_of(user, shop) -> dict[str, str]:
     """URL name -> URL of the pages to check for ``user``: home, the navigation's, some pages they lead to."""
     pages = {item.url_name: item.url() for item in items_for(user) if item.url_name not in NOT_OURS}
+    # The search pages with results in them, not only their empty boxes.
+    searches = {"catalog:sku_search": "MUG", "orders:customer_list": shop["customer"].last_name}
+    for name, query in searches.items():
+        if name in pages:
+            pages[f"{name} (results)"] = f"{pages[name]}?{urlencode({'q': query})}"
     if user.has_perm("orders.view_order"):
         pages["orders:order_detail"] = reverse("orders:order_detail", args=[shop["order"].pk])
     if user.has_perm("orders.view_customer"):
@@ -117,3 +124,20 @@ def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(page, s
     assert page.eval_on_selector_all(
         ".table-responsive", "boxes => boxes.filter(box => box.scrollWidth <= box.clientWidth + 1)"
                              ".map(box => box.getAttribute('tabindex'))") == [None] * len(boxes)
+
+
+def test_order_entry_with_its_suggestion_lists_open_has_no_wcag_violation(page, sign_in, shop):
+    sign_in("Agent")
+    page.goto(reverse("orders:order_entry"))
+
+    page.locator("#customer-query").press_sequentially(shop["customer"].last_name[:4], delay=30)
+    page.locator("#customer-query-results [role=option]").first.wait_for()
+    assert_accessible(page, where="order entry, customers suggested")
+
+    page.locator("#customer-query").fill("nobody-by-this-name")
+    page.locator("#customer-query-results #customer-query-results-new").wait_for()
+    assert_accessible(page, where="order entry, no customer matches")
+
+    page.locator("#add-line-query").press_sequentially("MUG", delay=30)
+    page.locator("#add-line-results [role=option]").first.wait_for()
+    assert_accessible(page, where="order entry, SKUs suggested")
