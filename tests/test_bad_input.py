@@ -274,3 +274,15 @@ def test_json_nested_too_deeply_is_a_400(api):
     response = api.post("/api/orders/", "[" * 100_000, content_type="application/json")
 
     assert response.status_code == 400
+
+
+def test_the_order_serializer_never_looks_up_a_code_with_a_nul(shop):
+    """Data that did not come through the API's parser (a channel adapter's payload, say)."""
+    from integrations.api.serializers import OrderCreateSerializer
+
+    serializer = OrderCreateSerializer(data=order_payload(
+        [{"sku_code": "SHIRT-M", "quantity": 1}, {"sku_code": "SHIRT\x00M", "quantity": 1}]))
+
+    assert serializer.is_valid() is False
+    assert list(serializer.errors["lines"]) == [1]
+    assert list(serializer.errors["lines"][1]) == ["sku_code"]
