@@ -19,11 +19,19 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m oms.run
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
-browser:
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download), and
+# axe-core (package.json, pinned in package-lock.json), which they inject for the accessibility checks.
+browser: node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's npm for axe-core"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # The layering of DESIGN.md first (import-linter's contracts in pyproject.toml): a broken contract fails the build.
 test: $(STAMP) browser

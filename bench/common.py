@@ -51,6 +51,59 @@ def psycopg_params(*, dbname: str) -> dict[str, str]:
     return {key: value for key, value in params.items() if value}
 
 
+class BenchSetupError(Exception):
+    """The benchmarks cannot start; the message says in one line what to do."""
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def ensure_database() -> str | None:
+    """Create the configured database when its server has none of that name; None when it exists.
+
+    Returns the line to print after creating it. Raises :class:`BenchSetupError` with what to do
+    when the server cannot be reached or the database can be neither opened nor created.
+    """
+    name = connections["default"].settings_dict["NAME"]
+    try:
+        psycopg.connect(**psycopg_params(dbname=name), connect_timeout=10).close()
+        return None
+    except psycopg.OperationalError as error:
+        opening_error = error
+    # Not by the error's text (the server words it in its own language): ask the server.
+    try:
+        with psycopg.connect(**psycopg_params(dbname="postgres"), autocommit=True, connect_timeout=10) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists:
+                raise BenchSetupError(f"cannot open the database {name} ({_first_line(opening_error)}): "
+                                      "check DATABASE_URL's user and password")
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
+        raise BenchSetupError(
+            f"cannot reach or create the database {name} ({_first_line(error)}): start PostgreSQL, or create "
+            f"the database (createdb {name}), or point DATABASE_URL at one that exists") from None
+    return f"Created the database {name} on the server (it did not exist yet)."
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory, in MB.
+
+    ``VmHWM`` of ``/proc/self/status``, not ``getrusage``: Linux carries ``ru_maxrss`` over fork
+    and exec, so a child started by a big parent would report the parent's peak as its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    import resource  # not Linux: the best there is
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _run_outside_transaction(params: dict[str, str], *statements: sql.Composable) -> None:
     with psycopg.connect(**params, autocommit=True) as admin:
         for statement in statements:

@@ -110,7 +110,7 @@ def format_table(results: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen benchmarks; exit status 1 when any of them failed, 2 for a bad argument."""
+    """Run the chosen benchmarks; exit status 1 when any of them failed, 2 for a bad argument or server."""
     parser = argparse.ArgumentParser(description="Run the OMS benchmarks.")
     parser.add_argument(
         "names", nargs="*", help="modules (platform) or results (platform.orm_tx); default: all"
@@ -131,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()  # starts the embedded servers when DATABASE_URL / REDIS_URL are unset
+    from bench.common import BenchSetupError, ensure_database
+
+    try:
+        created = ensure_database()  # the scratch databases are made from a connection to it
+    except BenchSetupError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    if created:
+        print(created, flush=True)
 
     path = results_path()
     all_results: list[dict] = []

@@ -1,4 +1,9 @@
-"""Health of the parts the app needs: the database, Redis and a Celery worker."""
+"""Health of the parts the app needs: the database, Redis and a Celery worker.
+
+``system_checks`` feeds the admin's status page (versions, timings, errors). ``HealthzMiddleware``
+answers ``/healthz`` for load balancers and ``docker compose``'s healthcheck: 200 when this web
+process reaches PostgreSQL and Redis, else 503, with no session, no write and nothing secret.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+HEALTHZ_PATH = "/healthz"
+PROBE_TIMEOUT_SECONDS = 2
 
 
 @dataclass
@@ -55,3 +64,51 @@ def system_checks(*, worker_timeout: float = 1.0) -> list[Check]:
         _timed("redis", _redis),
         _timed("worker", lambda: _worker(worker_timeout)),
     ]
+
+
+def _database_reachable() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")  # reads nothing, writes nothing
+
+
+def _redis_reachable() -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+                                  socket_timeout=PROBE_TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def healthz_answer() -> tuple[int, dict[str, str]]:
+    """``(status code, body)`` of the probe: each part "ok" or "unreachable", never why (no host, no error)."""
+    parts = {}
+    for name, probe in (("database", _database_reachable), ("redis", _redis_reachable)):
+        try:
+            probe()
+            parts[name] = "ok"
+        except Exception:  # a probe reports an unreachable part, whatever the error, rather than raising
+            parts[name] = "unreachable"
+    healthy = all(state == "ok" for state in parts.values())
+    return (200 if healthy else 503), {"status": "ok" if healthy else "unavailable", **parts}
+
+
+class HealthzMiddleware:
+    """Answers ``GET``/``HEAD /healthz`` before anything else runs.
+
+    First in ``MIDDLEWARE`` so that a probe needs no session, no sign-in and no CSRF cookie, is not
+    redirected to HTTPS (it talks to the container's plain port) and need not send a host of
+    ``ALLOWED_HOSTS`` (a container's healthcheck asks 127.0.0.1; an orchestrator asks the pod's
+    address). The answer names no host and no version, so it is safe to serve to anyone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.rstrip("/") != HEALTHZ_PATH or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        status, body = healthz_answer()
+        response = JsonResponse(body, status=status)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from catalog.models import Sku
 from inventory.models import Warehouse
 from oms.money import round_money
+from oms.text import first_control_character
 from orders.models import Customer, Hold, Order, OrderEvent, OrderLine, OrderStatus, ShippingMethod
 from orders.services import LineRequest
 
@@ -125,7 +126,9 @@ class OrderCreateSerializer(serializers.Serializer):
         if not hasattr(self, "_skus_by_code"):
             lines = self.initial_data.get("lines") if isinstance(self.initial_data, dict) else None
             codes = {str(line.get("sku_code", "")).strip() for line in lines or [] if isinstance(line, dict)}
-            self._skus_by_code = Sku.objects.in_bulk(codes - {""}, field_name="code")
+            # A code the field refuses is never looked up: PostgreSQL would refuse a NUL with a 500.
+            codes = {code for code in codes if code and first_control_character(code) is None}
+            self._skus_by_code = Sku.objects.in_bulk(codes, field_name="code")
         return self._skus_by_code
 
     def to_service_arguments(self) -> dict:
