@@ -7,6 +7,7 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from inventory import nav
+        from inventory import imports, nav
 
         nav.register_nav()
+        imports.register_kinds()

@@ -22,7 +22,7 @@ def test_manager_sees_the_bad_row_fixes_the_file_and_commits(page, sign_in):
     SkuFactory(code="CUP", list_price=Decimal("3.000"))
     sign_in("Manager")
 
-    page.goto("/catalog/imports/")
+    page.goto("/imports/")
     choose_file(page, "Prices", "prices.csv", b"sku_code,list_price,cost,currency\nMUG,9.50,,\nCUP,-3,,\n")
 
     bad_row = page.locator("#row-errors tbody tr")

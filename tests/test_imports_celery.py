@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.imports.models import ImportJob
-from catalog.imports.services import SYNC_ROW_LIMIT
 from catalog.models import Sku, Style
+from oms.imports.models import ImportJob
+from oms.imports.services import SYNC_ROW_LIMIT
 from tests.test_imports import SKU_HEADER, csv_bytes, sku_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +33,7 @@ def test_a_file_over_the_limit_is_checked_and_written_by_the_worker(celery_worke
             for number in range(SYNC_ROW_LIMIT + 1)]
     data = csv_bytes(SKU_HEADER, *rows)
 
-    response = client.post(reverse("catalog:import_list"),
+    response = client.post(reverse("imports:import_list"),
                            {"kind": "skus", "file": SimpleUploadedFile("big.csv", data)})
     job = ImportJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
@@ -47,7 +47,7 @@ def test_a_file_over_the_limit_is_checked_and_written_by_the_worker(celery_worke
     assert (job.result["new"], job.processed_rows, job.progress_percent) == (SYNC_ROW_LIMIT + 1, SYNC_ROW_LIMIT + 1, 100)
     assert not Sku.objects.exists()
 
-    client.post(reverse("catalog:import_job_commit", args=[job.pk]))
+    client.post(reverse("imports:import_job_commit", args=[job.pk]))
     wait_for(job, ImportJob.Status.DONE, ImportJob.Status.FAILED)
 
     assert job.status == ImportJob.Status.DONE, job.result
@@ -57,5 +57,5 @@ def test_a_file_over_the_limit_is_checked_and_written_by_the_worker(celery_worke
     assert "Imported: all 5,001 rows were written." in client.get(job.get_absolute_url()).content.decode()
     worker = f"{celery_queue}@{os.uname().nodename}"
     processed = app.control.inspect(destination=[worker], timeout=5).stats()[worker]["total"]
-    assert processed == {"catalog.imports.tasks.import_job_check_task": 1,
-                         "catalog.imports.tasks.import_job_write_task": 1}
+    assert processed == {"oms.imports.tasks.import_job_check_task": 1,
+                         "oms.imports.tasks.import_job_write_task": 1}

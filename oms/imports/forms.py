@@ -6,7 +6,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.kinds import ImportKind
+from oms.imports.kinds import ImportKind
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
