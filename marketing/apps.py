@@ -7,6 +7,7 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from marketing import nav
+        from marketing import imports, nav
 
         nav.register_nav()
+        imports.register_kinds()

@@ -117,8 +117,8 @@ class SkuKind(ImportKind):
     nouns = _NOUNS
     messages = _MESSAGES
 
-    def fill_missing(self, run: ImportRun, missing: list[str]) -> None:
-        if "style_code" in missing:
+    def prepare(self, run: ImportRun) -> None:
+        if "style_code" in run.missing:
             run.execute(f"UPDATE {ROWS} r SET style_code = st.code FROM catalog_sku k "
                         f"JOIN catalog_style st ON st.id = k.style_id WHERE k.code = r.sku_code")
 

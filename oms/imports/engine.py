@@ -83,6 +83,9 @@ class Column:
     decimal_places: int = 3
     minimum: int = 0
     choices: tuple[str, ...] = ()
+    # A file may leave out an optional column even to create records (they take the default);
+    # leaving out any other column that is not a key makes it an update file.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,9 +169,8 @@ def _error_message(kind: ImportKind, code: str, column: Column | None, value: st
         "duplicate": _("“%(value)s” is also on row %(detail)s."),
         "control_character": _("“%(value)s” holds a control character (shown as �), such as a NUL byte, "
                                "which no cell may hold. Remove it from the file."),
-        "new_in_update_file": _("“%(value)s” is not a %(noun)s yet, and this file has only some of the columns "
-                                "(%(detail)s are missing), so it can only change what exists. Import new "
-                                "records from a file with every column."),
+        "new_in_update_file": _("“%(value)s” is not a %(noun)s yet, and this file leaves out %(detail)s, so it "
+                                "can only change what exists. Import new records from a file with every column."),
     }
     templates.update({code: str(message) for code, message in kind.messages.items()})
     nouns = {key: str(noun) for key, noun in kind.nouns.items()}
@@ -331,7 +333,8 @@ class ImportRun:
         self.timings: dict[str, float] = {}
         self.option_positions: list[int] = []
         self.encoding = UTF_8
-        self.missing: list[str] = []  # the kind's columns the file leaves out (an update file)
+        self.absent: list[str] = []  # the kind's columns the file leaves out
+        self.missing: list[str] = []  # those of them that make it an update file (not optional)
 
     # --- the tables ------------------------------------------------------------------------
 
@@ -376,6 +379,7 @@ class ImportRun:
         self.execute(f"SET work_mem = '{WORK_MEM}'")
         table = read_table(data)
         self.encoding = table.encoding
+        self.pads_short_rows = table.file_format != "csv"
         try:
             names = self._header(table.header)
             self._create_tables(names)
@@ -384,8 +388,7 @@ class ImportRun:
             table.close()
         if not total:
             raise FileError(_("The file has a header but no rows."))
-        if self.missing:
-            self.kind.fill_missing(self, self.missing)
+        self.kind.prepare(self)
         self._timed("load", started)
         return total
 
@@ -406,12 +409,14 @@ class ImportRun:
         unknown = [name for name in names if name and name not in expected]
         if unknown:
             problems.append(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
-        # An update file may leave out any column but the keys and those the rows cannot do without.
+        # An update file may leave out any column but the keys and those the rows cannot do without;
+        # the kind supplies some columns itself (e.g. the price list a file imports into).
+        supplied = self.kind.supplied_columns(self)
         needed = [column.name for column in self.kind.columns
-                  if column.name in self.kind.key_columns
-                  or (self.kind.column_needed(self, column) and column.name not in self.kind.fillable_columns)]
+                  if (column.name in self.kind.key_columns or column.required)
+                  and column.name not in self.kind.fillable_columns and column.name not in supplied]
         if not self.kind.key_columns:
-            needed = expected
+            needed = [name for name in expected if name not in supplied]
         missing = [name for name in needed if name not in names]
         if missing:
             problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
@@ -425,7 +430,8 @@ class ImportRun:
                 problems.append(_("A %(kind)s file has exactly these columns: %(columns)s.")
                                 % {"kind": self.kind.label, "columns": ", ".join(expected)})
             raise FileError(*problems)
-        self.missing = [name for name in expected if name not in names]
+        self.absent = [name for name in expected if name not in names and name not in supplied]
+        self.missing = [name for name in self.absent if not self.columns[name].optional]
         return names
 
     def _create_tables(self, names: list[str]) -> None:
@@ -460,6 +466,7 @@ class ImportRun:
         rows = iter(rows)
         option_positions = self.option_positions
         names = self.file_names
+        pads_short_rows = self.pads_short_rows
         control_search = CONTROL_CHARACTERS.search
         with connection.cursor() as cursor:
             while True:
@@ -475,6 +482,8 @@ class ImportRun:
                                 cells = cells[:width]
                             else:
                                 cells = cells + [""] * (width - count)
+                                if pads_short_rows:
+                                    count = width  # a spreadsheet row ends at its last filled cell
                         cells = [cell.strip() for cell in cells]
                         if not any(cells):
                             continue  # a blank line

@@ -35,7 +35,7 @@ class ImportKind:
     ``key_columns`` identify a record; a file may leave out any other column that is not
     ``required`` (an update file of the key and the columns it changes), and then every row
     must name a record that exists (``existing_sql``). ``fillable_columns`` are required
-    columns that :meth:`fill_missing` takes from the stored record when the file leaves them out.
+    columns that :meth:`prepare` takes from the stored record when the file leaves them out.
     """
 
     key: str
@@ -78,12 +78,13 @@ class ImportKind:
         """Where the job page links back to besides the import screen (e.g. the price list)."""
         return None
 
-    def column_needed(self, run: ImportRun, column: Column) -> bool:
-        """Whether a file must have ``column``: a required one, unless the kind knows it otherwise."""
-        return column.required
+    def supplied_columns(self, run: ImportRun) -> tuple[str, ...]:
+        """Columns this run's options supply, which a file need not have (e.g. its price list)."""
+        return ()
 
-    def fill_missing(self, run: ImportRun, missing: list[str]) -> None:
-        """Fill the staged cells of the ``fillable_columns`` the file left out from the stored records."""
+    def prepare(self, run: ImportRun) -> None:
+        """After the file is staged, before the checks: fill the staged cells the kind supplies, and
+        those of the ``fillable_columns`` the file left out (``run.missing``) from the stored records."""
 
     def check(self, run: ImportRun) -> None:
         """Record the errors that need other rows or tables (the cell checks are done already)."""
