@@ -380,6 +380,7 @@ class ImportRun:
         table = read_table(data)
         self.encoding = table.encoding
         self.pads_short_rows = table.file_format != "csv"
+        self.search_control_characters = table.may_hold_control_characters
         try:
             names = self._header(table.header)
             self._create_tables(names)
@@ -467,7 +468,7 @@ class ImportRun:
         option_positions = self.option_positions
         names = self.file_names
         pads_short_rows = self.pads_short_rows
-        control_search = CONTROL_CHARACTERS.search
+        control_search = CONTROL_CHARACTERS.search if self.search_control_characters else None
         with connection.cursor() as cursor:
             while True:
                 staged = 0
@@ -488,7 +489,7 @@ class ImportRun:
                         if not any(cells):
                             continue  # a blank line
                         control_columns = None
-                        if control_search("".join(cells)):  # rare: one search of the whole row first
+                        if control_search and control_search("".join(cells)):  # rare: the file was searched first
                             cells, control_columns = _without_control_characters(cells, names)
                         for position in option_positions:
                             cells.extend(parse_options(cells[position]))

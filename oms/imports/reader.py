@@ -30,6 +30,9 @@ WINDOWS_1252 = "windows-1252"
 # Characters no cell may hold: NUL (which PostgreSQL refuses in text) and the other C0 controls
 # and DEL. Tab, line feed and carriage return may sit inside a quoted cell.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same as bytes: in UTF-8 and in Windows-1252 each of them is that one byte, and no other
+# character's bytes include one, so the raw file can be searched before it is decoded.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # csv's default limit of 128 KiB per cell is far above any column we import; keep it.
 
 
@@ -49,6 +52,9 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     encoding: str = UTF_8
+    # False when the whole file was searched for control characters and has none, so that its
+    # rows need not be searched one by one.
+    may_hold_control_characters: bool = True
 
     def close(self) -> None:
         close = getattr(self.rows, "close", None)
@@ -139,7 +145,9 @@ def _read_csv(data: bytes) -> Table:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise FileError(_("The file has no header row.")) from None
-    return Table(CSV, header, _csv_rows(reader), encoding)
+    # One pass over the raw bytes (translate is several times faster than a regular expression).
+    holds_control_bytes = len(data.translate(None, _CONTROL_BYTES)) != len(data)
+    return Table(CSV, header, _csv_rows(reader), encoding, holds_control_bytes)
 
 
 def _looks_like_utf16(data: bytes) -> bool:
