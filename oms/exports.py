@@ -15,6 +15,10 @@ from typing import Any
 # A spreadsheet reads a cell that begins with one of these as a formula (or, for tab and CR,
 # strips them and then may).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = FORMULA_TRIGGERS + tuple("'" + trigger for trigger in FORMULA_TRIGGERS)
+# What a CSV file holds where spreadsheet_safe quoted a cell: an import that finds none of these
+# in the raw bytes need not look at its cells one by one.
+QUOTED_MARKERS = tuple(("'" + trigger).encode() for trigger in FORMULA_TRIGGERS)
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -22,13 +26,24 @@ def spreadsheet_safe(value: Any) -> Any:
 
     Numbers (``int``, ``float``, ``Decimal``) stay numbers, negative ones too; so does text
     that is a plain number ("-3.50", as the exports write decimals), which a spreadsheet reads
-    as a number and cannot run. Other values pass unchanged.
+    as a number and cannot run. Text that already begins with a quote and then such a
+    character gets one more, so that :func:`spreadsheet_unquote` gives every value back.
+    Other values pass unchanged.
     """
-    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+    if not isinstance(value, str) or not value:
         return value
-    if _is_plain_number(value):
-        return value
-    return "'" + value
+    if value.startswith(FORMULA_TRIGGERS):
+        return value if _is_plain_number(value) else "'" + value
+    if value[0] == "'" and value[1:].startswith(_QUOTED):
+        return "'" + value
+    return value
+
+
+def spreadsheet_unquote(text: str) -> str:
+    """The value a cell written by :func:`spreadsheet_safe` stood for (imports read exports back)."""
+    if text[:1] == "'" and text[1:].startswith(_QUOTED):
+        return text[1:]
+    return text
 
 
 def spreadsheet_safe_row(values: Iterable[Any]) -> list[Any]:

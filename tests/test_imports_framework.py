@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Sku
-from oms.exports import spreadsheet_safe
+from oms.exports import spreadsheet_safe, spreadsheet_unquote
 from oms.imports.exports import export_csv, export_xlsx
 from oms.imports.kinds import get_kind, kinds
 from oms.imports.models import ImportJob
@@ -150,10 +150,12 @@ def test_a_nul_in_a_header_or_a_file_name_is_refused_cleanly():
 @pytest.mark.parametrize(("value", "written"), [
     ("=1+1", "'=1+1"), ("+33 1 23", "'+33 1 23"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("\rx", "'\rx"), ("plain", "plain"), ("", ""), ("-3.50", "-3.50"), ("+7", "+7"), (D("-3.5"), D("-3.5")),
-    (-2, -2), (None, None), ("- 3", "'- 3"), ("-1e5", "-1e5"), ("-inf", "'-inf"),
+    (-2, -2), (None, None), ("- 3", "'- 3"), ("-1e5", "-1e5"), ("-inf", "'-inf"), ("'=x", "''=x"), ("'x", "'x"),
 ])
 def test_spreadsheet_safe_quotes_text_that_would_start_a_formula_and_keeps_numbers(value, written):
     assert spreadsheet_safe(value) == written
+    if isinstance(value, str):
+        assert spreadsheet_unquote(written) == value  # an import reads the export back
 
 
 def test_a_formula_imported_as_a_name_comes_back_out_as_text_in_csv_and_xlsx():
@@ -161,7 +163,8 @@ def test_a_formula_imported_as_a_name_comes_back_out_as_text_in_csv_and_xlsx():
     assert import_file(kind="skus", file=csv_bytes(SKU_HEADER, *rows), user=None, dry_run=False).ok
     Sku.objects.filter(code="CUP").update(weight_kg=D("0.000"))
 
-    exported = list(csv.DictReader(io.StringIO("".join(export_csv(kind="skus")).lstrip("\ufeff"))))
+    csv_text = "".join(export_csv(kind="skus"))
+    exported = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
     sheet = openpyxl.load_workbook(io.BytesIO(export_xlsx(kind="skus"))).worksheets[0]
     by_code = {sheet.cell(row, 4).value: row for row in range(2, sheet.max_row + 1)}
     name_column = SKU_HEADER.index("sku_name") + 1
@@ -172,6 +175,11 @@ def test_a_formula_imported_as_a_name_comes_back_out_as_text_in_csv_and_xlsx():
     assert (mug.value, mug.data_type) == (FORMULA, "s")  # a string, not a formula ("f")
     assert sheet.cell(by_code["CUP"], name_column).data_type == "s"
     assert sheet.cell(by_code["MUG"], SKU_HEADER.index("cost") + 1).value == 4.5  # numbers stay numbers
+    # Both files import back unchanged: the quote the CSV added is the import's to take away.
+    for data in (csv_text.encode(), export_xlsx(kind="skus")):
+        again = import_file(kind="skus", file=data, user=None, dry_run=False)
+        assert (again.ok, again.unchanged, again.updated) == (True, 2, 0), again.row_errors
+    assert list(Sku.objects.order_by("code").values_list("name", flat=True)) == ["-minus", FORMULA]
 
 
 def test_coupon_codes_and_names_in_the_coupon_download_are_safe(role_client):

@@ -17,7 +17,14 @@ are ``INSERT … SELECT`` (with ``ON CONFLICT`` where a row someone else created
 be merged) and ``UPDATE … FROM`` statements in the caller's transaction.
 
 A blank cell leaves the stored value as it is; for a new record it takes the default (or is
-refused when the column is needed to create one).
+refused when the column is needed to create one). A column the file leaves out is staged
+blank, so it too keeps the stored values; a file that leaves out any column but its kind's
+optional ones is an update file, and a row of it that names no existing record is refused.
+
+What the kinds mean lives with their apps (:mod:`oms.imports.kinds`): the engine knows only
+the columns, the cell checks, and the kind's own statements it runs. A cell that holds a NUL or
+another control character (PostgreSQL refuses NUL in text) is staged with U+FFFD in its place
+and reported by row and column.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from django.db import DatabaseError, connection, models
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from oms.exports import spreadsheet_unquote
 from oms.imports.reader import (
     CONTROL_CHARACTERS, UTF_8, WINDOWS_1252, FileError, normalize_header, read_table,
 )
@@ -381,6 +389,7 @@ class ImportRun:
         self.encoding = table.encoding
         self.pads_short_rows = table.file_format != "csv"
         self.search_control_characters = table.may_hold_control_characters
+        self.unquote_formulas = table.may_hold_quoted_formulas
         try:
             names = self._header(table.header)
             self._create_tables(names)
@@ -468,6 +477,7 @@ class ImportRun:
         option_positions = self.option_positions
         names = self.file_names
         pads_short_rows = self.pads_short_rows
+        unquote_formulas = self.unquote_formulas
         control_search = CONTROL_CHARACTERS.search if self.search_control_characters else None
         with connection.cursor() as cursor:
             while True:
@@ -488,6 +498,8 @@ class ImportRun:
                         cells = [cell.strip() for cell in cells]
                         if not any(cells):
                             continue  # a blank line
+                        if unquote_formulas:  # an export read back: its quoted text has its value again
+                            cells = [spreadsheet_unquote(cell) for cell in cells]
                         control_columns = None
                         if control_search and control_search("".join(cells)):  # rare: the file was searched first
                             cells, control_columns = _without_control_characters(cells, names)

@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from oms.exports import QUOTED_MARKERS
+
 CSV = "csv"
 XLSX = "xlsx"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -55,6 +57,9 @@ class Table:
     # False when the whole file was searched for control characters and has none, so that its
     # rows need not be searched one by one.
     may_hold_control_characters: bool = True
+    # True when cells may be quoted by oms.exports.spreadsheet_safe (an export imported back):
+    # the engine then gives them their values back.
+    may_hold_quoted_formulas: bool = False
 
     def close(self) -> None:
         close = getattr(self.rows, "close", None)
@@ -147,7 +152,8 @@ def _read_csv(data: bytes) -> Table:
         raise FileError(_("The file has no header row.")) from None
     # One pass over the raw bytes (translate is several times faster than a regular expression).
     holds_control_bytes = len(data.translate(None, _CONTROL_BYTES)) != len(data)
-    return Table(CSV, header, _csv_rows(reader), encoding, holds_control_bytes)
+    holds_quoted_formulas = b"'" in data and any(marker in data for marker in QUOTED_MARKERS)
+    return Table(CSV, header, _csv_rows(reader), encoding, holds_control_bytes, holds_quoted_formulas)
 
 
 def _looks_like_utf16(data: bytes) -> bool:
