@@ -15,6 +15,6 @@ def register_nav() -> None:
 
     register(ImportsNavItem(
         _("Import and export"), "imports:import_list", None,
-        _("Bulk files: styles and SKUs, prices, vendor items, stock counts and price lists, with a dry run first."),
+        _("Bulk files in and out, each checked in a dry run before anything is written."),
         _("Catalog"),
     ))
