@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -259,14 +260,17 @@ def import_job_cancel(*, job: ImportJob, user) -> ImportJob:
     return locked
 
 
-def import_jobs_fail_stalled(*, stalled_after_seconds: int = STALLED_AFTER_SECONDS) -> int:
-    """Fail every job left checking or writing whose progress has not moved for ``stalled_after_seconds``.
+def import_jobs_fail_stalled(*, stalled_after_seconds: int | None = None) -> int:
+    """Fail every job left checking or writing whose progress has not moved for ``stalled_after_seconds``
+    (``STALLED_AFTER_SECONDS``, or twice the Celery task time limit if that is longer).
 
     The worker (or web process) that held it is gone: a job still at work reports its progress
     well within that time, and the Celery time limit ends any task before it. Nothing was
     written (a write is one transaction, which died with its connection); the job page says so.
     Returns how many jobs were failed.
     """
+    if stalled_after_seconds is None:
+        stalled_after_seconds = max(STALLED_AFTER_SECONDS, 2 * int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 0) or 0))
     cutoff = timezone.now() - timedelta(seconds=stalled_after_seconds)
     failed = 0
     stalled = ImportJob.objects.filter(status__in=ImportJob.RUNNING_STATUSES, updated_at__lt=cutoff)
