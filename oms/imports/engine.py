@@ -341,6 +341,7 @@ class ImportRun:
         self.timings: dict[str, float] = {}
         self.option_positions: list[int] = []
         self.encoding = UTF_8
+        self.rows_with_control_characters = 0
         self.absent: list[str] = []  # the kind's columns the file leaves out
         self.missing: list[str] = []  # those of them that make it an update file (not optional)
 
@@ -503,6 +504,7 @@ class ImportRun:
                         control_columns = None
                         if control_search and control_search("".join(cells)):  # rare: the file was searched first
                             cells, control_columns = _without_control_characters(cells, names)
+                            self.rows_with_control_characters += 1
                         for position in option_positions:
                             cells.extend(parse_options(cells[position]))
                         write_row((number, count, control_columns, *cells))
@@ -547,6 +549,8 @@ class ImportRun:
 
     def _check_control_characters(self) -> None:
         """The cells that held a NUL or another control character (noted while the file was staged)."""
+        if not self.rows_with_control_characters:
+            return
         self.add_errors(f"SELECT r.row_number, bad.column_name, 'control_character', "
                         f"(to_jsonb(r) ->> bad.column_name), NULL FROM {ROWS} r "
                         f"CROSS JOIN LATERAL unnest(string_to_array(r.control_columns, ',')) AS bad(column_name) "
