@@ -1,7 +1,7 @@
 """Bulk data: a 100,000-row SKU file through the app's import path, against PostgreSQL's COPY.
 
 ``inventory.import_skus_100k``
-    ``value``     rows per second of ``catalog.imports.services.import_file(kind="skus",
+    ``value``     rows per second of ``oms.imports.services.import_file(kind="skus",
                   dry_run=False)``: the file is staged with COPY, checked with SQL and written
                   (20,000 new styles, 100,000 new SKUs) in one transaction. It runs in a child
                   process, whose own peak resident memory (``VmHWM``) is ``peak_rss_mb``.
@@ -49,11 +49,11 @@ NAME = "inventory.import_skus_100k"
 
 def sku_file(rows: int, *, prefix: str = "SKU", bad_every: int = 0) -> bytes:
     """A SKU import file: five SKUs per style, unique codes and barcodes; every ``bad_every``-th row bad."""
-    from catalog.imports.kinds import KINDS
+    from oms.imports.kinds import get_kind
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(KINDS["skus"].column_names)
+    writer.writerow(get_kind("skus").column_names)
     sizes = ("XS", "S", "M", "L", "XL")
     for number in range(rows):
         style = number // 5
@@ -73,7 +73,7 @@ def _child(path: str, mode: str) -> None:
 
     django.setup()
     from bench.common import peak_rss_mb
-    from catalog.imports.services import import_file
+    from oms.imports.services import import_file
 
     data = Path(path).read_bytes()
     started = time.perf_counter()

@@ -242,4 +242,3 @@ class VendorItem(models.Model):
         return self.lead_time_days if self.lead_time_days is not None else self.vendor.lead_time_days
 
 
-from catalog.imports.models import ImportJob  # noqa: E402, F401  (the bulk-data jobs live with their package)

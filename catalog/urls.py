@@ -1,7 +1,6 @@
 from django.urls import path
 
 from catalog import views
-from catalog.imports.urls import urlpatterns as import_urlpatterns
 
 app_name = "catalog"
 urlpatterns = [
@@ -13,4 +12,4 @@ urlpatterns = [
     path("skus/<int:pk>/kit/<int:component_pk>/", views.kit_component_update, name="kit_component_update"),
     path("skus/<int:pk>/kit/<int:component_pk>/remove/", views.kit_component_remove, name="kit_component_remove"),
     path("styles/<int:pk>/", views.style_detail, name="style_detail"),
-] + import_urlpatterns
+]

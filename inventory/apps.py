@@ -8,11 +8,12 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.hooks import StockReads, register_stock_reads
-        from inventory import nav, selectors
+        from inventory import imports, nav, selectors
         from oms.demo import register_demo_step
         from oms.panels import register_home_panel
 
         nav.register_nav()
+        imports.register_kinds()
         # The catalog's screens show stock through these reads; the home page shows the receiving panel.
         register_stock_reads(StockReads(available_totals=selectors.available_totals,
                                         stock_table=selectors.stock_table,

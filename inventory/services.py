@@ -104,6 +104,75 @@ def stock_count(*, sku: Sku, warehouse: Warehouse, counted: int, user, reason: s
     return movement
 
 
+class StockCountConflict(InventoryError):
+    """Orders reserved more than a count leaves on hand since the count was checked; nothing was written."""
+
+
+def stock_count_lock(*, pairs: str) -> None:
+    """Lock, in (sku, warehouse) order, the existing stock rows of ``pairs`` until the transaction ends.
+
+    ``pairs`` is a SQL relation (a table or a parenthesised query, trusted: written by the
+    caller, never from user input) with ``sku_id`` and ``warehouse_id`` columns. A caller that
+    judges counts against ``reserved`` takes this first, so what it judged cannot change before
+    :func:`stock_count_many` writes.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT l.id FROM inventory_stocklevel l "
+                       f"JOIN {pairs} p ON p.sku_id = l.sku_id AND p.warehouse_id = l.warehouse_id "
+                       f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
+
+
+def stock_count_many(*, counts: str, user, reference: str) -> int:
+    """Post a whole set of counts at once, as :func:`stock_count` posts one, in set-based statements.
+
+    ``counts`` is a SQL relation (trusted, as for :func:`stock_count_lock`) of ``sku_id``,
+    ``warehouse_id`` and ``counted``: one row per stock row, no kits, counts of zero or more.
+    On hand becomes the count and every difference is a ``count`` movement with ``reference``;
+    a count below what is reserved raises :class:`StockCountConflict` and writes nothing. Stock
+    that grew is announced after commit (backorders wait for it). Runs in the caller's
+    transaction (or its own). Returns the number of movements posted.
+    """
+    from oms.imports.engine import insert_columns
+
+    levels_of_counts = (f"FROM inventory_stocklevel l JOIN {counts} c "
+                        f"ON c.sku_id = l.sku_id AND c.warehouse_id = l.warehouse_id")
+    template = _("Counted %(counted)d")
+    before, _marker, after = template.partition("%(counted)d")
+    level_columns, level_expressions, level_params = insert_columns(StockLevel, {
+        "sku_id": "c.sku_id", "warehouse_id": "c.warehouse_id", "on_hand": "0", "reserved": "0"})
+    movement_columns, movement_expressions, movement_params = insert_columns(StockMovement, {
+        "sku_id": "d.sku_id", "warehouse_id": "d.warehouse_id",
+        "kind": ("%s", [StockMovement.Kind.COUNT.value]), "quantity": "d.quantity",
+        "reason": ("%s || d.counted::text || %s", [before, after]),
+        "reference": ("%s", [reference]), "created_by_id": ("%s", [getattr(user, "pk", None)]),
+    })
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO inventory_stocklevel ({level_columns}) SELECT {level_expressions} "
+                       f"FROM {counts} c WHERE c.counted > 0 ORDER BY c.sku_id, c.warehouse_id "
+                       f"ON CONFLICT (sku_id, warehouse_id) DO NOTHING", level_params)
+        # Every stock row of the counts, locked in (sku, warehouse) order: the next statements then
+        # see the on hand and reserved that no one else can change before this transaction ends.
+        stock_count_lock(pairs=counts)
+        cursor.execute(f"SELECT count(*) {levels_of_counts} WHERE c.counted < l.reserved")
+        if cursor.fetchone()[0]:
+            raise StockCountConflict(_("Orders reserved some of these SKUs while the counts were being posted."))
+        cursor.execute(
+            f"WITH differences AS (SELECT l.id, l.sku_id, l.warehouse_id, c.counted, "
+            f"  c.counted - l.on_hand AS quantity {levels_of_counts} WHERE l.on_hand <> c.counted), "
+            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = d.counted, updated_at = now() "
+            f"  FROM differences d WHERE l.id = d.id RETURNING l.id), "
+            f"posted AS (INSERT INTO inventory_stockmovement ({movement_columns}) SELECT {movement_expressions} "
+            f"  FROM differences d ORDER BY d.sku_id, d.warehouse_id RETURNING sku_id, warehouse_id, quantity) "
+            f"SELECT warehouse_id, array_agg(sku_id) FILTER (WHERE quantity > 0), count(*) "
+            f"FROM posted GROUP BY warehouse_id", movement_params)
+        posted = 0
+        for warehouse_id, grown_sku_ids, movements in cursor.fetchall():
+            posted += movements
+            if grown_sku_ids:
+                _announce_arrival(set(grown_sku_ids), warehouse_id)
+    return posted
+
+
 def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quantity: int, user,
                    reason: str = "") -> tuple[StockMovement, StockMovement]:
     """Move free units from one warehouse to another: a pair of transfer movements."""

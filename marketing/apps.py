@@ -7,8 +7,9 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from marketing import nav
+        from marketing import imports, nav
         from oms.demo import register_demo_step
 
         nav.register_nav()
+        imports.register_kinds()
         register_demo_step(name="marketing", order=30, step="marketing.demo.seed_marketing")

@@ -21,6 +21,7 @@ from marketing.models import (
     parse_tiers,
 )
 from marketing.services import normalize_code
+from oms.imports.forms import check_upload
 
 CHANNEL_PATTERN = re.compile(r"^(phone|web|pos|store|marketplace|marketplace:[a-z0-9_.-]+)$")
 CHANNEL_CHOICES = [("phone", _lazy("Phone")), ("web", _lazy("Web")), ("pos", _lazy("POS")),
@@ -205,6 +206,9 @@ class PriceListEntryForm(BootstrapMixin, forms.Form):
 class PriceListImportForm(forms.Form):
     file = forms.FileField(label=_lazy("CSV or XLSX file"),
                            widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}))
+
+    def clean_file(self):
+        return check_upload(self.cleaned_data["file"])
 
 
 def _tiers_to_text(tiers) -> str:

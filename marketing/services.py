@@ -1,4 +1,6 @@
-"""Marketing writes: saving campaigns, source codes, price lists and promotions; coupons; usage limits; imports.
+"""Marketing writes: saving campaigns, source codes, price lists and promotions; coupons; usage limits.
+
+Price list files are imported by the shared staged import (the kind is in marketing/imports.py).
 
 Usage limits are enforced by single guarded statements (a conditional ``UPDATE`` or an
 ``INSERT … ON CONFLICT DO UPDATE … WHERE``), never by reading a count and then writing it, so
@@ -11,10 +13,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-import tablib
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.forms import ModelForm
@@ -36,7 +37,6 @@ from marketing.models import (
 
 COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read out on the phone
 MAX_COUPONS_PER_BATCH = 100_000
-MAX_IMPORT_ROWS = 50_000
 
 
 # --- saving what managers edit ------------------------------------------------------------------
@@ -270,104 +270,3 @@ def promotion_release(*, order_reference: str, user) -> int:
                 ).update(uses_count=F("uses_count") - 1)
         PromotionUsage.objects.filter(pk__in=[usage.pk for usage in usages]).delete()
     return len(usages)
-
-
-# --- price list import ------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportProblem:
-    row: int | None  # 1 is the first data row; None for the file as a whole
-    column: str
-    message: str
-
-
-@dataclass
-class ImportOutcome:
-    dry_run: bool
-    total_rows: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> bool:
-        return not self.dry_run and self.is_valid
-
-
-def read_table(*, file_name: str, content: bytes) -> tablib.Dataset:
-    """A CSV (UTF-8, with or without BOM) or XLSX file as a dataset; raises MarketingError for anything else."""
-    from import_export.formats.base_formats import CSV, XLSX
-
-    name = file_name.lower()
-    try:
-        if name.endswith(".xlsx"):
-            return XLSX().create_dataset(content)
-        if name.endswith(".csv"):
-            return CSV().create_dataset(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, KeyError, IndexError) as error:
-        raise MarketingError(_("The file could not be read: %(error)s") % {"error": error}) from None
-    except Exception as error:  # openpyxl raises its own zoo of exceptions for a broken workbook
-        raise MarketingError(_("The file could not be read: %(error)s") % {"error": error}) from None
-    raise MarketingError(_("Upload a .csv or .xlsx file."))
-
-
-def price_list_entries_import(*, dataset: tablib.Dataset, dry_run: bool, user,
-                              price_list: PriceList | None = None) -> ImportOutcome:
-    """Import price list entries (columns of :class:`marketing.resources.PriceListEntryResource`).
-
-    All or nothing: a dry run, or a file with any problem, changes nothing; otherwise every row
-    is saved in one transaction. Problems name the row (1 is the first row under the headers),
-    the column and what is wrong.
-    """
-    from marketing.resources import COLUMNS, PriceListEntryResource
-
-    outcome = ImportOutcome(dry_run=dry_run, total_rows=len(dataset))
-    headers = [str(header or "").strip() for header in (dataset.headers or [])]
-    dataset.headers = headers
-    required = [column for column in COLUMNS if column not in ("effective_from", "effective_to")]
-    if price_list is not None:
-        required.remove("price_list")
-    missing = [column for column in required if column not in headers]
-    if missing:
-        outcome.problems.append(ImportProblem(None, ", ".join(missing), _("The file lacks these columns.")))
-        return outcome
-    if len(dataset) > MAX_IMPORT_ROWS:
-        outcome.problems.append(ImportProblem(None, "", _("Import at most %(rows)s rows at a time.")
-                                              % {"rows": MAX_IMPORT_ROWS}))
-        return outcome
-    resource = PriceListEntryResource(price_list=price_list)
-    with transaction.atomic(durable=True):
-        result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True,
-                                      rollback_on_validation_errors=True, raise_errors=False)
-        for error in result.base_errors:
-            outcome.problems.append(ImportProblem(None, "", str(error.error)))
-        for number, errors in result.row_errors():
-            for error in errors:
-                outcome.problems.append(ImportProblem(number, "", str(error.error)))
-        for invalid in result.invalid_rows:
-            for attribute, messages in sorted(invalid.error_dict.items()):
-                column = "" if attribute == "__all__" else resource.column_of(attribute)
-                for message in messages:
-                    outcome.problems.append(ImportProblem(invalid.number, column, str(message)))
-        outcome.problems.sort(key=lambda problem: (problem.row or 0, problem.column))
-        totals = result.totals
-        outcome.new, outcome.updated, outcome.unchanged = totals["new"], totals["update"], totals["skip"]
-        if outcome.problems or dry_run:
-            transaction.set_rollback(True)
-    return outcome
-
-
-def price_list_entries_export(*, price_list: PriceList | None = None) -> tablib.Dataset:
-    """Entries as a dataset with the import's columns, so an exported file imports back unchanged."""
-    from marketing.resources import PriceListEntryResource
-
-    queryset = PriceListEntry.objects.select_related("price_list", "sku").order_by("price_list__code", "sku__code")
-    if price_list is not None:
-        queryset = queryset.filter(price_list=price_list)
-    return PriceListEntryResource().export(queryset)

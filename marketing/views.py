@@ -8,11 +8,12 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketing import selectors, services
 from marketing.errors import MarketingError
@@ -30,8 +31,13 @@ from marketing.forms import (
     SimulatorForm,
     SourceCodeForm,
 )
+from marketing.imports import FIXED_PRICE_LIST, PRICE_LIST_ENTRIES
 from marketing.models import Campaign, CouponBatch, PriceList, PriceListEntry, Promotion, SourceCode
 from marketing.pricing import CustomerContext, LineInput, PricingError, ShippingInput, price_order
+from oms.exports import spreadsheet_safe_row
+from oms.imports import exports
+from oms.imports.services import import_job_start
+from oms.imports.views import export_response
 
 PAGE_SIZE = 50
 
@@ -155,14 +161,13 @@ def pricelist_list(request):
     return render(request, _list_template(request, "pricelist_list"), {"page": page, "query": query})
 
 
-def _pricelist_context(request, price_list: PriceList, *, entry_form=None, import_form=None, outcome=None) -> dict:
+def _pricelist_context(request, price_list: PriceList, *, entry_form=None, import_form=None) -> dict:
     query = request.GET.get("q", "").strip()
     return {
         "price_list": price_list, "query": query,
         "page": _page(request, selectors.price_list_entries(price_list=price_list, query=query)),
         "entry_form": entry_form or PriceListEntryForm(),
         "import_form": import_form or PriceListImportForm(),
-        "outcome": outcome,
     }
 
 
@@ -230,47 +235,33 @@ def pricelist_entry_delete(request, pk: int, entry_pk: int):
 @login_required
 @permission_required(["marketing.add_pricelistentry", "marketing.change_pricelistentry"], raise_exception=True)
 def pricelist_import(request, pk: int):
-    """Check (dry run) or import a file of entries into this price list; all or nothing."""
+    """Upload a file of entries into this price list: it becomes an import job (checked first, here or in
+    Celery when large), whose page shows the problems or commits it, all rows or none."""
     price_list = get_object_or_404(PriceList, pk=pk)
     form = PriceListImportForm(request.POST, request.FILES)
-    outcome = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        dry_run = request.POST.get("action") != "import"
-        try:
-            dataset = services.read_table(file_name=upload.name, content=upload.read())
-            outcome = services.price_list_entries_import(dataset=dataset, dry_run=dry_run, user=request.user,
-                                                         price_list=price_list)
-        except MarketingError as error:
-            form.add_error("file", str(error))
-        else:
-            if outcome.imported:
-                messages.success(request, _("Imported: %(new)s new, %(updated)s changed, %(unchanged)s unchanged.")
-                                 % {"new": outcome.new, "updated": outcome.updated, "unchanged": outcome.unchanged})
+        job = import_job_start(kind=PRICE_LIST_ENTRIES, file=upload, user=request.user, file_name=upload.name,
+                               options={FIXED_PRICE_LIST: price_list.code})
+        url = job.get_absolute_url()
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if request.htmx:
+        # htmx swaps only a 2xx answer: the form's errors come back as one.
         return render(request, "marketing/pricelist_detail.html#import_result",
-                      {"price_list": price_list, "import_form": form, "outcome": outcome})
-    if outcome is not None and outcome.imported:
-        return redirect(price_list)
+                      {"price_list": price_list, "import_form": form})
     return render(request, "marketing/pricelist_detail.html",
-                  _pricelist_context(request, price_list, import_form=form, outcome=outcome))
+                  _pricelist_context(request, price_list, import_form=form), status=400)
 
 
 @require_GET
 @login_required
 @permission_required(["marketing.view_pricelist", "marketing.view_pricelistentry"], raise_exception=True)
 def pricelist_export(request, pk: int, file_format: str):
-    if file_format not in ("csv", "xlsx"):
+    if file_format not in exports.FORMATS:
         raise Http404(file_format)
     price_list = get_object_or_404(PriceList, pk=pk)
-    dataset = services.price_list_entries_export(price_list=price_list)
-    if file_format == "xlsx":
-        response = HttpResponse(dataset.export("xlsx"),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="price-list-{price_list.code}.{file_format}"'
-    return response
+    return export_response(kind=PRICE_LIST_ENTRIES, file_format=file_format, file_stem=f"price-list-{price_list.code}",
+                           price_list=price_list)
 
 
 # --- promotions and coupons -------------------------------------------------------------------------
@@ -382,7 +373,8 @@ def coupon_batch_download(request, pk: int):
     writer = csv.writer(Echo())
     header = [_("code"), _("promotion"), _("uses allowed")]
     rows = batch.coupons.order_by("code").values_list("code", "max_uses").iterator(chunk_size=2000)
-    body = (writer.writerow([code, batch.promotion.name, "" if uses is None else uses]) for code, uses in rows)
+    body = (writer.writerow(spreadsheet_safe_row([code, batch.promotion.name, "" if uses is None else uses]))
+            for code, uses in rows)
     response = StreamingHttpResponse(_chain([writer.writerow(header)], body), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="coupons-{batch.pk}.csv"'
     return response

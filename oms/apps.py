@@ -8,6 +8,8 @@ class OmsConfig(AppConfig):
     verbose_name = _("Back office")
 
     def ready(self) -> None:
+        # Celery's autodiscovery imports <app>.tasks only; the import jobs' tasks live one level down.
+        from oms.imports import tasks  # noqa: F401
         from oms.roles import sync_roles_after_migrate
 
         # Permissions are created on post_migrate, so the roles are brought up to date then:

@@ -11,3 +11,6 @@ class Access(models.Model):
         permissions = [
             ("view_system_status", _("Can view the system status page")),
         ]
+
+
+from oms.imports.models import ImportJob  # noqa: E402, F401  (the bulk-data jobs live with their package)

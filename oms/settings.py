@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 15 * 60,  # seconds
         "options": {"expires": 14 * 60},  # a run the workers could not start in time is skipped, not queued up
     },
+    # An import job whose worker was lost while checking or writing is failed, with a message on its page.
+    "import-jobs-fail-stalled": {
+        "task": "oms.imports.tasks.import_jobs_fail_stalled_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # The safety net for a stock arrival whose backorder allocation the event path missed.
     "backorders-sweep": {
         "task": "orders.tasks.backorders_sweep_task",

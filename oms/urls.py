@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from oms import views
@@ -10,6 +11,12 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("status/", views.system_status, name="system_status"),
+    path("", include("oms.imports.urls")),
+    # The import screens were under /catalog/ before every app brought its own kinds: old links still work.
+    path("catalog/imports/", RedirectView.as_view(pattern_name="imports:import_list", permanent=True)),
+    path("catalog/imports/<int:pk>/", RedirectView.as_view(pattern_name="imports:import_job", permanent=True)),
+    path("catalog/exports/<slug:kind>.<slug:file_format>",
+         RedirectView.as_view(pattern_name="imports:import_export", permanent=True)),
     path("catalog/", include("catalog.urls")),
     path("inventory/", include("inventory.urls")),
     path("marketing/", include("marketing.urls")),

@@ -22,7 +22,7 @@ def test_manager_sees_the_bad_row_fixes_the_file_and_commits(page, sign_in):
     SkuFactory(code="CUP", list_price=Decimal("3.000"))
     sign_in("Manager")
 
-    page.goto("/catalog/imports/")
+    page.goto("/imports/")
     choose_file(page, "Prices", "prices.csv", b"sku_code,list_price,cost,currency\nMUG,9.50,,\nCUP,-3,,\n")
 
     bad_row = page.locator("#row-errors tbody tr")
@@ -43,3 +43,28 @@ def test_manager_sees_the_bad_row_fixes_the_file_and_commits(page, sign_in):
     expect(page.locator("#job")).to_contain_text("Imported: all 2 rows were written.")
     assert list(Sku.objects.order_by("code").values_list("code", "list_price")) == [
         ("CUP", Decimal("3.250")), ("MUG", Decimal("9.500"))]
+
+
+def test_manager_imports_a_price_list_file_from_the_price_list_page(page, sign_in):
+    from marketing.models import PriceListEntry
+    from tests.test_pricing_service import make_price_list
+
+    SkuFactory(code="MUG")
+    price_list = make_price_list("CAT26")
+    sign_in("Manager")
+
+    page.goto(price_list.get_absolute_url())
+    page.get_by_label("CSV or XLSX file").set_input_files(
+        files=[{"name": "cat26.csv", "mimeType": "text/csv", "buffer": b"sku_code,price\nMUG,4.75\n"}])
+    page.get_by_role("button", name="Check the file").click()
+
+    expect(page.locator('#summary [data-count="new"]')).to_have_text("1")
+    assert not PriceListEntry.objects.exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Commit import").click()
+
+    expect(page.locator("#job")).to_contain_text("Imported: the 1 row was written.")
+    assert list(PriceListEntry.objects.values_list("price_list__code", "sku__code", "price")) == [
+        ("CAT26", "MUG", Decimal("4.750"))]
+    page.locator("#return-link").click()
+    expect(page.locator("body")).to_contain_text("MUG")

@@ -8,10 +8,11 @@ import pytest
 from django.db import IntegrityError
 
 from catalog.imports import kinds
-from catalog.imports.engine import ERROR_LIMIT
-from catalog.imports.exports import export_csv, export_xlsx
-from catalog.imports.kinds import KINDS
-from catalog.imports.services import import_file
+from oms.imports import engine
+from oms.imports.engine import ERROR_LIMIT
+from oms.imports.exports import export_csv, export_xlsx
+from oms.imports.kinds import get_kind
+from oms.imports.services import import_file
 from catalog.models import Sku, Style, VendorItem
 from inventory.invariants import violations
 from inventory.models import StockLevel, StockMovement
@@ -20,7 +21,7 @@ from tests.factories import SkuFactory, StyleFactory, VendorFactory, WarehouseFa
 
 pytestmark = pytest.mark.django_db
 
-SKU_HEADER = KINDS["skus"].column_names
+SKU_HEADER = get_kind("skus").column_names
 
 
 def csv_bytes(header: list[str], *rows: list, delimiter: str = ",") -> bytes:
@@ -54,25 +55,42 @@ def catalog_snapshot() -> tuple:
 
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_wrong_columns_are_a_file_error_and_nothing_is_written(dry_run):
-    header = [name for name in SKU_HEADER if name != "list_price"] + ["price", "colour"]
+    header = [name for name in SKU_HEADER if name not in ("list_price", "sku_code")] + ["price", "colour"]
 
     result = import_file(kind="skus", file=csv_bytes(header, ["TEE"] * len(header)), user=None, dry_run=dry_run)
 
     assert not result.ok
     assert result.row_errors == []
-    assert result.file_errors[:2] == ["Unknown columns: price, colour.", "Missing columns: list_price."]
-    assert "exactly these columns: style_code, style_name" in result.file_errors[2]
+    assert result.file_errors[:2] == ["Unknown columns: price, colour.", "Missing columns: sku_code."]
+    assert result.file_errors[2].startswith("A Styles and SKUs file has these columns: style_code, style_name")
+    assert result.file_errors[2].endswith("A file that only changes existing records may leave out any but sku_code.")
     assert not Sku.objects.exists() and not Style.objects.exists()
 
 
-def test_latin1_bytes_are_a_file_error_naming_the_line():
-    data = csv_bytes(SKU_HEADER, sku_row("TEE-M"), sku_row("TEE-L")).replace(b"Organic tee TEE-L", "Café".encode("latin-1"))
+def test_a_windows_1252_file_is_read_as_such_and_the_dry_run_says_so():
+    data = csv_bytes(SKU_HEADER, sku_row("TEE-M"), sku_row("TEE-L")).replace(
+        b"Organic tee TEE-L", "Café crème – “best”".encode("cp1252"))
+
+    checked = import_file(kind="skus", file=data, user=None, dry_run=True)
+    written = import_file(kind="skus", file=data, user=None, dry_run=False)
+
+    assert (checked.ok, checked.encoding, checked.read_as_windows_1252, checked.new) == (True, "windows-1252", True, 2)
+    assert (written.ok, written.new) == (True, 2)
+    assert Sku.objects.get(code="TEE-L").name == "Café crème – “best”"
+    assert import_file(kind="skus", file=csv_bytes(SKU_HEADER, sku_row("TEE-S")), user=None,
+                       dry_run=True).read_as_windows_1252 is False
+
+
+def test_bytes_neither_utf8_nor_windows_1252_are_a_file_error_naming_the_line():
+    # 0x81 is not a character in Windows-1252, and é (0xE9) then "x" is not UTF-8.
+    data = csv_bytes(SKU_HEADER, sku_row("TEE-M"), sku_row("TEE-L")).replace(b"Organic tee TEE-L", b"Caf\xe9 \x81")
 
     result = import_file(kind="skus", file=data, user=None, dry_run=False)
 
     assert len(result.file_errors) == 1
     message = result.file_errors[0]
     assert message.startswith("The file is not UTF-8 text: line 3 has the byte 0xE9")
+    assert "does not read as Windows-1252 either" in message
     assert "Save it as “CSV UTF-8”" in message
     assert not Sku.objects.exists()
 
@@ -161,7 +179,7 @@ def test_unknown_skus_vendors_and_warehouses_are_row_errors():
     SkuFactory(code="MUG")
     WarehouseFactory(code="MAIN")
     counts = csv_bytes(["warehouse_code", "sku_code", "counted"], ["MAIN", "NOPE", "1"], ["EAST", "MUG", "1"])
-    items = csv_bytes(KINDS["vendor_items"].column_names,
+    items = csv_bytes(get_kind("vendor_items").column_names,
                       ["ACME", "NOPE", "A-1", "2.00", "", "", ""], ["GLOBEX", "MUG", "G-1", "2.00", "", "", ""])
 
     count_result = import_file(kind="stock_counts", file=counts, user=None, dry_run=False)
@@ -316,7 +334,7 @@ def test_vendor_items_are_created_and_updated_but_kits_are_refused():
     mug, cup = SkuFactory(code="MUG"), SkuFactory(code="CUP")
     VendorItem.objects.create(vendor=acme, sku=cup, vendor_sku="A-CUP", cost=Decimal("1.000"), pack_size=6)
     kit((mug, 1), (cup, 1), code="GIFT")
-    header = KINDS["vendor_items"].column_names
+    header = get_kind("vendor_items").column_names
 
     refused = import_file(kind="vendor_items", file=csv_bytes(header, ["ACME", "GIFT", "", "3", "", "", ""]),
                           user=None, dry_run=True)
@@ -403,7 +421,7 @@ def test_exports_import_back_unchanged():
     VendorItem.objects.create(vendor=vendor, sku=Sku.objects.get(code="TEE-M"), cost=Decimal("2.125"))
     stock(Sku.objects.get(code="TEE-L"), main, 9)
 
-    for kind in KINDS:
+    for kind in ("skus", "prices", "vendor_items", "stock_counts"):
         text = _export_text(kind)
         result = import_file(kind=kind, file=text.encode(), user=None, dry_run=False)
         assert result.ok, (kind, result.file_errors, result.row_errors)
@@ -453,13 +471,13 @@ def test_a_count_locks_the_stock_rows_in_order_before_changing_them():
 def test_a_reservation_made_between_the_checks_and_the_write_stops_the_count(monkeypatch):
     main, mug = WarehouseFactory(code="MAIN"), SkuFactory(code="MUG")
     stock(mug, main, 10)
-    build_typed = kinds.ImportRun.build_typed
+    build_typed = engine.ImportRun.build_typed
 
     def reserve_meanwhile(run):
         build_typed(run)
         stock_reserve(sku=mug, warehouse=main, quantity=8, reference="order:late")
 
-    monkeypatch.setattr(kinds.ImportRun, "build_typed", reserve_meanwhile)
+    monkeypatch.setattr(engine.ImportRun, "build_typed", reserve_meanwhile)
 
     result = import_file(kind="stock_counts", file=csv_bytes(["warehouse_code", "sku_code", "counted"],
                                                              ["MAIN", "MUG", "6"]), user=None, dry_run=False)
@@ -510,7 +528,7 @@ def test_the_sku_resource_imports_row_by_row_with_the_same_columns():
 def test_the_stock_count_resource_posts_count_movements_row_by_row():
     import tablib
 
-    from catalog.imports.resources import StockCountResource
+    from inventory.imports import StockCountResource
 
     main, mug = WarehouseFactory(code="MAIN"), SkuFactory(code="MUG")
     stock(mug, main, 10)
@@ -534,7 +552,7 @@ def test_line_ends_of_any_system_and_quoted_line_breaks_are_read(line_end):
 
 
 def test_the_row_estimate_that_routes_large_files_counts_unsized_xlsx_sheets():
-    from catalog.imports.reader import estimate_rows
+    from oms.imports.reader import estimate_rows
 
     SkuFactory.create_batch(3)
 
@@ -613,7 +631,7 @@ def test_whole_number_cells_get_the_same_answer_plain_or_not(cell, message):
     VendorFactory(code="ACME")
     SkuFactory(code="MUG")
 
-    result = import_file(kind="vendor_items", file=csv_bytes(KINDS["vendor_items"].column_names,
+    result = import_file(kind="vendor_items", file=csv_bytes(get_kind("vendor_items").column_names,
                                                              ["ACME", "MUG", "", "1", "0", cell, ""]),
                          user=None, dry_run=True)
 
@@ -668,13 +686,13 @@ def test_style_conflicts_name_the_first_row_of_each_column_that_disagrees():
 
 def test_a_sku_code_created_between_the_checks_and_the_write_stops_the_import(monkeypatch):
     StyleFactory(code="TEE", name="Organic tee")
-    build_typed = kinds.ImportRun.build_typed
+    build_typed = engine.ImportRun.build_typed
 
     def create_meanwhile(run):
         build_typed(run)
         SkuFactory(code="TEE-L", style=Style.objects.get(code="TEE"))
 
-    monkeypatch.setattr(kinds.ImportRun, "build_typed", create_meanwhile)
+    monkeypatch.setattr(engine.ImportRun, "build_typed", create_meanwhile)
 
     result = import_file(kind="skus", file=csv_bytes(SKU_HEADER, sku_row("TEE-M"), sku_row("TEE-L")),
                          user=None, dry_run=False)

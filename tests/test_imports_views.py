@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.imports.models import ImportJob
 from catalog.models import Sku
 from inventory.models import StockLevel
+from oms.imports.models import ImportJob
 from tests.factories import SkuFactory, WarehouseFactory
 from tests.test_imports import SKU_HEADER, csv_bytes, sku_row
 
@@ -31,7 +31,7 @@ EXPECTED = {
 
 
 def upload(client, kind: str, data: bytes, name: str = "file.csv"):
-    return client.post(reverse("catalog:import_list"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
+    return client.post(reverse("imports:import_list"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
@@ -41,7 +41,7 @@ def test_each_role_gets_exactly_its_import_and_export_screens(role_client, role)
     SkuFactory(code="MUG")
     WarehouseFactory(code="MAIN")
 
-    assert client.get(reverse("catalog:import_list")).status_code == (200 if page else 403)
+    assert client.get(reverse("imports:import_list")).status_code == (200 if page else 403)
     sku_upload = upload(client, "skus", csv_bytes(SKU_HEADER, sku_row("TEE-M")))
     count_upload = upload(client, "stock_counts", csv_bytes(COUNT_HEADER, ["MAIN", "MUG", "1"]))
     assert ImportJob.objects.filter(kind="skus").exists() == import_skus
@@ -49,7 +49,7 @@ def test_each_role_gets_exactly_its_import_and_export_screens(role_client, role)
     assert sku_upload.status_code == (302 if import_skus else 200 if page else 403)
     assert count_upload.status_code == (302 if import_counts else 403)
     for kind, allowed in (("skus", export_skus), ("stock_counts", export_counts)):
-        response = client.get(reverse("catalog:import_export", args=[kind, "csv"]))
+        response = client.get(reverse("imports:import_export", args=[kind, "csv"]))
         assert response.status_code == (200 if allowed else 403), kind
 
 
@@ -62,7 +62,7 @@ def test_a_sku_job_and_its_commit_belong_to_catalog_importers(role_client, make_
     client = role_client(role)
 
     assert client.get(job.get_absolute_url()).status_code == (200 if allowed else 403)
-    response = client.post(reverse("catalog:import_job_commit", args=[job.pk]))
+    response = client.post(reverse("imports:import_job_commit", args=[job.pk]))
 
     assert response.status_code == (302 if allowed else 403)
     assert Sku.objects.filter(code="TEE-M").exists() == allowed
@@ -72,18 +72,18 @@ def test_the_import_page_lists_kinds_exports_and_recent_jobs_without_extra_queri
     client = role_client("Manager")
     upload(client, "prices", csv_bytes(PRICE_HEADER, ["NOPE", "1", "", ""]))
     with CaptureQueriesContext(connection) as one_job:
-        client.get(reverse("catalog:import_list"))
+        client.get(reverse("imports:import_list"))
     for _ in range(3):
         upload(client, "prices", csv_bytes(PRICE_HEADER, ["NOPE", "1", "", ""]))
 
     with CaptureQueriesContext(connection) as four_jobs:
-        response = client.get(reverse("catalog:import_list"))
+        response = client.get(reverse("imports:import_list"))
 
     assert len(four_jobs) == len(one_job)
     html = response.content.decode()
     assert html.count('data-job="') == 4
     for kind in ("skus", "prices", "vendor_items", "stock_counts"):
-        assert f'href="/catalog/exports/{kind}.csv"' in html and f'href="/catalog/exports/{kind}.xlsx"' in html
+        assert f'href="/exports/{kind}.csv"' in html and f'href="/exports/{kind}.xlsx"' in html
     assert 'name="csrfmiddlewaretoken"' in html
 
 
@@ -120,7 +120,7 @@ def test_a_clean_dry_run_previews_and_the_commit_writes(role_client):
     assert "Commit import" in preview and 'data-confirm="Write 0 new and 1 updated rows now?"' in preview
     assert Sku.objects.get(code="MUG").list_price == Decimal("8.000")
 
-    committed = client.post(reverse("catalog:import_job_commit", args=[job.pk]), follow=True)
+    committed = client.post(reverse("imports:import_job_commit", args=[job.pk]), follow=True)
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.progress_percent == 100
@@ -133,7 +133,7 @@ def test_a_job_cannot_be_committed_twice(role_client):
     main, mug = WarehouseFactory(code="MAIN"), SkuFactory(code="MUG")
     upload(client, "stock_counts", csv_bytes(COUNT_HEADER, ["MAIN", "MUG", "4"]))
     job = ImportJob.objects.get()
-    commit = reverse("catalog:import_job_commit", args=[job.pk])
+    commit = reverse("imports:import_job_commit", args=[job.pk])
 
     client.post(commit)
     again = client.post(commit, follow=True)
@@ -182,14 +182,14 @@ def test_exports_download_csv_and_xlsx(role_client):
     client = role_client("Manager")
     SkuFactory(code="MUG")
 
-    csv_response = client.get(reverse("catalog:import_export", args=["prices", "csv"]))
-    xlsx_response = client.get(reverse("catalog:import_export", args=["skus", "xlsx"]))
+    csv_response = client.get(reverse("imports:import_export", args=["prices", "csv"]))
+    xlsx_response = client.get(reverse("imports:import_export", args=["skus", "xlsx"]))
 
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     assert csv_response["Content-Disposition"].startswith('attachment; filename="prices-')
     assert b"".join(csv_response.streaming_content).decode() == "\ufeffsku_code,list_price,cost,currency\r\nMUG,10.000,4.000,USD\r\n"
     assert xlsx_response.content.startswith(b"PK")
-    assert client.get("/catalog/exports/skus.pdf").status_code == 404
+    assert client.get("/exports/skus.pdf").status_code == 404
 
 
 @pytest.mark.parametrize("role, shown", [("Agent", False), ("Warehouse", True), ("Manager", True),
@@ -197,4 +197,4 @@ def test_exports_download_csv_and_xlsx(role_client):
 def test_the_navigation_offers_import_and_export_to_importers(role_client, role, shown):
     html = role_client(role).get(reverse("home")).content.decode()
 
-    assert ('href="/catalog/imports/"' in html) == shown
+    assert ('href="/imports/"' in html) == shown

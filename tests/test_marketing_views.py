@@ -199,25 +199,35 @@ def test_price_list_entries_set_remove_and_search(role_client):
 def test_price_list_import_checks_then_imports_and_exports(role_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from oms.imports.models import ImportJob
+
     client = role_client(M)
     price_list = make_price_list()
     SkuFactory(code="A-1")
     url = reverse("marketing:pricelist_import", args=[price_list.pk])
 
-    def upload(action):
-        return client.post(url, {"action": action, "file": SimpleUploadedFile("p.csv", b"sku_code,price\nA-1,3.50\n")},
-                           HTTP_HX_REQUEST="true")
-
-    checked = upload("check")
-    assert "The file is fine: 1 new" in checked.content.decode()
+    checked = client.post(url, {"file": SimpleUploadedFile("p.csv", b"sku_code,price\nA-1,3.50\n")},
+                          HTTP_HX_REQUEST="true")
+    job = ImportJob.objects.get()
+    assert checked["HX-Redirect"] == job.get_absolute_url()
+    assert (job.kind, job.status, job.options, job.result["new"]) == (
+        "price_list_entries", ImportJob.Status.READY, {"price_list": "CAT26"}, 1)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'href="{price_list.get_absolute_url()}"' in page and "Commit import" in page
     assert not PriceListEntry.objects.exists()
-    imported = upload("import")
-    assert "Imported: 1 new" in imported.content.decode()
+
+    client.post(reverse("imports:import_job_commit", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, bytes(job.content)) == (ImportJob.Status.DONE, b"")
     assert PriceListEntry.objects.get().price == D("3.500")
+
+    refused = client.post(url, {"file": SimpleUploadedFile("p.pdf", b"%PDF")}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "Upload a .csv or .xlsx file." in refused.content.decode()
+    assert ImportJob.objects.count() == 1
 
     exported = client.get(reverse("marketing:pricelist_export", args=[price_list.pk, "csv"]))
     assert exported["Content-Type"].startswith("text/csv")
-    assert list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))) == [
+    assert list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig")))) == [
         ["price_list", "sku_code", "price", "effective_from", "effective_to"], ["CAT26", "A-1", "3.500", "", ""]]
 
 

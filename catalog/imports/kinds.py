@@ -1,81 +1,38 @@
-"""The four kinds of import file: their columns, the checks that need other tables, and the writes.
+"""The catalog's kinds of import file: styles and SKUs, prices, vendor items.
 
-Each kind works on the temporary tables of :class:`catalog.imports.engine.ImportRun`:
+Each kind works on the temporary tables of :class:`oms.imports.engine.ImportRun`:
 ``import_stage`` (the file's cells, trimmed) for the checks, ``import_typed`` for the writes.
-Writes lock the rows they change in a fixed order before changing them (SKUs and vendor items
-by id, stock rows by (sku id, warehouse id), as inventory.services does), so two imports, or
-an import and an order, cannot deadlock. Stock counts lock their rows before the checks too,
-because "counted below reserved" must be judged on values that cannot change before the write.
+Writes lock the rows they change in id order before changing them, so two imports, or an
+import and an edit, cannot deadlock. ``register_kinds`` (called from CatalogConfig.ready)
+makes them importable.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils.functional import Promise
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.imports.engine import (
+from catalog.models import Sku, Style, VendorItem
+from oms.imports.engine import (
     CHOICE, CURRENCY, DECIMAL, INTEGER, OPTIONS, ROWS, TEXT, TYPED, Column, ImportConflict, ImportRun,
     insert_columns, parsed, violated_constraint,
 )
-from catalog.imports.models import ImportJob
-from catalog.models import Sku, Style, VendorItem
+from oms.imports.kinds import Counts, ImportKind, register_kind
+from oms.imports.kinds import distinct as _distinct
 
-Counts = tuple[int, int, int, dict[str, int]]  # new, updated, unchanged, kind-specific details
 SKU_CODE_UNIQUE = "sku_code_unique"  # the unique constraint on catalog_sku (code), see Sku.Meta
+SKUS, PRICES, VENDOR_ITEMS = "skus", "prices", "vendor_items"
 
-
-def _distinct(old: list[str], new: list[str]) -> str:
-    return f"({', '.join(old)}) IS DISTINCT FROM ({', '.join(new)})"
-
-
-class ImportKind:
-    key: str
-    label: str | Promise
-    description: str | Promise
-    import_permission: str
-    export_permission: str
-    columns: tuple[Column, ...]
-
-    @property
-    def column_names(self) -> list[str]:
-        return [column.name for column in self.columns]
-
-    def resource(self):
-        """The django-import-export resource of this kind (used for exports)."""
-        raise NotImplementedError
-
-    def check(self, run: ImportRun) -> None:
-        """Record the errors that need other rows or tables (the cell checks are done already)."""
-
-    def typed_select(self) -> str:
-        raise NotImplementedError
-
-    def lock(self, run: ImportRun) -> None:
-        """Lock, before the checks, the rows whose current values the checks must rely on."""
-
-    def preview(self, run: ImportRun) -> Counts:
-        raise NotImplementedError
-
-    def write(self, run: ImportRun) -> Counts:
-        raise NotImplementedError
-
-    @staticmethod
-    def _lock_changing(run: ImportRun, table: str, alias: str, joins: str, changed: str) -> None:
-        """Lock the rows an UPDATE is about to change, in id order (the UPDATE alone would take its
-        locks in whatever order its join produces). Unchanged rows are neither locked nor written:
-        importing the same file again touches nothing."""
-        run.execute(f"SELECT count(*) FROM (SELECT {alias}.id FROM {table} {alias} {joins} WHERE {changed} "
-                    f"ORDER BY {alias}.id FOR NO KEY UPDATE OF {alias}) AS locked")
-
-    def _unknown(self, run: ImportRun, column: str, table: str, code: str) -> None:
-        run.add_errors(f"SELECT r.row_number, '{column}', '{code}', r.{column}, NULL FROM {ROWS} r "
-                       f"WHERE r.{column} <> '' "
-                       f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.code = r.{column})")
+_MESSAGES = {
+    "unknown_sku": gettext_lazy("There is no SKU “%(value)s”."),
+    "unknown_vendor": gettext_lazy("There is no vendor “%(value)s”."),
+    "barcode_taken": gettext_lazy("Barcode “%(value)s” already belongs to SKU %(detail)s."),
+    "style_conflict": gettext_lazy("“%(value)s” differs from row %(detail)s for the same style."),
+    "kit_vendor": gettext_lazy("SKU “%(value)s” is a kit: vendors supply its components, not the kit."),
+}
+_NOUNS = {"sku": gettext_lazy("SKU"), "style": gettext_lazy("style"), "vendor_item": gettext_lazy("vendor item")}
 
 
 # --- styles and SKUs -----------------------------------------------------------------------------
@@ -132,8 +89,8 @@ def _style_changes(stored: str, name: str, category: str, axes: str) -> str:
 
 
 class SkuKind(ImportKind):
-    key = ImportJob.Kind.SKUS
-    label = ImportJob.Kind.SKUS.label
+    key = SKUS
+    label = gettext_lazy("Styles and SKUs")
     description = gettext_lazy("One row per SKU, with its style. New codes create styles and SKUs; "
                                "known codes update them.")
     import_permission = "catalog.import_catalog"
@@ -153,6 +110,17 @@ class SkuKind(ImportKind):
         Column("status", CHOICE, choices=tuple(Sku.Status.values)),
         Column("tax_class", CHOICE, choices=tuple(Sku.TaxClass.values)),
     )
+    key_columns = ("sku_code",)
+    fillable_columns = ("style_code",)  # an update file may leave a SKU's style as it is
+    existing_sql = "EXISTS (SELECT 1 FROM catalog_sku x WHERE x.code = r.sku_code)"
+    noun = gettext_lazy("SKU")
+    nouns = _NOUNS
+    messages = _MESSAGES
+
+    def prepare(self, run: ImportRun) -> None:
+        if "style_code" in run.missing:
+            run.execute(f"UPDATE {ROWS} r SET style_code = st.code FROM catalog_sku k "
+                        f"JOIN catalog_style st ON st.id = k.style_id WHERE k.code = r.sku_code")
 
     def resource(self):
         from catalog.imports.resources import SkuResource
@@ -197,7 +165,7 @@ class SkuKind(ImportKind):
             f"SELECT cells.row_number, cells.column_name, 'style_conflict', cells.value, first.row_number::text "
             f"FROM cells JOIN first USING (style_code, column_name) WHERE cells.value <> first.value")
 
-    def typed_select(self) -> str:
+    def typed_select(self, run: ImportRun) -> str:
         return (
             f"SELECT r.row_number, r.style_code, NULLIF(r.style_name, '') AS style_name, "
             f"NULLIF(r.category, '') AS category, r.sku_code AS code, NULLIF(r.sku_name, '') AS name, "
@@ -259,7 +227,7 @@ class SkuKind(ImportKind):
         joins = f"JOIN {TYPED} t ON k.id = t.sku_id JOIN catalog_style st ON st.code = t.style_code"
         changed = _distinct(["k.style_id", *(f"k.{column}" for column in _SKU_VALUES)],
                             ["st.id", *_SKU_VALUES.values()])
-        self._lock_changing(run, "catalog_sku", "k", joins, changed)
+        self.lock_changing(run, "catalog_sku", "k", joins, changed)
         updated = run.execute(
             f"UPDATE catalog_sku k SET style_id = st.id, {assignments}, updated_at = now() "
             f"FROM {TYPED} t JOIN catalog_style st ON st.code = t.style_code "
@@ -300,8 +268,8 @@ _PRICE_VALUES = {
 
 
 class PriceKind(ImportKind):
-    key = ImportJob.Kind.PRICES
-    label = ImportJob.Kind.PRICES.label
+    key = PRICES
+    label = gettext_lazy("Prices")
     description = gettext_lazy("List price, cost and currency of existing SKUs.")
     import_permission = "catalog.import_catalog"
     export_permission = "catalog.view_sku"
@@ -311,6 +279,10 @@ class PriceKind(ImportKind):
         Column("cost", DECIMAL),
         Column("currency", CURRENCY),
     )
+    key_columns = ("sku_code",)
+    noun = gettext_lazy("SKU")
+    nouns = _NOUNS
+    messages = _MESSAGES
 
     def resource(self):
         from catalog.imports.resources import PriceResource
@@ -319,9 +291,9 @@ class PriceKind(ImportKind):
 
     def check(self, run: ImportRun) -> None:
         run.add_duplicate_errors(("sku_code",), "sku_code")
-        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
+        self.unknown(run, "sku_code", "catalog_sku", "unknown_sku")
 
-    def typed_select(self) -> str:
+    def typed_select(self, run: ImportRun) -> str:
         return (f"SELECT r.row_number, k.id AS sku_id, NULLIF(r.list_price, '')::numeric AS list_price, "
                 f"NULLIF(r.cost, '')::numeric AS cost, upper(NULLIF(r.currency, '')) AS currency "
                 f"FROM {ROWS} r JOIN catalog_sku k ON k.code = r.sku_code")
@@ -337,7 +309,7 @@ class PriceKind(ImportKind):
     def write(self, run: ImportRun) -> Counts:
         total = run.fetchone(f"SELECT count(*) FROM {TYPED}")[0]
         assignments = ", ".join(f"{column} = {value}" for column, value in _PRICE_VALUES.items())
-        self._lock_changing(run, "catalog_sku", "k", f"JOIN {TYPED} t ON k.id = t.sku_id", self._changed())
+        self.lock_changing(run, "catalog_sku", "k", f"JOIN {TYPED} t ON k.id = t.sku_id", self._changed())
         updated = run.execute(f"UPDATE catalog_sku k SET {assignments}, updated_at = now() FROM {TYPED} t "
                               f"WHERE k.id = t.sku_id AND {self._changed()}")
         return 0, updated, total - updated, {}
@@ -355,8 +327,8 @@ _VENDOR_ITEM_VALUES = {
 
 
 class VendorItemKind(ImportKind):
-    key = ImportJob.Kind.VENDOR_ITEMS
-    label = ImportJob.Kind.VENDOR_ITEMS.label
+    key = VENDOR_ITEMS
+    label = gettext_lazy("Vendor items")
     description = gettext_lazy("What each vendor supplies: their code for the SKU, cost, lead time, "
                                "minimum order and pack size.")
     import_permission = "catalog.import_catalog"
@@ -370,6 +342,12 @@ class VendorItemKind(ImportKind):
         Column("minimum_order_quantity", INTEGER, minimum=1),
         Column("pack_size", INTEGER, minimum=1),
     )
+    key_columns = ("vendor_code", "sku_code")
+    existing_sql = ("EXISTS (SELECT 1 FROM catalog_vendoritem i JOIN catalog_vendor v ON v.id = i.vendor_id "
+                    "JOIN catalog_sku k ON k.id = i.sku_id WHERE v.code = r.vendor_code AND k.code = r.sku_code)")
+    noun = gettext_lazy("vendor item")
+    nouns = _NOUNS
+    messages = _MESSAGES
 
     def resource(self):
         from catalog.imports.resources import VendorItemResource
@@ -378,8 +356,8 @@ class VendorItemKind(ImportKind):
 
     def check(self, run: ImportRun) -> None:
         run.add_duplicate_errors(("vendor_code", "sku_code"), "sku_code")
-        self._unknown(run, "vendor_code", "catalog_vendor", "unknown_vendor")
-        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
+        self.unknown(run, "vendor_code", "catalog_vendor", "unknown_vendor")
+        self.unknown(run, "sku_code", "catalog_sku", "unknown_sku")
         run.add_errors(f"SELECT r.row_number, 'sku_code', 'kit_vendor', r.sku_code, NULL FROM {ROWS} r "
                        f"JOIN catalog_sku k ON k.code = r.sku_code WHERE k.is_kit")
         run.add_errors(f"SELECT r.row_number, 'cost', 'required_new', '', 'vendor_item' FROM {ROWS} r "
@@ -388,7 +366,7 @@ class VendorItemKind(ImportKind):
                        f"WHERE r.cost = '' AND NOT EXISTS (SELECT 1 FROM catalog_vendoritem i "
                        f"WHERE i.vendor_id = v.id AND i.sku_id = k.id)")
 
-    def typed_select(self) -> str:
+    def typed_select(self, run: ImportRun) -> str:
         return (f"SELECT r.row_number, v.id AS vendor_id, k.id AS sku_id, i.id AS item_id, "
                 f"NULLIF(r.vendor_sku, '') AS vendor_sku, NULLIF(r.cost, '')::numeric AS cost, "
                 f"NULLIF(r.lead_time_days, '')::numeric::integer AS lead_time_days, "
@@ -424,129 +402,13 @@ class VendorItemKind(ImportKind):
             raise ImportConflict(_("Some of these vendor items were created by someone else while the file was "
                                    "being imported."))
         assignments = ", ".join(f"{column} = {value}" for column, value in _VENDOR_ITEM_VALUES.items())
-        self._lock_changing(run, "catalog_vendoritem", "i", f"JOIN {TYPED} t ON i.id = t.item_id", self._changed())
+        self.lock_changing(run, "catalog_vendoritem", "i", f"JOIN {TYPED} t ON i.id = t.item_id", self._changed())
         updated = run.execute(f"UPDATE catalog_vendoritem i SET {assignments} FROM {TYPED} t "
                               f"WHERE i.id = t.item_id AND {self._changed()}")
         return new, updated, total - new - updated, {}
 
 
-# --- stock counts ----------------------------------------------------------------------------------
-
-_LEVELS_OF_FILE = (f"FROM inventory_stocklevel l JOIN {TYPED} t "
-                   f"ON t.sku_id = l.sku_id AND t.warehouse_id = l.warehouse_id")
-
-
-class StockCountKind(ImportKind):
-    """Counted quantities per SKU and warehouse: on hand becomes the count, the difference a movement.
-
-    The same rules as ``inventory.services.stock_count``, for a whole file at once: no kits, no
-    count below what is reserved, and every change of on hand is a ``count`` movement.
-    """
-
-    key = ImportJob.Kind.STOCK_COUNTS
-    label = ImportJob.Kind.STOCK_COUNTS.label
-    description = gettext_lazy("Counted units per warehouse and SKU. On hand becomes the count; "
-                               "each difference is posted as a count movement.")
-    import_permission = "inventory.import_stock"
-    export_permission = "inventory.view_stocklevel"
-    columns = (
-        Column("warehouse_code", TEXT, max_length=20, required=True),
-        Column("sku_code", TEXT, max_length=40, required=True),
-        Column("counted", INTEGER, required=True),
-    )
-
-    def resource(self):
-        from catalog.imports.resources import StockCountResource
-
-        return StockCountResource()
-
-    def check(self, run: ImportRun) -> None:
-        run.add_duplicate_errors(("warehouse_code", "sku_code"), "sku_code")
-        self._unknown(run, "warehouse_code", "inventory_warehouse", "unknown_warehouse")
-        self._unknown(run, "sku_code", "catalog_sku", "unknown_sku")
-        run.add_errors(f"SELECT r.row_number, 'sku_code', 'kit_stock', r.sku_code, NULL FROM {ROWS} r "
-                       f"JOIN catalog_sku k ON k.code = r.sku_code WHERE k.is_kit")
-        run.add_errors(
-            f"SELECT r.row_number, 'counted', 'below_reserved', r.counted, l.reserved::text FROM {ROWS} r "
-            f"JOIN catalog_sku k ON k.code = r.sku_code JOIN inventory_warehouse w ON w.code = r.warehouse_code "
-            f"JOIN inventory_stocklevel l ON l.sku_id = k.id AND l.warehouse_id = w.id "
-            f"WHERE r.counted ~ '^[+]?[0-9]{{1,10}}([.]0*)?$' AND r.counted::numeric < l.reserved")
-
-    def typed_select(self) -> str:
-        return (f"SELECT r.row_number, k.id AS sku_id, w.id AS warehouse_id, "
-                f"r.counted::numeric::integer AS counted FROM {ROWS} r JOIN catalog_sku k ON k.code = r.sku_code "
-                f"JOIN inventory_warehouse w ON w.code = r.warehouse_code")
-
-    def lock(self, run: ImportRun) -> None:
-        run.execute(f"SELECT count(*) FROM (SELECT l.id FROM inventory_stocklevel l "
-                    f"JOIN catalog_sku k ON k.id = l.sku_id JOIN inventory_warehouse w ON w.id = l.warehouse_id "
-                    f"JOIN {ROWS} r ON r.sku_code = k.code AND r.warehouse_code = w.code "
-                    f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
-
-    def preview(self, run: ImportRun) -> Counts:
-        new, updated, total, units_in, units_out = run.fetchone(
-            f"SELECT count(*) FILTER (WHERE l.id IS NULL AND t.counted > 0), "
-            f"count(*) FILTER (WHERE l.id IS NOT NULL AND l.on_hand <> t.counted), count(*), "
-            f"COALESCE(sum(t.counted - COALESCE(l.on_hand, 0)) "
-            f"         FILTER (WHERE t.counted > COALESCE(l.on_hand, 0)), 0), "
-            f"COALESCE(sum(COALESCE(l.on_hand, 0) - t.counted) "
-            f"         FILTER (WHERE t.counted < COALESCE(l.on_hand, 0)), 0) "
-            f"FROM {TYPED} t LEFT JOIN inventory_stocklevel l "
-            f"ON l.sku_id = t.sku_id AND l.warehouse_id = t.warehouse_id")
-        return new, updated, total - new - updated, {"units_found": units_in, "units_missing": units_out}
-
-    def write(self, run: ImportRun) -> Counts:
-        from inventory import hooks
-        from inventory.models import StockLevel, StockMovement
-
-        counts = self.preview(run)
-        columns, expressions, params = insert_columns(StockLevel, {
-            "sku_id": "t.sku_id", "warehouse_id": "t.warehouse_id", "on_hand": "0", "reserved": "0"})
-        run.execute(f"INSERT INTO inventory_stocklevel ({columns}) SELECT {expressions} FROM {TYPED} t "
-                    f"WHERE t.counted > 0 ORDER BY t.sku_id, t.warehouse_id "
-                    f"ON CONFLICT (sku_id, warehouse_id) DO NOTHING", params)
-        # Every stock row of the file, locked in (sku, warehouse) order: the next statement then sees
-        # the on hand that no one else can change before this transaction ends.
-        run.execute(f"SELECT count(*) FROM (SELECT l.id {_LEVELS_OF_FILE} "
-                    f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
-        if run.fetchone(f"SELECT count(*) {_LEVELS_OF_FILE} WHERE t.counted < l.reserved")[0]:
-            raise ImportConflict(_("Orders reserved some of these SKUs while the file was being imported."))
-        template = _("Counted %(counted)d")
-        before, _marker, after = template.partition("%(counted)d")
-        columns, expressions, params = insert_columns(StockMovement, {
-            "sku_id": "c.sku_id", "warehouse_id": "c.warehouse_id",
-            "kind": ("%s", [StockMovement.Kind.COUNT.value]), "quantity": "c.quantity",
-            "reason": ("%s || c.counted::text || %s", [before, after]),
-            "reference": ("%s", [run.reference]), "created_by_id": ("%s", [run.user_id]),
-        })
-        arrivals = run.fetchall(
-            f"WITH changed AS (SELECT l.id, l.sku_id, l.warehouse_id, t.counted, "
-            f"  t.counted - l.on_hand AS quantity "
-            f"  {_LEVELS_OF_FILE} WHERE l.on_hand <> t.counted), "
-            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = c.counted, updated_at = now() "
-            f"  FROM changed c WHERE l.id = c.id RETURNING l.id), "
-            f"posted AS (INSERT INTO inventory_stockmovement ({columns}) SELECT {expressions} FROM changed c "
-            f"  ORDER BY c.sku_id, c.warehouse_id RETURNING sku_id, warehouse_id, quantity) "
-            f"SELECT warehouse_id, array_agg(sku_id) FROM posted WHERE quantity > 0 GROUP BY warehouse_id", params)
-        grown: dict[int, set[int]] = defaultdict(set)
-        for warehouse_id, sku_ids in arrivals:
-            grown[warehouse_id].update(sku_ids)
-
-        def announce() -> None:
-            for warehouse_id, sku_ids in grown.items():
-                hooks.stock_arrived(sku_ids, warehouse_id)
-
-        if grown:
-            transaction.on_commit(announce)
-        return counts
-
-
-KINDS: dict[str, ImportKind] = {kind.key: kind for kind in (SkuKind(), PriceKind(), VendorItemKind(),
-                                                              StockCountKind())}
-
-
-def get_kind(key: str) -> ImportKind:
-    try:
-        return KINDS[key]
-    except KeyError:
-        raise ValueError(f"unknown import kind {key!r}") from None
+def register_kinds() -> None:
+    """Make the catalog's files importable (called from CatalogConfig.ready)."""
+    for kind in (SkuKind(), PriceKind(), VendorItemKind()):
+        register_kind(kind)

@@ -2,7 +2,7 @@
 
 The exports (CSV and XLSX) go through these resources, so an exported file has exactly the
 columns an import expects and imports back unchanged. The app imports files through the
-set-based path of ``catalog.imports.services``; these resources can also import row by row
+set-based path of ``oms.imports.services``; these resources can also import row by row
 (``resource.import_data``) with the same meaning of every column — a blank cell keeps the
 stored value — which is what the benchmark compares the app's path against.
 
@@ -19,15 +19,12 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from catalog.models import Sku, Style, Vendor, VendorItem
-from inventory.models import StockLevel, Warehouse
-from inventory.services import stock_count
 
 SKU_COLUMNS = ("style_code", "style_name", "category", "sku_code", "sku_name", "barcode", "option_values",
                "weight_kg", "cost", "list_price", "currency", "status", "tax_class")
 PRICE_COLUMNS = ("sku_code", "list_price", "cost", "currency")
 VENDOR_ITEM_COLUMNS = ("vendor_code", "sku_code", "vendor_sku", "cost", "lead_time_days",
                        "minimum_order_quantity", "pack_size")
-STOCK_COUNT_COLUMNS = ("warehouse_code", "sku_code", "counted")
 
 
 class PlainDecimalWidget(widgets.DecimalWidget):
@@ -227,32 +224,3 @@ class VendorItemResource(resources.ModelResource):
 
     def get_queryset(self) -> QuerySet[VendorItem]:
         return VendorItem.objects.select_related("vendor", "sku").order_by("vendor__code", "sku__code")
-
-
-class StockCountResource(resources.ModelResource):
-    """Counted units per warehouse and SKU. Imported row by row, each row is a ``stock_count``
-    (a count movement for the difference), never a bare change of on hand."""
-
-    warehouse_code = fields.Field(attribute="warehouse", column_name="warehouse_code",
-                                  widget=widgets.ForeignKeyWidget(Warehouse, field="code"))
-    sku_code = fields.Field(attribute="sku", column_name="sku_code",
-                            widget=widgets.ForeignKeyWidget(Sku, field="code"))
-    counted = fields.Field(attribute="on_hand", column_name="counted", widget=PlainIntegerWidget())
-
-    class Meta:
-        model = StockLevel
-        fields = STOCK_COUNT_COLUMNS
-        export_order = STOCK_COUNT_COLUMNS
-        import_id_fields = ("warehouse_code", "sku_code")
-        skip_unchanged = True
-        use_transactions = True
-
-    def get_queryset(self) -> QuerySet[StockLevel]:
-        return (StockLevel.objects.select_related("sku", "warehouse").filter(sku__is_kit=False)
-                .order_by("warehouse__code", "sku__code"))
-
-    def save_instance(self, instance, is_create, row, **kwargs):
-        if self._is_dry_run(kwargs):
-            return
-        stock_count(sku=instance.sku, warehouse=instance.warehouse, counted=instance.on_hand,
-                    user=kwargs.get("user"))

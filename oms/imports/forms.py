@@ -6,7 +6,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.kinds import ImportKind
+from oms.imports.kinds import ImportKind
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -25,11 +25,14 @@ class ImportUploadForm(forms.Form):
         self.fields["kind"].choices = [(kind.key, kind.label) for kind in kinds]
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("The file is %(size)s; the largest file you can import is %(limit)s.")
-                                        % {"size": filesizeformat(upload.size),
-                                           "limit": filesizeformat(MAX_FILE_BYTES)})
-        return upload
+        return check_upload(self.cleaned_data["file"])
+
+
+def check_upload(upload):
+    """The checks every uploaded import file gets before it becomes a job (for any form that takes one)."""
+    if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+        raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+    if upload.size > MAX_FILE_BYTES:
+        raise forms.ValidationError(_("The file is %(size)s; the largest file you can import is %(limit)s.")
+                                    % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_FILE_BYTES)})
+    return upload

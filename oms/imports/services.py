@@ -1,34 +1,43 @@
-"""Bulk data: importing catalog, price, vendor-item and stock-count files, and the jobs around them.
+"""Bulk data: importing a file of any registered kind, and the jobs around it.
 
 ``import_file`` is the whole operation on one file (dry run or commit). The ``import_job_*``
 services keep an uploaded file in an ImportJob and move it along::
 
     import_job_start ─▶ validating ─▶ ready ─▶ import_job_commit ─▶ committing ─▶ done
-                             │                                         │
+                             │           │                             │
+                             │           └▶ cancelled (import_job_cancel)
                              └▶ invalid (row or file errors)          └▶ failed (nothing written)
 
 Files of more than ``SYNC_ROW_LIMIT`` rows are checked and written by Celery tasks, which
-report their progress in the job; smaller ones are handled within the request.
+report their progress in the job; smaller ones are handled within the request. Once a job
+ends (done, invalid, failed or cancelled) its file is deleted. A job that stops moving while
+checking or writing (its worker was lost) is failed by ``import_jobs_fail_stalled``, which a
+beat job runs.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.imports.engine import ImportConflict, ImportResult, ImportRun, violated_constraint
-from catalog.imports.kinds import get_kind
-from catalog.imports.models import ImportJob
-from catalog.imports.reader import FileError, detect_format, estimate_rows
+from oms.imports.engine import ImportConflict, ImportResult, ImportRun, violated_constraint
+from oms.imports.kinds import get_kind
+from oms.imports.models import ImportJob
+from oms.imports.reader import CONTROL_CHARACTERS, FileError, detect_format, estimate_rows
 
 logger = logging.getLogger(__name__)
 
 SYNC_ROW_LIMIT = 5_000  # files with more rows than this are checked and written in Celery
+# A running job whose progress has not moved for this long lost its worker (or web process). It is
+# well above the Celery task time limit, after which no task of a job can still be at work.
+STALLED_AFTER_SECONDS = 30 * 60
 
 
 class ImportJobError(Exception):
@@ -72,7 +81,7 @@ def _write_into(run: ImportRun, result: ImportResult) -> None:
 
 
 def import_file(*, kind: str, file: bytes | IO[bytes], user, dry_run: bool, reference: str = "",
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, options: dict | None = None) -> ImportResult:
     """Check a CSV or XLSX file of ``kind`` and, unless ``dry_run``, write it: all rows or none.
 
     The result lists the file's problems (file errors, or each bad row's number, column and
@@ -81,12 +90,13 @@ def import_file(*, kind: str, file: bytes | IO[bytes], user, dry_run: bool, refe
     """
     spec = get_kind(kind)
     result = ImportResult(kind=spec.key, dry_run=dry_run)
-    with ImportRun(spec, user=user, reference=reference or "import", progress=progress) as run:
+    with ImportRun(spec, user=user, reference=reference or "import", progress=progress, options=options) as run:
         try:
             result.total_rows = run.load(_content(file))
         except FileError as error:
             result.file_errors = error.messages
             return result
+        result.encoding, result.missing_columns = run.encoding, run.missing
         if dry_run:
             if _check_into(run, result):
                 run.build_typed()
@@ -113,14 +123,20 @@ def _progress(job_id: int) -> Callable[[int], None]:
 
 
 def _finish(job_id: int, *, expected: str, status: str, result: ImportResult) -> None:
+    """Move the job from ``expected`` to ``status`` with its result; a job that ends loses its file."""
+    ended = {"content": b""} if status in ImportJob.FINISHED_STATUSES else {}
     ImportJob.objects.filter(pk=job_id, status=expected).update(
         status=status, result=result.to_json(), total_rows=result.total_rows, processed_rows=result.total_rows,
-        finished_at=timezone.now(), updated_at=timezone.now())
+        finished_at=timezone.now(), updated_at=timezone.now(), **ended)
 
 
-def import_job_start(*, kind: str, file: IO[bytes], user, file_name: str = "") -> ImportJob:
-    """Keep an uploaded file as a job and check it (a dry run): here, or in Celery when it is large."""
-    from catalog.imports.tasks import import_job_check_task
+def import_job_start(*, kind: str, file: IO[bytes], user, file_name: str = "",
+                     options: dict | None = None) -> ImportJob:
+    """Keep an uploaded file as a job and check it (a dry run): here, or in Celery when it is large.
+
+    ``options`` are the kind's (e.g. the price list a file of entries imports into).
+    """
+    from oms.imports.tasks import import_job_check_task
 
     spec = get_kind(kind)
     content = _content(file)
@@ -129,8 +145,9 @@ def import_job_start(*, kind: str, file: IO[bytes], user, file_name: str = "") -
     except FileError:  # an old .xls: the check, run here, says so
         file_format, rows = "xls", 0
     with transaction.atomic(durable=True):
+        name = CONTROL_CHARACTERS.sub("", file_name or getattr(file, "name", "") or "") or "upload"
         job = ImportJob.objects.create(
-            kind=spec.key, file_name=(file_name or getattr(file, "name", "") or "upload")[:255],
+            kind=spec.key, file_name=name[:255], options=options or {},
             file_format=file_format, file_size=len(content), content=content, total_rows=rows,
             language=translation.get_language() or "en", created_by=user,
         )
@@ -149,7 +166,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
     try:
         with translation.override(job.language):
             result = import_file(kind=job.kind, file=bytes(job.content), user=job.created_by, dry_run=True,
-                                 progress=_progress(job.pk))
+                                 progress=_progress(job.pk), options=job.options)
     except Exception:
         logger.exception("import job %s: the check failed", job.pk)
         _finish(job.pk, expected=ImportJob.Status.VALIDATING, status=ImportJob.Status.FAILED,
@@ -164,7 +181,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
 
 def import_job_commit(*, job: ImportJob, user) -> ImportJob:
     """Ask for a checked, clean job to be written: here, or in Celery when the file is large."""
-    from catalog.imports.tasks import import_job_write_task
+    from oms.imports.tasks import import_job_write_task
 
     with transaction.atomic(durable=True):
         locked = ImportJob.objects.select_for_update(no_key=True).defer("content").get(pk=job.pk)
@@ -193,12 +210,14 @@ def import_job_write(*, job_id: int) -> ImportJob:
     result = ImportResult(kind=spec.key, dry_run=False)
     try:
         with translation.override(job.language), ImportRun(
-                spec, user=job.committed_by, reference=f"import:{job.pk}", progress=_progress(job.pk)) as run:
+                spec, user=job.committed_by, reference=f"import:{job.pk}", progress=_progress(job.pk),
+                options=job.options) as run:
             try:
                 result.total_rows = run.load(bytes(job.content))
             except FileError as error:
                 result.file_errors = error.messages
             else:
+                result.encoding, result.missing_columns = run.encoding, run.missing
                 with transaction.atomic(durable=True):
                     # The job row, locked, decides: a second delivery of the task waits here and then
                     # finds the job done.
@@ -225,3 +244,52 @@ def import_job_write(*, job_id: int) -> ImportJob:
     _finish(job.pk, expected=ImportJob.Status.COMMITTING, status=ImportJob.Status.FAILED, result=result)
     job.refresh_from_db()
     return job
+
+
+def import_job_cancel(*, job: ImportJob, user) -> ImportJob:
+    """Drop a checked job that will not be committed: nothing is written and its file is deleted."""
+    with transaction.atomic(durable=True):
+        locked = ImportJob.objects.select_for_update(no_key=True).defer("content").get(pk=job.pk)
+        if locked.status != ImportJob.Status.READY:
+            raise ImportJobError(_("This import is “%(status)s”, so it cannot be cancelled.")
+                                 % {"status": locked.get_status_display()})
+        ImportJob.objects.filter(pk=locked.pk).update(
+            status=ImportJob.Status.CANCELLED, content=b"", finished_at=timezone.now(), updated_at=timezone.now())
+    locked.refresh_from_db(fields=["status", "finished_at", "updated_at"])
+    logger.info("import job %s cancelled by %s", locked.pk, getattr(user, "pk", None))
+    return locked
+
+
+def import_jobs_fail_stalled(*, stalled_after_seconds: int | None = None) -> int:
+    """Fail every job left checking or writing whose progress has not moved for ``stalled_after_seconds``
+    (``STALLED_AFTER_SECONDS``, or twice the Celery task time limit if that is longer).
+
+    The worker (or web process) that held it is gone: a job still at work reports its progress
+    well within that time, and the Celery time limit ends any task before it. Nothing was
+    written (a write is one transaction, which died with its connection); the job page says so.
+    Returns how many jobs were failed.
+    """
+    if stalled_after_seconds is None:
+        stalled_after_seconds = max(STALLED_AFTER_SECONDS, 2 * int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 0) or 0))
+    cutoff = timezone.now() - timedelta(seconds=stalled_after_seconds)
+    failed = 0
+    stalled = ImportJob.objects.filter(status__in=ImportJob.RUNNING_STATUSES, updated_at__lt=cutoff)
+    for job_id, status, kind, language, total_rows in stalled.values_list(
+            "pk", "status", "kind", "language", "total_rows"):
+        with translation.override(language):
+            minutes = stalled_after_seconds // 60
+            if status == ImportJob.Status.VALIDATING:
+                message = _("The check stopped: the worker doing it was lost, and nothing has happened for "
+                            "%(minutes)d minutes. Nothing was written; upload the file again.") % {"minutes": minutes}
+            else:
+                message = _("The import stopped: the worker doing it was lost, and nothing has happened for "
+                            "%(minutes)d minutes. Nothing was written; upload the file again.") % {"minutes": minutes}
+            result = ImportResult(kind=kind, dry_run=status == ImportJob.Status.VALIDATING, total_rows=total_rows,
+                                  file_errors=[message])
+        with transaction.atomic(durable=True):
+            # Only if it is still stalled: a job that moved since the query keeps going.
+            failed += ImportJob.objects.filter(pk=job_id, status=status, updated_at__lt=cutoff).update(
+                status=ImportJob.Status.FAILED, result=result.to_json(), content=b"",
+                finished_at=timezone.now(), updated_at=timezone.now())
+        logger.warning("import job %s failed: stalled while %s", job_id, status)
+    return failed

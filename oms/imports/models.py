@@ -1,4 +1,4 @@
-"""ImportJob: one uploaded file on its way from dry run to commit (imported by catalog.models)."""
+"""ImportJob: one uploaded file on its way from dry run to commit (imported by oms.models)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
-    """An uploaded catalog, price, vendor-item or stock-count file and what became of it.
+    """An uploaded file of a registered import kind and what became of it.
 
     The file itself is kept in the row (PostgreSQL is the only shared state, so any web or
-    worker process can read it). Large files are checked and written by Celery tasks, which
-    report their progress in ``processed_rows``; ``result`` holds the counts and the first
-    row errors of the last run (see ``catalog.imports.engine.ImportResult``).
+    worker process can read it) until the job ends: once it is imported, refused, failed or
+    cancelled the content is deleted and only its name, size and result stay. Large files are
+    checked and written by Celery tasks, which report their progress in ``processed_rows``;
+    ``result`` holds the counts and the first row errors of the last run (see
+    ``oms.imports.engine.ImportResult``). ``options`` are the kind's own (e.g. the price list
+    a file imports into).
     """
-
-    class Kind(models.TextChoices):
-        SKUS = "skus", _("Styles and SKUs")
-        PRICES = "prices", _("Prices")
-        VENDOR_ITEMS = "vendor_items", _("Vendor items")
-        STOCK_COUNTS = "stock_counts", _("Stock counts")
 
     class Status(models.TextChoices):
         VALIDATING = "validating", _("Checking")
@@ -29,16 +26,19 @@ class ImportJob(models.Model):
         COMMITTING = "committing", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed, nothing written")
+        CANCELLED = "cancelled", _("Cancelled, nothing written")
 
     RUNNING_STATUSES = (Status.VALIDATING, Status.COMMITTING)
-    FINISHED_STATUSES = (Status.INVALID, Status.DONE, Status.FAILED)
+    FINISHED_STATUSES = (Status.INVALID, Status.DONE, Status.FAILED, Status.CANCELLED)
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The kinds are registered by the apps (oms.imports.kinds), so the column has no fixed choices.
+    kind = models.CharField(_("kind"), max_length=30)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.VALIDATING)
     file_name = models.CharField(_("file name"), max_length=255)
     file_format = models.CharField(_("file format"), max_length=10)
     file_size = models.PositiveIntegerField(_("file size (bytes)"))
     content = models.BinaryField(_("file content"))
+    options = models.JSONField(_("options"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=10, default="en",
                                 help_text=_("The uploader's language: messages are written in it."))
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -56,15 +56,29 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
-        indexes = [models.Index(fields=["kind", "-created_at"], name="import_job_kind_recent")]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], name="import_job_kind_recent"),
+            # The beat job looks for running jobs that stopped moving.
+            models.Index(fields=["updated_at"], name="import_job_running",
+                         condition=models.Q(status__in=["validating", "committing"])),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+        return f"{self.kind_label} {self.file_name} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("catalog:import_job", args=[self.pk])
+        return reverse("imports:import_job", args=[self.pk])
+
+    @property
+    def kind_label(self) -> str:
+        from oms.imports.kinds import get_kind
+
+        try:
+            return str(get_kind(self.kind).label)
+        except ValueError:  # a kind no longer registered
+            return self.kind
 
     @property
     def uploaded_by_name(self) -> str:

@@ -17,7 +17,14 @@ are ``INSERT … SELECT`` (with ``ON CONFLICT`` where a row someone else created
 be merged) and ``UPDATE … FROM`` statements in the caller's transaction.
 
 A blank cell leaves the stored value as it is; for a new record it takes the default (or is
-refused when the column is needed to create one).
+refused when the column is needed to create one). A column the file leaves out is staged
+blank, so it too keeps the stored values; a file that leaves out any column but its kind's
+optional ones is an update file, and a row of it that names no existing record is refused.
+
+What the kinds mean lives with their apps (:mod:`oms.imports.kinds`): the engine knows only
+the columns, the cell checks, and the kind's own statements it runs. A cell that holds a NUL or
+another control character (PostgreSQL refuses NUL in text) is staged with U+FFFD in its place
+and reported by row and column.
 """
 
 from __future__ import annotations
@@ -34,10 +41,13 @@ from django.db import DatabaseError, connection, models
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from catalog.imports.reader import FileError, normalize_header, read_table
+from oms.exports import spreadsheet_unquote
+from oms.imports.reader import (
+    CONTROL_CHARACTERS, UTF_8, WINDOWS_1252, FileError, normalize_header, read_table,
+)
 
 if TYPE_CHECKING:
-    from catalog.imports.kinds import ImportKind
+    from oms.imports.kinds import ImportKind
 
 STAGE = "import_stage"
 ROWS = STAGE  # the checks read the staged cells, trimmed while loading
@@ -53,6 +63,7 @@ INTEGER = "integer"
 CHOICE = "choice"
 CURRENCY = "currency"
 OPTIONS = "options"
+DATE = "date"  # YYYY-MM-DD (a spreadsheet date cell reads so)
 
 _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
 _WHOLE = r"^[+]?[0-9]+([.]0*)?$"
@@ -80,6 +91,9 @@ class Column:
     decimal_places: int = 3
     minimum: int = 0
     choices: tuple[str, ...] = ()
+    # A file may leave out an optional column even to create records (they take the default);
+    # leaving out any other column that is not a key makes it an update file.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,8 @@ class ImportResult:
     row_errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    encoding: str = UTF_8  # the CSV file's text encoding, when it was not UTF-8 (see reader.read_table)
+    missing_columns: list[str] = field(default_factory=list)  # the columns an update file left out
 
     @property
     def ok(self) -> bool:
@@ -113,6 +129,10 @@ class ImportResult:
     @property
     def errors_shown(self) -> int:
         return len(self.row_errors)
+
+    @property
+    def read_as_windows_1252(self) -> bool:
+        return self.encoding == WINDOWS_1252
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,10 +146,13 @@ class ImportResult:
         return cls(**data)
 
 
-def _error_message(code: str, column: Column | None, value: str, detail: str) -> str:
-    """The message for one error row of ``import_error``, in the active language."""
+def _error_message(kind: ImportKind, code: str, column: Column | None, value: str, detail: str) -> str:
+    """The message for one error row of ``import_error``, in the active language.
+
+    The kind's own codes (``ImportKind.messages``) come first; ``detail`` of a ``required_new``
+    error names the record, one of the kind's ``nouns``.
+    """
     shown = value if len(value) <= 60 else value[:57] + "…"
-    nouns = {"sku": _("SKU"), "style": _("style"), "vendor_item": _("vendor item")}
     params = {"value": shown, "detail": detail}
     if column is not None:
         params.update(max_length=column.max_length, places=column.decimal_places, minimum=column.minimum,
@@ -150,19 +173,24 @@ def _error_message(code: str, column: Column | None, value: str, detail: str) ->
         "bad_options": _("“%(value)s” must be option=value pairs separated by semicolons, "
                          "like size=M;colour=Red."),
         "duplicate_option": _("“%(value)s” names the same option twice."),
+        "bad_date": _("“%(value)s” is not a date (write it like 2026-03-31)."),
         "duplicate": _("“%(value)s” is also on row %(detail)s."),
-        "unknown_sku": _("There is no SKU “%(value)s”."),
-        "unknown_vendor": _("There is no vendor “%(value)s”."),
-        "unknown_warehouse": _("There is no warehouse “%(value)s”."),
-        "barcode_taken": _("Barcode “%(value)s” already belongs to SKU %(detail)s."),
-        "style_conflict": _("“%(value)s” differs from row %(detail)s for the same style."),
-        "kit_stock": _("SKU “%(value)s” is a kit: kits hold no stock of their own, so count its components."),
-        "kit_vendor": _("SKU “%(value)s” is a kit: vendors supply its components, not the kit."),
-        "below_reserved": _("Counted %(value)s, but %(detail)s are reserved for orders. Count again, "
-                            "or release the reservations first."),
+        "control_character": _("“%(value)s” holds a control character (shown as �), such as a NUL byte, "
+                               "which no cell may hold. Remove it from the file."),
+        "new_in_update_file": _("“%(value)s” is not a %(noun)s yet, and this file leaves out %(detail)s, so it "
+                                "can only change what exists. Import new records from a file with every column."),
     }
-    params["noun"] = nouns.get(detail, detail)
+    templates.update({code: str(message) for code, message in kind.messages.items()})
+    nouns = {key: str(noun) for key, noun in kind.nouns.items()}
+    params["noun"] = nouns.get(detail, str(kind.noun) if code == "new_in_update_file" else detail)
     return templates.get(code, code) % params
+
+
+def _without_control_characters(cells: list[str], names: list[str]) -> tuple[list[str], str]:
+    """The cells with each control character shown as U+FFFD, and the names of the columns that had one."""
+    bad = [position for position, cell in enumerate(cells) if CONTROL_CHARACTERS.search(cell)]
+    cleaned = [CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", cell) for cell in cells]
+    return cleaned, ",".join(names[position] for position in bad)
 
 
 @functools.lru_cache(maxsize=8192)  # option cells repeat a lot: "size=M;colour=Red" on thousands of rows
@@ -254,6 +282,15 @@ def _cell_check(column: Column, cell: str, currencies: sql.Composable) -> sql.Co
         whens += [sql.SQL("WHEN {c} = ANY({currencies}) THEN NULL").format(c=c, currencies=currencies),
                   sql.SQL("WHEN upper({c}) <> ALL({currencies}) THEN 'bad_currency'").format(
                       c=c, currencies=currencies)]
+    elif column.type == DATE:
+        year, month, day = (sql.SQL("substr({c}, {start}, {length})::integer").format(
+            c=c, start=sql.Literal(start), length=sql.Literal(length)) for start, length in ((1, 4), (6, 2), (9, 2)))
+        whens += [
+            sql.SQL("WHEN {c} !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}( 00:00:00)?$' THEN 'bad_date'").format(c=c),
+            sql.SQL("WHEN {year} < 1 OR {month} NOT BETWEEN 1 AND 12 THEN 'bad_date'").format(year=year, month=month),
+            sql.SQL("WHEN {day} NOT BETWEEN 1 AND extract(day FROM make_date({year}, {month}, 1) "
+                    "+ interval '1 month' - interval '1 day') THEN 'bad_date'").format(day=day, year=year, month=month),
+        ]
     elif column.type == OPTIONS:
         whens.append(sql.SQL("WHEN {problem} IS NOT NULL THEN {problem}").format(
             problem=sql.Identifier(parsed(column.name, "problem"))))
@@ -293,14 +330,20 @@ class ImportRun:
     """The temporary tables of one import on the current connection; use it as a context manager."""
 
     def __init__(self, kind: ImportKind, *, user=None, reference: str = "",
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, options: dict[str, Any] | None = None):
         self.kind = kind
+        self.user = user
         self.user_id = getattr(user, "pk", None)
         self.reference = reference
         self.progress = progress
+        self.options = dict(options or {})
         self.columns = {column.name: column for column in kind.columns}
         self.timings: dict[str, float] = {}
         self.option_positions: list[int] = []
+        self.encoding = UTF_8
+        self.rows_with_control_characters = 0
+        self.absent: list[str] = []  # the kind's columns the file leaves out
+        self.missing: list[str] = []  # those of them that make it an update file (not optional)
 
     # --- the tables ------------------------------------------------------------------------
 
@@ -344,6 +387,10 @@ class ImportRun:
         # The checks group and sort whole files: let them do it in memory rather than on disk.
         self.execute(f"SET work_mem = '{WORK_MEM}'")
         table = read_table(data)
+        self.encoding = table.encoding
+        self.pads_short_rows = table.file_format != "csv"
+        self.search_control_characters = table.may_hold_control_characters
+        self.unquote_formulas = table.may_hold_quoted_formulas
         try:
             names = self._header(table.header)
             self._create_tables(names)
@@ -352,11 +399,13 @@ class ImportRun:
             table.close()
         if not total:
             raise FileError(_("The file has a header but no rows."))
+        self.kind.prepare(self)
         self._timed("load", started)
         return total
 
     def _header(self, header: list[str]) -> list[str]:
-        names = [normalize_header(name) for name in header]
+        # A control character in a column name would end up in the messages (and PostgreSQL refuses NUL).
+        names = [normalize_header(CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", name)) for name in header]
         while names and not names[-1]:
             names.pop()  # trailing empty header cells, as spreadsheets often write
         expected = [column.name for column in self.kind.columns]
@@ -371,30 +420,55 @@ class ImportRun:
         unknown = [name for name in names if name and name not in expected]
         if unknown:
             problems.append(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
-        missing = [name for name in expected if name not in names]
+        # An update file may leave out any column but the keys and those the rows cannot do without;
+        # the kind supplies some columns itself (e.g. the price list a file imports into).
+        supplied = self.kind.supplied_columns(self)
+        needed = [column.name for column in self.kind.columns
+                  if (column.name in self.kind.key_columns or column.required)
+                  and column.name not in self.kind.fillable_columns and column.name not in supplied]
+        if not self.kind.key_columns:
+            needed = [name for name in expected if name not in supplied]
+        missing = [name for name in needed if name not in names]
         if missing:
             problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
         if problems:
-            problems.append(_("A %(kind)s file has exactly these columns: %(columns)s.")
-                            % {"kind": self.kind.label, "columns": ", ".join(expected)})
+            if self.kind.key_columns:
+                problems.append(_("A %(kind)s file has these columns: %(columns)s. A file that only changes "
+                                  "existing records may leave out any but %(needed)s.")
+                                % {"kind": self.kind.label, "columns": ", ".join(expected),
+                                   "needed": ", ".join(needed)})
+            else:
+                problems.append(_("A %(kind)s file has exactly these columns: %(columns)s.")
+                                % {"kind": self.kind.label, "columns": ", ".join(expected)})
             raise FileError(*problems)
+        self.absent = [name for name in expected if name not in names and name not in supplied]
+        self.missing = [name for name in self.absent if not self.columns[name].optional]
         return names
 
     def _create_tables(self, names: list[str]) -> None:
         self.execute(f"DROP TABLE IF EXISTS {STAGE}, {ERRORS}, {TYPED}")
-        # Each option-values column has hidden companions: its JSON, its option names, its problem if any.
+        # Every column of the kind is staged; one the file leaves out is blank, which keeps the stored
+        # value. Each option-values column has hidden companions: its JSON, its option names, its
+        # problem if any. The file's cells that held control characters are named in control_columns.
         self.option_positions = [names.index(column.name) for column in self.kind.columns
-                                 if column.type == OPTIONS]
-        hidden = [parsed(names[position], part) for position in self.option_positions
+                                 if column.type == OPTIONS and column.name in names]
+        all_names = [column.name for column in self.kind.columns]
+        hidden = [parsed(column.name, part) for column in self.kind.columns if column.type == OPTIONS
                   for part in ("json", "names", "problem")]
-        cells = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(name)) for name in names + hidden)
+        copied_hidden = [parsed(names[position], part) for position in self.option_positions
+                         for part in ("json", "names", "problem")]
+        cells = sql.SQL(", ").join(
+            [sql.SQL("{} text NOT NULL DEFAULT ''").format(sql.Identifier(name)) for name in all_names]
+            + [sql.SQL("{} text").format(sql.Identifier(name)) for name in hidden])
         self.execute(sql.SQL("CREATE TEMP TABLE {stage} (row_number integer NOT NULL, "
-                             "cell_count integer NOT NULL, {cells})").format(stage=sql.Identifier(STAGE),
-                                                                               cells=cells))
+                             "cell_count integer NOT NULL, control_columns text, {cells})").format(
+            stage=sql.Identifier(STAGE), cells=cells))
         self.execute(f"CREATE TEMP TABLE {ERRORS} (row_number integer, position integer, column_name text, "
                      f"code text NOT NULL, value text, detail text)")
-        self.copy_sql = sql.SQL("COPY {stage} (row_number, cell_count, {names}) FROM STDIN").format(
-            stage=sql.Identifier(STAGE), names=sql.SQL(", ").join(map(sql.Identifier, names + hidden)),
+        self.file_width = len(names)
+        self.file_names = names
+        self.copy_sql = sql.SQL("COPY {stage} (row_number, cell_count, control_columns, {names}) FROM STDIN").format(
+            stage=sql.Identifier(STAGE), names=sql.SQL(", ").join(map(sql.Identifier, names + copied_hidden)),
         ).as_string(connection.connection)
 
     def _copy(self, rows, width: int) -> int:
@@ -402,6 +476,10 @@ class ImportRun:
         total = 0
         rows = iter(rows)
         option_positions = self.option_positions
+        names = self.file_names
+        pads_short_rows = self.pads_short_rows
+        unquote_formulas = self.unquote_formulas
+        control_search = CONTROL_CHARACTERS.search if self.search_control_characters else None
         with connection.cursor() as cursor:
             while True:
                 staged = 0
@@ -416,12 +494,20 @@ class ImportRun:
                                 cells = cells[:width]
                             else:
                                 cells = cells + [""] * (width - count)
+                                if pads_short_rows:
+                                    count = width  # a spreadsheet row ends at its last filled cell
                         cells = [cell.strip() for cell in cells]
                         if not any(cells):
                             continue  # a blank line
+                        if unquote_formulas:  # an export read back: its quoted text has its value again
+                            cells = [spreadsheet_unquote(cell) for cell in cells]
+                        control_columns = None
+                        if control_search and control_search("".join(cells)):  # rare: the file was searched first
+                            cells, control_columns = _without_control_characters(cells, names)
+                            self.rows_with_control_characters += 1
                         for position in option_positions:
                             cells.extend(parse_options(cells[position]))
-                        write_row((number, count, *cells))
+                        write_row((number, count, control_columns, *cells))
                         staged += 1
                         if staged == COPY_CHUNK_ROWS:
                             break
@@ -437,16 +523,43 @@ class ImportRun:
         """Record every problem of the staged rows in ``import_error``; returns how many there are."""
         started = time.perf_counter()
         self.execute(f"TRUNCATE {ERRORS}")
+        self._check_new_in_update_file()
+        self._check_control_characters()
         self._check_cells()
         self.kind.check(self)
         count = self.error_count()
         self._timed("check", started)
         return count
 
+    def _check_new_in_update_file(self) -> None:
+        """A file without every column only changes what exists: each row naming a new record is refused.
+
+        Such rows are then left out of the other checks, whose complaints (a name is needed to
+        create a SKU…) would only repeat the one that matters.
+        """
+        if not self.missing or self.kind.existing_sql is None:
+            return
+        key = self.kind.key_columns[-1]
+        found = self.add_errors(
+            f"SELECT r.row_number, %s, 'new_in_update_file', r.{key}, %s FROM {ROWS} r "
+            f"WHERE r.{key} <> '' AND NOT ({self.kind.existing_sql})", [key, ", ".join(self.missing)])
+        if found:
+            self.execute(f"DELETE FROM {ROWS} r WHERE r.row_number IN "
+                         f"(SELECT row_number FROM {ERRORS} WHERE code = 'new_in_update_file')")
+
+    def _check_control_characters(self) -> None:
+        """The cells that held a NUL or another control character (noted while the file was staged)."""
+        if not self.rows_with_control_characters:
+            return
+        self.add_errors(f"SELECT r.row_number, bad.column_name, 'control_character', "
+                        f"(to_jsonb(r) ->> bad.column_name), NULL FROM {ROWS} r "
+                        f"CROSS JOIN LATERAL unnest(string_to_array(r.control_columns, ',')) AS bad(column_name) "
+                        f"WHERE r.control_columns IS NOT NULL")
+
     def _check_cells(self) -> None:
         """One pass over the staged rows: an error code per cell, unpivoted only for rows that have one."""
         currencies = sql.Literal(sorted(list_currencies()))
-        width = len(self.kind.columns)
+        width = self.file_width
         codes = [sql.SQL("CASE WHEN cell_count <> {width} THEN 'cell_count' END AS code_0").format(
             width=sql.Literal(width))]
         cells = [sql.SQL("(0, NULL, s.code_0, s.cell_count::text, {width})").format(width=sql.Literal(str(width)))]
@@ -504,7 +617,8 @@ class ImportRun:
                              f"ORDER BY row_number, position, code LIMIT %s", [limit])
         return [
             RowError(row=row_number, column=column_name or "",
-                     message=_error_message(code, self.columns.get(column_name), value or "", detail or ""),
+                     message=_error_message(self.kind, code, self.columns.get(column_name), value or "",
+                                            detail or ""),
                      value=value or "")
             for row_number, column_name, code, value, detail in rows
         ]
@@ -515,7 +629,7 @@ class ImportRun:
         """``import_typed``: the clean rows with their types and the ids they refer to."""
         started = time.perf_counter()
         self.execute(f"DROP TABLE IF EXISTS {TYPED}")
-        self.execute(f"CREATE TEMP TABLE {TYPED} AS {self.kind.typed_select()}")
+        self.execute(f"CREATE TEMP TABLE {TYPED} AS {self.kind.typed_select(self)}")
         self._timed("convert", started)
 
     def lock(self) -> None:

@@ -1,8 +1,10 @@
 """Reading an uploaded CSV or XLSX file as a header and numbered rows of text cells.
 
-Everything that makes a file unreadable as a whole (an encoding other than UTF-8, a
-spreadsheet format we do not read, no header) raises :class:`FileError` with a message for
-the user. Row numbers are the ones a spreadsheet shows: the header is row 1.
+Everything that makes a file unreadable as a whole (text that is neither UTF-8 nor
+Windows-1252, a spreadsheet format we do not read, no header) raises :class:`FileError` with
+a message for the user. A CSV file that is not UTF-8 but reads as Windows-1252 (what Excel on
+Windows saves as "CSV") is read as such, and the table says so. Row numbers are the ones a
+spreadsheet shows: the header is row 1.
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from oms.exports import QUOTED_MARKERS
+
 CSV = "csv"
 XLSX = "xlsx"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
 _DELIMITERS = (",", ";", "\t")
+UTF_8 = "utf-8"
+WINDOWS_1252 = "windows-1252"
+# Characters no cell may hold: NUL (which PostgreSQL refuses in text) and the other C0 controls
+# and DEL. Tab, line feed and carriage return may sit inside a quoted cell.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same as bytes: in UTF-8 and in Windows-1252 each of them is that one byte, and no other
+# character's bytes include one, so the raw file can be searched before it is decoded.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # csv's default limit of 128 KiB per cell is far above any column we import; keep it.
 
 
@@ -41,6 +53,13 @@ class Table:
     file_format: str
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
+    encoding: str = UTF_8
+    # False when the whole file was searched for control characters and has none, so that its
+    # rows need not be searched one by one.
+    may_hold_control_characters: bool = True
+    # True when cells may be quoted by oms.exports.spreadsheet_safe (an export imported back):
+    # the engine then gives them their values back.
+    may_hold_quoted_formulas: bool = False
 
     def close(self) -> None:
         close = getattr(self.rows, "close", None)
@@ -105,18 +124,24 @@ def _read_csv(data: bytes) -> Table:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileError(_("The file is UTF-16 text (Excel’s “Unicode text”). Save it as “CSV UTF-8” "
                           "and upload it again."))
-    if b"\x00" in data:
+    if _looks_like_utf16(data):
         raise FileError(_("The file contains NUL bytes: it is UTF-16 text or not a text file at all. "
                           "Save it as “CSV UTF-8” and upload it again."))
+    encoding = UTF_8
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise FileError(
-            _("The file is not UTF-8 text: line %(line)d has the byte 0x%(byte)02X, which UTF-8 does not "
-              "allow (the file was probably saved as Latin-1 or Windows-1252). Save it as “CSV UTF-8” "
-              "and upload it again.") % {"line": line, "byte": data[error.start]}
-        ) from None
+        try:
+            # Five byte values mean nothing in Windows-1252: a file that has one is neither.
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise FileError(
+                _("The file is not UTF-8 text: line %(line)d has the byte 0x%(byte)02X, which UTF-8 does not "
+                  "allow, and it does not read as Windows-1252 either. Save it as “CSV UTF-8” "
+                  "and upload it again.") % {"line": line, "byte": data[error.start]}
+            ) from None
+        encoding = WINDOWS_1252
     end_of_header = text.find("\n")
     first_line = text if end_of_header < 0 else text[:end_of_header]
     delimiter = max(_DELIMITERS, key=first_line.count)
@@ -125,7 +150,19 @@ def _read_csv(data: bytes) -> Table:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise FileError(_("The file has no header row.")) from None
-    return Table(CSV, header, _csv_rows(reader))
+    # One pass over the raw bytes (translate is several times faster than a regular expression).
+    holds_control_bytes = len(data.translate(None, _CONTROL_BYTES)) != len(data)
+    holds_quoted_formulas = b"'" in data and any(marker in data for marker in QUOTED_MARKERS)
+    return Table(CSV, header, _csv_rows(reader), encoding, holds_control_bytes, holds_quoted_formulas)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 text without a byte-order mark: every other byte of its (mostly ASCII) start is NUL.
+
+    A NUL here and there is a bad cell, which the checks report by row and column instead.
+    """
+    start = data[:200]
+    return start.count(b"\x00") * 4 >= len(start)
 
 
 def _lines(text: str) -> Iterator[str]:
