@@ -227,3 +227,61 @@ def test_movements_written_in_bulk_post_one_entry_per_warehouse_direction_and_re
         ("1200", Decimal("4.00"), Decimal("0")), ("2050", Decimal("0"), Decimal("4.00")),  # receipt, store
         ("1200", Decimal("2.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("2.00")),  # count over
     ])
+
+
+def test_movements_written_set_based_are_valued_and_posted_as_the_services_would(warehouse):
+    from inventory.bulk_movements import MovementRow, movements_write_many
+
+    per_row, set_based = SkuFactory(cost=Decimal("2.00")), SkuFactory(cost=Decimal("2.00"))
+    fresh_per_row, fresh_set_based = SkuFactory(cost=Decimal("2.00")), SkuFactory(cost=Decimal("2.00"))
+    for sku in (per_row, set_based):
+        stock_receive(sku=sku, warehouse=warehouse, quantity=3, unit_cost=Decimal("3.333"), user=None)
+    expected = [stock_adjust(sku=per_row, warehouse=warehouse, quantity=-1, reason="Damaged", user=None).value,
+                stock_adjust(sku=fresh_per_row, warehouse=warehouse, quantity=4, reason="Found", user=None).value]
+
+    ids = movements_write_many(
+        rows=[MovementRow(sku_id=set_based.pk, warehouse_id=warehouse.pk, quantity=-1, kind="adjustment",
+                          reason="Damaged"),
+              MovementRow(sku_id=fresh_set_based.pk, warehouse_id=warehouse.pk, quantity=4, kind="adjustment",
+                          reason="Found")],
+        user=None, source=("inventory.importjob", "17"), kind="stock.adjustment_import")
+
+    movements = StockMovement.objects.in_bulk(ids)
+    assert [movements[movement_id].value for movement_id in ids] == expected == [Decimal("-3.33"), Decimal("8.00")]
+    assert row(set_based, warehouse) == row(per_row, warehouse) == (2, Decimal("6.67"))
+    assert row(fresh_set_based, warehouse) == (4, Decimal("8.00"))
+    entry = JournalEntry.objects.get(kind="stock.adjustment_import")
+    assert sorted(lines_of(entry)) == sorted([
+        ("1200", Decimal("0"), Decimal("3.33")), ("5100", Decimal("3.33"), Decimal("0")),
+        ("1200", Decimal("8.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("8.00"))])
+    assert stock_violations() == []
+    assert ledger_violations() == []
+
+
+def test_a_stock_count_import_values_its_movements_and_posts_them_as_one_entry(make_user):
+    import csv
+    import io
+
+    from catalog.imports.services import import_file
+
+    user = make_user("Warehouse")
+    main, store = WarehouseFactory(code="MAIN"), WarehouseFactory(code="STORE")
+    mug, pen = SkuFactory(code="MUG", cost=Decimal("9.00")), SkuFactory(code="PEN", cost=Decimal("0.50"))
+    stock_receive(sku=mug, warehouse=main, quantity=3, unit_cost=Decimal("3.333"), user=None)  # 10.00
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["warehouse_code", "sku_code", "counted"], ["MAIN", "MUG", "1"],
+                                  ["STORE", "PEN", "12"]])
+
+    import_file(kind="stock_counts", file=buffer.getvalue().encode(), user=user, dry_run=False,
+                reference="count:spring")
+
+    counted = {m.sku.code: m.value for m in StockMovement.objects.filter(kind=StockMovement.Kind.COUNT)}
+    assert counted == {"MUG": Decimal("-6.67"), "PEN": Decimal("6.00")}  # 2 of 3 at 3.333…; 12 at standard
+    assert row(mug, main) == (1, Decimal("3.33"))
+    entry = JournalEntry.objects.get(kind="stock.count_import")
+    assert sorted(lines_of(entry)) == sorted([
+        ("1200", Decimal("0"), Decimal("6.67")), ("5100", Decimal("6.67"), Decimal("0")),
+        ("1200", Decimal("6.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("6.00"))])
+    assert balance("1200") == stock_valuation() == Decimal("9.33")
+    assert stock_violations() == []
+    assert ledger_violations() == []
