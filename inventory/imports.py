@@ -93,7 +93,9 @@ class StockCountKind(ImportKind):
     def write(self, run: ImportRun) -> Counts:
         counts = self.preview(run)
         try:
-            stock_count_many(counts=TYPED, user=run.user, reference=run.reference)
+            job = run.reference.removeprefix("import:")
+            source = ("oms.importjob", job) if job.isdigit() else None
+            stock_count_many(counts=TYPED, user=run.user, reference=run.reference, source=source)
         except StockCountConflict as error:
             raise ImportConflict(_("Orders reserved some of these SKUs while the file was being imported.")) from error
         return counts

@@ -23,6 +23,8 @@ from catalog.selectors import kit_expand
 from inventory import hooks
 from inventory.errors import InsufficientStock, InventoryError
 from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
+from inventory.postings import movement_post, movements_post, transfer_post
+from inventory.valuation import movement_value, movement_value_sql
 
 COST_STEP = Decimal("0.001")
 
@@ -48,8 +50,14 @@ def _refuse_kit(sku: Sku) -> None:
 
 
 def _post(level: StockLevel, *, kind: str, quantity: int, user, reason: str = "", reference: str = "",
-          unit_cost: Decimal | None = None, purchase_order_line: PurchaseOrderLine | None = None) -> StockMovement:
-    """Add ``quantity`` to a locked stock row and record the movement."""
+          unit_cost: Decimal | None = None, purchase_order_line: PurchaseOrderLine | None = None,
+          value: Decimal | None = None, post: bool = True) -> StockMovement:
+    """Add ``quantity`` to a locked stock row and record the movement, with its value and its entry.
+
+    The movement's value follows :mod:`inventory.valuation` (moving average cost) unless
+    ``value`` is given (a transfer's units arrive with the value they left with). With ``post``
+    its journal entry (:mod:`inventory.postings`) is written in the same transaction.
+    """
     if quantity == 0:
         raise InventoryError(_("A stock movement needs a quantity other than zero."))
     new_on_hand = level.on_hand + quantity
@@ -60,12 +68,22 @@ def _post(level: StockLevel, *, kind: str, quantity: int, user, reason: str = ""
             % {"free": level.available, "code": level.sku.code, "warehouse": level.warehouse.code,
                "reserved": level.reserved, "quantity": -quantity}
         )
-    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    if value is None:
+        needs_standard_cost = quantity > 0 and unit_cost is None and level.on_hand <= 0
+        value = movement_value(on_hand=level.on_hand, value=level.value, quantity=quantity, unit_cost=unit_cost,
+                               standard_cost=level.sku.cost if needs_standard_cost else Decimal("0"))
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, value=F("value") + value,
+                                                  updated_at=timezone.now())
     level.on_hand = new_on_hand
-    return StockMovement.objects.create(
+    level.value += value
+    movement = StockMovement.objects.create(
         sku_id=level.sku_id, warehouse_id=level.warehouse_id, kind=kind, quantity=quantity, reason=reason,
         reference=reference, unit_cost=unit_cost, purchase_order_line=purchase_order_line, created_by=user,
+        value=value,
     )
+    if post:
+        movement_post(movement, user=user)
+    return movement
 
 
 def _announce_arrival(sku_ids: set[int], warehouse_id: int) -> None:
@@ -122,15 +140,18 @@ def stock_count_lock(*, pairs: str) -> None:
                        f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l) AS locked")
 
 
-def stock_count_many(*, counts: str, user, reference: str) -> int:
+def stock_count_many(*, counts: str, user, reference: str, source=None) -> int:
     """Post a whole set of counts at once, as :func:`stock_count` posts one, in set-based statements.
 
     ``counts`` is a SQL relation (trusted, as for :func:`stock_count_lock`) of ``sku_id``,
     ``warehouse_id`` and ``counted``: one row per stock row, no kits, counts of zero or more.
     On hand becomes the count and every difference is a ``count`` movement with ``reference``;
     a count below what is reserved raises :class:`StockCountConflict` and writes nothing. Stock
-    that grew is announced after commit (backorders wait for it). Runs in the caller's
-    transaction (or its own). Returns the number of movements posted.
+    that grew is announced after commit (backorders wait for it). Each movement is valued at
+    moving average cost (``inventory.valuation``, its SQL form), the stock row's value moves with
+    on hand, and the movements post as one journal entry for ``source`` (the import job; the
+    first movement when none is given). Runs in the caller's transaction (or its own). Returns
+    the number of movements posted.
     """
     from oms.imports.engine import insert_columns
 
@@ -145,7 +166,10 @@ def stock_count_many(*, counts: str, user, reference: str) -> int:
         "kind": ("%s", [StockMovement.Kind.COUNT.value]), "quantity": "d.quantity",
         "reason": ("%s || d.counted::text || %s", [before, after]),
         "reference": ("%s", [reference]), "created_by_id": ("%s", [getattr(user, "pk", None)]),
+        "value": "d.value",
     })
+    value = movement_value_sql(on_hand="l.on_hand", value="l.value", quantity="c.counted - l.on_hand",
+                               standard_cost="s.cost")
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO inventory_stocklevel ({level_columns}) SELECT {level_expressions} "
                        f"FROM {counts} c WHERE c.counted > 0 ORDER BY c.sku_id, c.warehouse_id "
@@ -158,19 +182,24 @@ def stock_count_many(*, counts: str, user, reference: str) -> int:
             raise StockCountConflict(_("Orders reserved some of these SKUs while the counts were being posted."))
         cursor.execute(
             f"WITH differences AS (SELECT l.id, l.sku_id, l.warehouse_id, c.counted, "
-            f"  c.counted - l.on_hand AS quantity {levels_of_counts} WHERE l.on_hand <> c.counted), "
-            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = d.counted, updated_at = now() "
-            f"  FROM differences d WHERE l.id = d.id RETURNING l.id), "
+            f"  c.counted - l.on_hand AS quantity, {value} AS value "
+            f"  {levels_of_counts} JOIN catalog_sku s ON s.id = l.sku_id WHERE l.on_hand <> c.counted), "
+            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = d.counted, value = l.value + d.value, "
+            f"  updated_at = now() FROM differences d WHERE l.id = d.id RETURNING l.id), "
             f"posted AS (INSERT INTO inventory_stockmovement ({movement_columns}) SELECT {movement_expressions} "
-            f"  FROM differences d ORDER BY d.sku_id, d.warehouse_id RETURNING sku_id, warehouse_id, quantity) "
-            f"SELECT warehouse_id, array_agg(sku_id) FILTER (WHERE quantity > 0), count(*) "
+            f"  FROM differences d ORDER BY d.sku_id, d.warehouse_id RETURNING id, sku_id, warehouse_id, quantity) "
+            f"SELECT warehouse_id, array_agg(sku_id) FILTER (WHERE quantity > 0), array_agg(id) "
             f"FROM posted GROUP BY warehouse_id", movement_params)
-        posted = 0
-        for warehouse_id, grown_sku_ids, movements in cursor.fetchall():
-            posted += movements
+        movement_ids: list[int] = []
+        for warehouse_id, grown_sku_ids, ids in cursor.fetchall():
+            movement_ids += ids
             if grown_sku_ids:
                 _announce_arrival(set(grown_sku_ids), warehouse_id)
-    return posted
+        if movement_ids:
+            first = ("inventory.stockmovement", str(min(movement_ids)))
+            movements_post(movement_ids=movement_ids, source=source or first, kind="stock.count_import", user=user,
+                           memo=_("Stock count %(reference)s") % {"reference": reference})
+    return len(movement_ids)
 
 
 def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quantity: int, user,
@@ -185,9 +214,11 @@ def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quant
     with transaction.atomic(durable=True):
         levels = _lock_levels([(sku.pk, source.pk), (sku.pk, destination.pk)])
         out = _post(levels[(sku.pk, source.pk)], kind=StockMovement.Kind.TRANSFER, quantity=-quantity, user=user,
-                    reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference)
+                    reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference, post=False)
         into = _post(levels[(sku.pk, destination.pk)], kind=StockMovement.Kind.TRANSFER, quantity=quantity,
-                     user=user, reason=reason or _("From %(code)s") % {"code": source.code}, reference=reference)
+                     user=user, reason=reason or _("From %(code)s") % {"code": source.code}, reference=reference,
+                     value=-out.value, post=False)
+        transfer_post(out=out, into=into, user=user)
         _announce_arrival({sku.pk}, destination.pk)
     return out, into
 
@@ -211,14 +242,20 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: D
     return movement
 
 
-def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "") -> StockMovement:
-    """Returned units back on the shelf (orders' returns call this)."""
+def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "",
+                 unit_cost: Decimal | None = None) -> StockMovement:
+    """Returned units back on the shelf (orders' returns call this).
+
+    They come back at ``unit_cost`` (the cost they left with, when the caller knows it), else at
+    the current average cost; the entry is inventory against COGS.
+    """
     if quantity <= 0:
         raise InventoryError(_("Return a positive quantity."))
     _refuse_kit(sku)
     with transaction.atomic(savepoint=False):
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
-        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference)
+        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference,
+                         unit_cost=unit_cost)
         _announce_arrival({sku.pk}, warehouse.pk)
     return movement
 
