@@ -33,6 +33,10 @@ class ExportFormat:
     writer: Writer
     account_field: str  # the Account field that holds this target's account code ("" = the code itself)
 
+    @property
+    def target_label(self) -> str:
+        return str(TARGETS[self.target])
+
     def write(self, entries: Iterable[ExportEntry], *, batch_number: str) -> Iterator[bytes]:
         return self.writer(entries, batch_number=batch_number)
 

@@ -1,0 +1,123 @@
+"""Reads for the GL export: a batch's entries, as the format writers take them, page by page.
+
+The entries of a batch are fixed once it is made (its ExportedEntry rows) and journal entries
+never change, so the batch is read in keyset pages of entries, each its own short query: no
+long transaction, no server-side cursor, and memory bounded by one page whatever the size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date
+from functools import cache
+
+from babel.numbers import get_currency_precision
+from django.apps import apps
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from payments.ledger.exports import FORMATS, ExportEntry, ExportLine
+from payments.ledger.exports.base import ZERO
+
+PAGE_ENTRIES = 5_000
+
+
+@cache
+def currency_places(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+@cache
+def _source_label(source_type: str) -> str:
+    if not source_type:
+        return ""
+    try:
+        return str(apps.get_model(source_type)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return source_type
+
+
+def source_text(source_type: str, source_id: str) -> str:
+    """The source document, readable: "Purchase order 12"; "" for a manual entry."""
+    if not source_type:
+        return ""
+    return f"{_source_label(source_type)} {source_id}"
+
+
+def account_codes(*, format_key: str) -> dict[int, tuple[str, str]]:
+    """Each account's (code in the format's target, name); the target's code falls back to ours."""
+    from payments.ledger.models import Account
+
+    field = FORMATS[format_key].account_field
+    codes = {}
+    for pk, code, name, target_code in Account.objects.values_list("pk", "code", "name", field or "code"):
+        codes[pk] = (target_code or code, name)
+    return codes
+
+
+def batch_entries(*, batch_id: int, format_key: str,
+                  progress: Callable[[int], None] | None = None) -> Iterator[ExportEntry]:
+    """The batch's entries with their lines, in entry-number order; ``progress`` gets the lines done."""
+    codes = account_codes(format_key=format_key)
+    after = 0
+    done = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.id, e.entry_date, e.memo, e.source_type, e.source_id, e.currency "
+                "FROM payments_exportedentry x JOIN payments_journalentry e ON e.id = x.entry_id "
+                "WHERE x.batch_id = %s AND x.entry_id > %s ORDER BY x.entry_id LIMIT %s",
+                [batch_id, after, PAGE_ENTRIES])
+            entries = cursor.fetchall()
+            if not entries:
+                return
+            first, after = entries[0][0], entries[-1][0]
+            cursor.execute(
+                "SELECT l.entry_id, l.account_id, l.debit, l.credit, l.memo FROM payments_journalline l "
+                "JOIN payments_exportedentry x ON x.entry_id = l.entry_id AND x.batch_id = %s "
+                "WHERE l.entry_id BETWEEN %s AND %s ORDER BY l.entry_id, l.id",
+                [batch_id, first, after])
+            lines = cursor.fetchall()
+        by_entry: dict[int, list[ExportLine]] = defaultdict(list)
+        for entry_id, account_id, debit, credit, memo in lines:
+            by_entry[entry_id].append(ExportLine(codes[account_id][0], debit, credit, memo))
+        for number, day, memo, source_type, source_id, currency in entries:
+            entry_lines = by_entry.pop(number, [])
+            yield ExportEntry(number, day, memo, source_text(source_type, source_id), currency,
+                              entry_lines, currency_places(currency))
+            done += len(entry_lines)
+        if progress is not None:
+            progress(done)
+
+
+def batch_summary(*, batch_id: int, format_key: str) -> Iterator[ExportEntry]:
+    """The batch summarised: one entry per day (and currency), one line per account with its net amount.
+
+    A summary entry is numbered after the first of the entries it sums, so its number is as
+    unique in the accounting package as theirs. Accounts that net to zero are left out.
+    """
+    codes = account_codes(format_key=format_key)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.entry_date, e.currency, count(*), min(e.id) FROM payments_exportedentry x "
+            "JOIN payments_journalentry e ON e.id = x.entry_id WHERE x.batch_id = %s "
+            "GROUP BY e.entry_date, e.currency ORDER BY e.entry_date, e.currency", [batch_id])
+        days = cursor.fetchall()
+        cursor.execute(
+            "SELECT e.entry_date, e.currency, l.account_id, sum(l.debit) - sum(l.credit) "
+            "FROM payments_exportedentry x JOIN payments_journalentry e ON e.id = x.entry_id "
+            "JOIN payments_journalline l ON l.entry_id = e.id WHERE x.batch_id = %s "
+            "GROUP BY e.entry_date, e.currency, l.account_id", [batch_id])
+        nets: dict[tuple[date, str], list[tuple[int, object]]] = defaultdict(list)
+        for day, currency, account_id, net in cursor.fetchall():
+            if net:
+                nets[(day, currency)].append((account_id, net))
+    for day, currency, count, first in days:
+        accounts = sorted(nets.get((day, currency), []), key=lambda item: codes[item[0]][0])
+        if not accounts:
+            continue  # the day's entries cancel out: nothing to post
+        lines = [ExportLine(codes[account_id][0], net if net > 0 else ZERO, -net if net < 0 else ZERO,
+                            codes[account_id][1]) for account_id, net in accounts]
+        memo = _("Summary of %(count)d journal entries of %(day)s") % {"count": count, "day": day.isoformat()}
+        yield ExportEntry(first, day, memo, "", currency, lines, currency_places(currency))
