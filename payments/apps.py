@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from oms.hooks import on_ledger_post
+        from payments.ledger import services, sources
+
+        # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
+        on_ledger_post(services.ledger_post)
+        sources.register_defaults()
