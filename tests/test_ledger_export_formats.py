@@ -140,7 +140,8 @@ def parse_gp_csv(data: bytes):
                        "Distribution Reference"]
     entries = defaultdict(list)
     for batch, number, reference, day, account, debit, credit, description in rows[1:]:
-        assert batch == BATCH and len(reference) <= 30 and len(description) <= 30
+        assert batch == rows[1][0] and len(batch) <= 15, "one batch number on every row"
+        assert len(reference) <= 30 and len(description) <= 30
         assert (Decimal(debit) > 0) != (Decimal(credit) > 0)
         entries[(batch, number)].append((account, Decimal(debit) - Decimal(credit), [reference, description]))
     return entries
