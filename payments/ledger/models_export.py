@@ -109,7 +109,9 @@ class ExportBatch(models.Model):
 class ExportedEntry(models.Model):
     """An entry carried by a batch: live (``is_active``) until the batch is voided or fails."""
 
-    batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="exported_entries")
+    # No index of its own: the (batch, entry) unique index serves every lookup by batch.
+    batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="exported_entries",
+                              db_index=False)
     entry = models.ForeignKey("payments.JournalEntry", on_delete=models.PROTECT, related_name="exports",
                               db_index=False)
     target = models.CharField(_("accounting package"), max_length=20)
@@ -131,7 +133,7 @@ class ExportedEntry(models.Model):
 class ExportBatchChunk(models.Model):
     """One piece of a batch's file, in order; written once, when the batch is made."""
 
-    batch = models.ForeignKey(ExportBatch, on_delete=models.CASCADE, related_name="chunks")
+    batch = models.ForeignKey(ExportBatch, on_delete=models.CASCADE, related_name="chunks", db_index=False)
     sequence = models.PositiveIntegerField()
     data = models.BinaryField()
 
