@@ -34,10 +34,18 @@ NAME = "ledger.export_1m"
 FULL_LINES, SMALL_LINES = 1_000_000, 100_000
 
 
-def _child(mode: str) -> None:
-    """Run in a fresh process: export every unexported entry as Sage 50 once; print timings and memory."""
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM; ru_maxrss would carry the parent's over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(mode: str) -> None:
+    """Run in a fresh process: export every unexported entry as Sage 50 once; print timings and memory."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -50,7 +58,7 @@ def _child(mode: str) -> None:
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "status": batch.status, "error": batch.error, "lines": batch.line_count,
                       "entries": batch.entry_count, "bytes": batch.file_size, "batch": batch.pk,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": _peak_rss_mb()}))
 
 
 def _export_in_child(database: str) -> dict:

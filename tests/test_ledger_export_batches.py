@@ -242,3 +242,48 @@ def test_a_big_batch_is_left_to_the_worker(accountant, monkeypatch, django_captu
     written = export_services.export_batch_write(batch_id=batch.pk)
     assert (written.status, written.processed_lines, written.progress_percent) == ("made", 4, 100)
     assert export_services.export_batch_write(batch_id=batch.pk).file_sha256 == written.file_sha256
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page_size", [2, 5_000])
+def test_outside_a_transaction_pages_are_read_ahead_and_skip_entries_of_other_batches(make_user, monkeypatch,
+                                                                                      page_size):
+    from payments.ledger import export_selectors
+
+    monkeypatch.setattr(export_selectors, "PAGE_ENTRIES", page_size)
+    accountant = make_user("Accountant")
+    days = [3, 1, 5, 2, 30, 4, 6]  # December days are interleaved between the November ones
+    entries = [post(accountant, date(2026, 11 if index % 2 == 0 else 12, day), f"{index + 1}.00")
+               for index, day in enumerate(days)]
+    read_ahead = []
+    original = export_selectors._pages_read_ahead
+    monkeypatch.setattr(export_selectors, "_pages_read_ahead",
+                        lambda batch_id: read_ahead.append(batch_id) or original(batch_id))
+
+    batch = export_batch_create(format="sage50", date_from=NOV_1, date_to=NOV_30, user=accountant)
+
+    november = [entry for index, entry in enumerate(entries) if index % 2 == 0]
+    assert read_ahead == [batch.pk]
+    parsed = parse("sage50", file_bytes(batch))
+    assert list(parsed) == [f"OMS-{entry.pk}" for entry in november]
+    assert [lines[0][1] for lines in parsed.values()] == [Decimal("1.00"), Decimal("3.00"), Decimal("5.00"),
+                                                          Decimal("7.00")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_on_a_later_page_stops_the_reader_and_fails_the_batch(make_user, monkeypatch):
+    from payments.ledger import export_selectors
+
+    monkeypatch.setattr(export_selectors, "PAGE_ENTRIES", 1)
+    accountant = make_user("Accountant")
+    for day in (1, 2, 3):
+        post(accountant, date(2026, 11, day))
+    Account.objects.filter(code="5100").update(code="5100-SHRINKAGE-ALL", sage50_account_id="")
+    post(accountant, date(2026, 11, 4), debit="5100-SHRINKAGE-ALL")
+    threads = threading.active_count()
+
+    batch = export_batch_create(format="sage50", unexported=True, user=accountant)
+
+    assert batch.status == "failed" and "5100-SHRINKAGE-ALL" in batch.error
+    assert threading.active_count() == threads, "the reader thread has ended"
+    assert not ExportedEntry.objects.filter(is_active=True).exists()

@@ -284,3 +284,19 @@ def test_the_journal_pages_by_keyset_without_counting(role_client, accountant, m
     assert [row.entry.pk for row in second.context["entries"]] == [entries[0].pk]
     with django_assert_max_num_queries(8):
         client.get(reverse("payments:journal"))
+
+
+@pytest.mark.parametrize("role, shown", list(ALLOWED.items()))
+def test_the_accountants_home_panel_shows_a_balanced_trial_balance(make_user, accountant, role, shown):
+    from django.template.loader import render_to_string
+
+    from payments.ledger.screens import home_panel
+
+    post(accountant, date(2026, 11, 3), "12.50")
+    panel = home_panel(user=make_user(role))
+
+    assert (panel is not None) is shown
+    if shown:
+        html = render_to_string(panel["template"], {"panel": panel})
+        assert panel["balance"].is_balanced and "Balanced" in html
+        assert reverse("payments:export_list") in html

@@ -7,11 +7,14 @@ long transaction, no server-side cursor, and memory bounded by one page whatever
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cache
 
+import psycopg
 from babel.numbers import get_currency_precision
 from django.apps import apps
 from django.db import connection
@@ -56,47 +59,118 @@ def account_codes(*, format_key: str) -> dict[int, tuple[str, str]]:
     return codes
 
 
+Page = tuple[list[tuple], list[tuple]]  # (entries, lines) of PAGE_ENTRIES entries
+
+
+def _fetch_page(cursor, batch_id: int, after: int) -> Page | None:
+    """The batch's next entries after entry ``after``, with their lines.
+
+    The batch's next entry numbers come from its (batch, entry) index; the entries and their
+    lines are then read as one range of ids each, on their primary key and (entry) indexes (a
+    range costs the server far less than a list of ids). Entries of the range that are not in
+    the batch, if any, are left out here.
+    """
+    cursor.execute("SELECT entry_id FROM payments_exportedentry WHERE batch_id = %s AND entry_id > %s "
+                   "ORDER BY batch_id, entry_id LIMIT %s", [batch_id, after, PAGE_ENTRIES])
+    ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return None
+    first, last = ids[0], ids[-1]
+    cursor.execute("SELECT id, entry_date, memo, source_type, source_id, currency FROM payments_journalentry "
+                   "WHERE id BETWEEN %s AND %s ORDER BY id", [first, last])
+    entries = cursor.fetchall()
+    cursor.execute("SELECT entry_id, account_id, debit - credit, memo FROM payments_journalline "
+                   "WHERE entry_id BETWEEN %s AND %s ORDER BY entry_id, id", [first, last])
+    lines = cursor.fetchall()
+    if len(ids) != last - first + 1:  # the range holds entries of other batches, or none
+        wanted = set(ids)
+        entries = [entry for entry in entries if entry[0] in wanted]
+        lines = [line for line in lines if line[0] in wanted]
+    return entries, lines
+
+
+def _pages_here(batch_id: int) -> Iterator[Page]:
+    after = 0
+    while True:
+        with connection.cursor() as cursor:
+            page = _fetch_page(cursor, batch_id, after)
+        if page is None:
+            return
+        after = page[0][-1][0]
+        yield page
+
+
+def _pages_read_ahead(batch_id: int) -> Iterator[Page]:
+    """The pages, read by a second connection in a thread while the caller writes the previous
+    ones: the database's time and Python's overlap. At most two pages wait in the queue."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    reader_connection = psycopg.connect(**params, autocommit=True)
+    pages: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            after = 0
+            with reader_connection.cursor() as cursor:
+                while True:
+                    page = _fetch_page(cursor, batch_id, after)
+                    if not hand_over(page) or page is None:
+                        return
+                    after = page[0][-1][0]
+        except BaseException as error:  # handed to the caller, who raises it
+            hand_over(error)
+
+    reader = threading.Thread(target=read, name=f"export-batch-{batch_id}-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+        reader_connection.close()
+
+
 def batch_entries(*, batch_id: int, format_key: str,
                   progress: Callable[[int], None] | None = None) -> Iterator[ExportEntry]:
     """The batch's entries with their lines, in entry-number order; ``progress`` gets the lines done.
 
-    Each page is three queries that each walk an index (the batch's next entry numbers, those
-    entries, their lines),
-    so a page costs the same at the end of a million lines as at the start.
+    Outside a transaction (a Celery task, the command, a request) the pages are read ahead by
+    a second connection; inside one (a test's) they are read here, where its rows are visible.
     """
     codes = {pk: code for pk, (code, _name) in account_codes(format_key=format_key).items()}
-    after = 0
+    pages = _pages_here(batch_id) if connection.in_atomic_block else _pages_read_ahead(batch_id)
     done = 0
     new_line = tuple.__new__  # ExportLine without the keyword handling of its constructor
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT entry_id FROM payments_exportedentry WHERE batch_id = %s AND entry_id > %s "
-                "ORDER BY batch_id, entry_id LIMIT %s", [batch_id, after, PAGE_ENTRIES])
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                return
-            after = ids[-1]
-            cursor.execute(
-                "SELECT id, entry_date, memo, source_type, source_id, currency FROM payments_journalentry "
-                "WHERE id = ANY(%s) ORDER BY id", [ids])
-            entries = cursor.fetchall()
-            cursor.execute(
-                "SELECT entry_id, account_id, debit - credit, memo FROM payments_journalline "
-                "WHERE entry_id = ANY(%s) ORDER BY entry_id, id", [ids])
-            lines = cursor.fetchall()
-        by_entry: dict[int, list[ExportLine]] = defaultdict(list)
-        for entry_id, account_id, amount, memo in lines:
-            if amount > 0:
-                line = new_line(ExportLine, (codes[account_id], amount, ZERO, memo))
-            else:
-                line = new_line(ExportLine, (codes[account_id], ZERO, -amount, memo))
-            by_entry[entry_id].append(line)
+    for entries, lines in pages:
+        position, count = 0, len(lines)
         for number, day, memo, source_type, source_id, currency in entries:
-            entry_lines = by_entry.pop(number, [])
+            entry_lines = []
+            while position < count and lines[position][0] == number:
+                _entry_id, account_id, amount, line_memo = lines[position]
+                if amount > 0:
+                    entry_lines.append(new_line(ExportLine, (codes[account_id], amount, ZERO, line_memo)))
+                else:
+                    entry_lines.append(new_line(ExportLine, (codes[account_id], ZERO, -amount, line_memo)))
+                position += 1
             yield ExportEntry(number, day, memo, source_text(source_type, source_id), currency,
                               entry_lines, currency_places(currency))
-        done += len(lines)
+        done += count
         if progress is not None:
             progress(done)
 
