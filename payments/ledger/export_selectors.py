@@ -48,6 +48,10 @@ def source_text(source_type: str, source_id: str) -> str:
     return f"{_source_label(source_type)} {source_id}"
 
 
+def _no_source(source_type: str, source_id: str) -> str:
+    return ""
+
+
 def account_codes(*, format_key: str) -> dict[int, tuple[str, str]]:
     """Each account's (code in the format's target, name); the target's code falls back to ours."""
     from payments.ledger.models import Account
@@ -154,6 +158,7 @@ def batch_entries(*, batch_id: int, format_key: str,
     a second connection; inside one (a test's) they are read here, where its rows are visible.
     """
     codes = {pk: code for pk, (code, _name) in account_codes(format_key=format_key).items()}
+    describe_source = source_text if FORMATS[format_key].writes_source else _no_source
     pages = _pages_here(batch_id) if connection.in_atomic_block else _pages_read_ahead(batch_id)
     done = 0
     new_line = tuple.__new__  # ExportLine without the keyword handling of its constructor
@@ -168,7 +173,7 @@ def batch_entries(*, batch_id: int, format_key: str,
                 else:
                     entry_lines.append(new_line(ExportLine, (codes[account_id], ZERO, -amount, line_memo)))
                 position += 1
-            yield ExportEntry(number, day, memo, source_text(source_type, source_id), currency,
+            yield ExportEntry(number, day, memo, describe_source(source_type, source_id), currency,
                               entry_lines, currency_places(currency))
         done += count
         if progress is not None:

@@ -112,8 +112,12 @@ class ExportedEntry(models.Model):
     # No index of its own: the (batch, entry) unique index serves every lookup by batch.
     batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="exported_entries",
                               db_index=False)
+    # No foreign-key constraint in the database: the journal is append-only (its trigger refuses
+    # any DELETE), claims are inserted only from ids read from it in the same statement, and the
+    # constraint's check would take a KEY SHARE lock on every exported entry's row at commit,
+    # rewriting the journal's pages for each batch of a million lines.
     entry = models.ForeignKey("payments.JournalEntry", on_delete=models.PROTECT, related_name="exports",
-                              db_index=False)
+                              db_index=False, db_constraint=False)
     target = models.CharField(_("accounting package"), max_length=20)
     is_active = models.BooleanField(_("live"), default=True)
 

@@ -32,6 +32,7 @@ class ExportFormat:
     content_type: str
     writer: Writer
     account_field: str  # the Account field that holds this target's account code ("" = the code itself)
+    writes_source: bool = False  # whether the file names each entry's source document
 
     @property
     def target_label(self) -> str:
@@ -59,7 +60,7 @@ FORMATS: dict[str, ExportFormat] = {
                      "sage50_account_id"),
         ExportFormat("iif", QUICKBOOKS, _("QuickBooks Desktop IIF"), "iif", "application/octet-stream",
                      iif.write, "quickbooks_account_name"),
-        ExportFormat("csv", CSV, _("Plain CSV"), "csv", "text/csv", plain_csv.write, ""),
+        ExportFormat("csv", CSV, _("Plain CSV"), "csv", "text/csv", plain_csv.write, "", writes_source=True),
     )
 }
 
