@@ -106,11 +106,11 @@ def _pages_here(batch_id: int) -> Iterator[Page]:
 
 def _pages_read_ahead(batch_id: int) -> Iterator[Page]:
     """The pages, read by a second connection in a thread while the caller writes the previous
-    ones: the database's time and Python's overlap. At most two pages wait in the queue."""
+    ones: the database's time and Python's overlap. One page waits at most, so memory stays flat."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     reader_connection = psycopg.connect(**params, autocommit=True)
-    pages: queue.Queue = queue.Queue(maxsize=2)
+    pages: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def hand_over(item) -> bool:
