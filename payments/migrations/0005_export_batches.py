@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_default_chart'),
+        ('payments', '0004_ledger_balance_check_once'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
