@@ -10,10 +10,14 @@ class PaymentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from oms.hooks import on_ledger_post
-        from payments.ledger import chart, services, sources
+        from payments.ledger import chart, nav, services, sources
+
+        # Celery's autodiscovery imports <app>.tasks only; the export's task lives in the ledger package.
+        from payments.ledger import export_tasks  # noqa: F401
 
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
+        nav.register_nav()

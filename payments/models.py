@@ -1,3 +1,4 @@
 from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's models here)
     Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
 )
+from payments.ledger.models_export import ExportBatch, ExportBatchChunk, ExportedEntry  # noqa: F401

@@ -132,3 +132,18 @@ def test_peak_memory_of_a_child_is_its_own_not_its_parents():
     own, inherited = json.loads(completed.stdout.strip().splitlines()[-1])
     assert inherited >= 300  # what the benchmark reported before: the parent's peak
     assert 5 < own < 150
+
+
+def test_ledger_export_bench_measures_both_sizes_and_their_memory(tmp_path):
+    results = tmp_path / "results.jsonl"
+
+    outcome = run_bench("--quick", "ledger_export", results=results, timeout=300)
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    result = json.loads(results.read_text())
+    assert (result["name"], result["unit"], result["lines"], result["at_100k"]["lines"]) == (
+        "ledger.export_1m", "lines/s", 30_000, 3_000)
+    for figures in (result, result["at_100k"]):
+        assert figures["value"] > 0 and figures["baseline"] > 0 and 0 < figures["peak_rss_mb"] < 1000
+        assert figures["ratio"] == pytest.approx(figures["value"] / figures["baseline"], abs=0.002)
+        assert figures["file_mb"] == pytest.approx(figures["baseline_file_mb"], rel=0.05)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from payments.ledger import views
+
+app_name = "payments"
+urlpatterns = [
+    path("ledger/", views.trial_balance_view, name="trial_balance"),
+    path("ledger/accounts/<int:pk>/", views.account_ledger, name="account_ledger"),
+    path("ledger/journal/", views.journal, name="journal"),
+    path("ledger/journal/new/", views.manual_entry, name="manual_entry"),
+    path("ledger/journal/<int:pk>/", views.journal_entry, name="journal_entry"),
+    path("ledger/journal/<int:pk>/reverse/", views.journal_entry_reverse_view, name="journal_entry_reverse"),
+    path("ledger/periods/", views.period_list, name="period_list"),
+    path("ledger/periods/<int:pk>/close/", views.period_close_view, name="period_close"),
+    path("ledger/periods/<int:pk>/reopen/", views.period_reopen_view, name="period_reopen"),
+    path("ledger/exports/", views.export_list, name="export_list"),
+    path("ledger/exports/<int:pk>/", views.export_batch, name="export_batch"),
+    path("ledger/exports/<int:pk>/download/", views.export_batch_download, name="export_batch_download"),
+    path("ledger/exports/<int:pk>/void/", views.export_batch_void_view, name="export_batch_void"),
+]
