@@ -68,6 +68,7 @@ class OrderLineFacts:
     received: int  # the sum of the receipt movements posted against the line
     unit_cost: Decimal  # the purchase order's cost, at which the receipts were valued
     billed_before: int = 0  # on other bills already posted
+    sku_name: str = ""
 
     @property
     def unbilled(self) -> int:

@@ -1,0 +1,14 @@
+from django.utils.translation import gettext_lazy as _
+
+from oms.navigation import NavItem, register
+
+
+def register_nav() -> None:
+    """Adds the vendor bill screens to the navigation (called from PaymentsConfig.ready)."""
+    section = _("Payables")
+    register(
+        NavItem(_("Vendor bills"), "payables:bill_list", "payments.view_vendorbill",
+                _("Enter vendor bills against purchase orders, match and post them."), section),
+        NavItem(_("PO reconciliation"), "payables:reconciliation", "payments.view_po_reconciliation",
+                _("Received and not billed, billed and not received, and price variances."), section),
+    )
