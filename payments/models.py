@@ -1,3 +1,4 @@
-"""The models of the payments app; Django finds those of its packages through these imports."""
-
-from payments.payables.models import MatchTolerance, VendorBill, VendorBillLine  # noqa: F401
+from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's models here)
+    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
+)
+from payments.payables.models import MatchTolerance, VendorBill, VendorBillLine  # noqa: F401  (vendor bills)
