@@ -242,3 +242,25 @@ def test_a_malformed_bill_is_refused_with_a_clear_message(bill_lines, freight, m
         match([order_line(1)], bill_lines, freight=freight)
 
     assert str(refused.value) == message
+
+
+def test_billing_everything_received_clears_exactly_what_the_receipts_credited():
+    # Three receipts of one unit at 1.005 credited 1.01 each: 3.03, where 3 × 1.005 rounds to 3.02.
+    facts = OrderLineFacts(line_id=1, sku_code="A", ordered=3, received=3, unit_cost=Decimal("1.005"),
+                           received_value=Decimal("3.03"))
+
+    first = match([facts], [bill_line(quantity=2, unit_cost="1.005")])
+    rest = match([OrderLineFacts(**{**facts.__dict__, "billed_before": 2})], [bill_line(quantity=1, unit_cost="1.005")])
+
+    assert first.lines[0].cleared == Decimal("2.02")
+    assert rest.lines[0].cleared == Decimal("1.01")
+    assert first.lines[0].cleared + rest.lines[0].cleared == Decimal("3.03")
+
+
+def test_units_billed_beyond_the_receipts_clear_at_the_order_cost():
+    facts = OrderLineFacts(line_id=1, sku_code="A", ordered=5, received=2, unit_cost=Decimal("4.000"),
+                           received_value=Decimal("8.00"))
+
+    result = match([facts], [bill_line(quantity=5)], tolerance=Tolerance(quantity_units=3))
+
+    assert result.lines[0].cleared == Decimal("20.00")

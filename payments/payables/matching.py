@@ -10,7 +10,8 @@ For each bill line, against its purchase order line:
   receipts were valued at). A difference either way beyond the price tolerance is flagged.
 
 The posting of a bill (:func:`bill_legs`): goods received not invoiced is debited with the
-billed quantity at the purchase order cost (what the receipts credited to it), accounts payable
+billed quantity at the purchase order cost (its share of what the receipts credited to it, so
+billing everything received clears the line exactly), accounts payable
 is credited with the bill total, the difference on each line goes to purchase price variance,
 and freight to freight in. Every amount is rounded once, per line, to the currency's minor unit,
 so the legs balance exactly.
@@ -69,6 +70,19 @@ class OrderLineFacts:
     unit_cost: Decimal  # the purchase order's cost, at which the receipts were valued
     billed_before: int = 0  # on other bills already posted
     sku_name: str = ""
+    received_value: Decimal | None = None  # what the receipts credited to goods received not invoiced
+
+    def value_of_first(self, units: int, currency: str) -> Decimal:
+        """What the first ``units`` billed on the line clear from goods received not invoiced.
+
+        Received units carry their share of the receipts' value, rounded once, so billing all that
+        was received clears exactly what the receipts put there; units beyond it are at the order cost.
+        """
+        if self.received_value is None or self.received <= 0:
+            return round_money(self.unit_cost * units, currency)
+        if units <= self.received:
+            return round_money(self.received_value * units / self.received, currency)
+        return self.received_value + round_money(self.unit_cost * (units - self.received), currency)
 
     @property
     def unbilled(self) -> int:
@@ -192,7 +206,8 @@ def three_way_match(*, order_lines: Iterable[OrderLineFacts], bill_lines: Iterab
         matches.append(LineMatch(
             order_line=facts, quantity=bill_line.quantity, unit_cost=bill_line.unit_cost,
             amount=round_money(bill_line.unit_cost * bill_line.quantity, currency),
-            cleared=round_money(facts.unit_cost * bill_line.quantity, currency),
+            cleared=(facts.value_of_first(facts.billed_before + bill_line.quantity, currency)
+                     - facts.value_of_first(facts.billed_before, currency)),
             quantity_difference=quantity_difference, price_difference=price_difference,
             flags=tuple(flags), problems=tuple(problems),
         ))

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from oms.navigation import NavItem, register
@@ -12,3 +13,8 @@ def register_nav() -> None:
         NavItem(_("PO reconciliation"), "payables:reconciliation", "payments.view_po_reconciliation",
                 _("Received and not billed, billed and not received, and price variances."), section),
     )
+
+
+def bill_url(source_id: str) -> str:
+    """A journal entry's link to the vendor bill it posts (ledger sources)."""
+    return reverse("payables:bill_detail", args=[int(source_id)])

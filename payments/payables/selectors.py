@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import (
     DecimalField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -32,12 +31,16 @@ BILLABLE_PO_STATUSES = (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIALL
                         PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.CLOSED)
 
 
-def _received_subquery(*, before: dt.datetime | None = None) -> Subquery:
-    """Units received on the outer purchase order line: the sum of its receipt movements."""
+def _received_subquery(*, before: dt.datetime | None = None, column: str = "quantity") -> Subquery:
+    """Units (or, with ``column="value"``, their value) received on the outer purchase order line:
+    the sum of its receipt movements."""
     receipts = StockMovement.objects.filter(purchase_order_line=OuterRef("pk"), kind=StockMovement.Kind.RECEIPT)
     if before is not None:
         receipts = receipts.filter(created_at__lt=before)
-    total = receipts.order_by().values("purchase_order_line").annotate(total=Sum("quantity")).values("total")
+    total = receipts.order_by().values("purchase_order_line").annotate(total=Sum(column)).values("total")
+    if column == "value":
+        return Coalesce(Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=3)),
+                        Value(Decimal("0")))
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
 
 
@@ -56,12 +59,13 @@ def order_line_facts(purchase_order: PurchaseOrder, *, exclude_bill: VendorBill 
                      ) -> list[OrderLineFacts]:
     """Each line of the order with what was received and what other posted bills billed (one query)."""
     lines = (PurchaseOrderLine.objects.filter(purchase_order=purchase_order).order_by("pk")
-             .annotate(received=_received_subquery(),
+             .annotate(received=_received_subquery(), received_value=_received_subquery(column="value"),
                        billed=_billed_subquery(exclude_bill_id=exclude_bill.pk if exclude_bill else None))
-             .values_list("pk", "sku__code", "sku__name", "quantity_ordered", "received", "unit_cost", "billed"))
+             .values_list("pk", "sku__code", "sku__name", "quantity_ordered", "received", "received_value",
+                          "unit_cost", "billed"))
     return [OrderLineFacts(line_id=pk, sku_code=code, sku_name=name, ordered=ordered, received=received,
-                           unit_cost=unit_cost, billed_before=billed)
-            for pk, code, name, ordered, received, unit_cost, billed in lines]
+                           received_value=received_value, unit_cost=unit_cost, billed_before=billed)
+            for pk, code, name, ordered, received, received_value, unit_cost, billed in lines]
 
 
 def bill_match(bill: VendorBill, *, order_lines: list[OrderLineFacts] | None = None) -> MatchResult:

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from payments.ledger.errors import LedgerError
 from payments.payables import exports, selectors, services
 from payments.payables.errors import BillError, BillMatchRefused
 from payments.payables.forms import (
@@ -34,13 +35,6 @@ BILL_PAGE_SIZE = 25
 def _wants_fragment(request: HttpRequest) -> bool:
     """An htmx swap asks for a fragment; a boosted link or a history restore needs the page."""
     return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
-
-
-def _refusal_errors() -> tuple[type[Exception], ...]:
-    """What a post may be refused with: the bill's own rules, and the ledger's (a closed year, say)."""
-    from oms.hooks import LEDGER_ERRORS
-
-    return (BillError, *LEDGER_ERRORS)
 
 
 @require_GET
@@ -139,7 +133,7 @@ def bill_post(request: HttpRequest, pk: int) -> HttpResponse:
         except BillMatchRefused as refused:
             form.add_error(None, str(refused))
             return _bill_page(request, bill, post_form=form, problems=refused.problems, status=409)
-        except _refusal_errors() as error:
+        except (BillError, LedgerError) as error:  # the ledger's: an account missing from the map, say
             form.add_error(None, str(error))
             return _bill_page(request, bill, post_form=form, status=409)
         messages.success(request, _("Bill %(number)s was posted.") % {"number": bill.bill_number})
