@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.forms import BootstrapFormMixin
 from catalog.models import Vendor
+from inventory.postings import business_date
 from payments.payables.matching import BillLineFacts, OrderLineFacts
 from payments.payables.models import VendorBill
 from payments.payables.selectors import billable_purchase_orders
@@ -47,7 +47,7 @@ class VendorBillForm(BootstrapFormMixin, forms.Form):
         for line in lines:
             kwargs["initial"].setdefault(self.quantity_name(line), line.unbilled or None)
             kwargs["initial"].setdefault(self.cost_name(line), line.unit_cost)
-        kwargs["initial"].setdefault("bill_date", timezone.localdate())
+        kwargs["initial"].setdefault("bill_date", business_date())
         super().__init__(*args, **kwargs)
         self.fields["purchase_order"].widget.attrs.update({
             "autofocus": not lines, "hx-get": reverse("payables:bill_create"), "hx-trigger": "change",

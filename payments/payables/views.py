@@ -12,11 +12,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from inventory.postings import business_date
 from payments.ledger.errors import LedgerError
 from payments.payables import exports, selectors, services
 from payments.payables.errors import BillError, BillMatchRefused
@@ -194,7 +194,7 @@ def _reconciliation_csv(report: selectors.Reconciliation) -> StreamingHttpRespon
 def reconciliation(request: HttpRequest) -> HttpResponse:
     form = ReconciliationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    report = selectors.po_reconciliation(date_to=filters.get("date_to") or timezone.localdate(),
+    report = selectors.po_reconciliation(date_to=filters.get("date_to") or business_date(),
                                          date_from=filters.get("date_from"), vendor=filters.get("vendor"))
     if request.GET.get("format") == "csv" and not form.errors:
         return _reconciliation_csv(report)
