@@ -9,7 +9,8 @@ from payments.payables.models import MatchTolerance
 
 @admin.register(MatchTolerance)
 class MatchToleranceAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "quantity_units", "quantity_percent", "price_percent", "price_amount", "updated_at")
+    list_display = ("__str__", "quantity_units", "quantity_percent", "price_percent", "price_amount",
+                    "updated_at")
     fields = ("quantity_units", "quantity_percent", "price_percent", "price_amount")
 
     def has_add_permission(self, request) -> bool:

@@ -116,14 +116,14 @@ class BillVoidForm(BootstrapFormMixin, forms.Form):
 class BillFilterForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *VendorBill.Status.choices])
-    vendor = forms.ModelChoiceField(label=_("Vendor"), required=False, queryset=Vendor.objects.order_by("name"),
-                                    empty_label=_("All vendors"))
+    vendor = forms.ModelChoiceField(label=_("Vendor"), required=False,
+                                    queryset=Vendor.objects.order_by("name"), empty_label=_("All vendors"))
     q = forms.CharField(label=_("Bill or PO number"), required=False, max_length=50)
 
 
 class ReconciliationFilterForm(BootstrapFormMixin, forms.Form):
-    vendor = forms.ModelChoiceField(label=_("Vendor"), required=False, queryset=Vendor.objects.order_by("name"),
-                                    empty_label=_("All vendors"))
+    vendor = forms.ModelChoiceField(label=_("Vendor"), required=False,
+                                    queryset=Vendor.objects.order_by("name"), empty_label=_("All vendors"))
     date_from = forms.DateField(label=_("Orders created from"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("As of"), required=False, widget=_date_input())
 

@@ -87,7 +87,8 @@ class VendorBill(models.Model):
     }
 
     vendor = models.ForeignKey("catalog.Vendor", on_delete=models.PROTECT, related_name="bills")
-    purchase_order = models.ForeignKey("inventory.PurchaseOrder", on_delete=models.PROTECT, related_name="bills")
+    purchase_order = models.ForeignKey("inventory.PurchaseOrder", on_delete=models.PROTECT,
+                                       related_name="bills")
     bill_number = models.CharField(_("bill number"), max_length=50,
                                    help_text=_("The vendor's invoice number, unique per vendor."))
     bill_date = models.DateField(_("bill date"))
@@ -107,8 +108,8 @@ class VendorBill(models.Model):
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     posted_at = models.DateTimeField(null=True, blank=True)
-    posted_entry = models.OneToOneField("payments.JournalEntry", on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="vendor_bill")
+    posted_entry = models.OneToOneField("payments.JournalEntry", on_delete=models.PROTECT, null=True,
+                                        blank=True, related_name="vendor_bill")
     voided_at = models.DateTimeField(null=True, blank=True)
 
     objects = VendorBillQuerySet.as_manager()
@@ -140,7 +141,7 @@ class VendorBill(models.Model):
 
     @property
     def total(self) -> Decimal:
-        """What the vendor is owed: each line rounded to the currency, plus freight (as the posting has it)."""
+        """What the vendor is owed: each line rounded to the currency, plus freight (as posted)."""
         return sum((line.amount for line in self.lines.all()), Decimal("0")) + round_money(self.freight,
                                                                                            self.currency)
 

@@ -34,7 +34,8 @@ BILLABLE_PO_STATUSES = (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIALL
 def _received_subquery(*, before: dt.datetime | None = None, column: str = "quantity") -> Subquery:
     """Units (or, with ``column="value"``, their value) received on the outer purchase order line:
     the sum of its receipt movements."""
-    receipts = StockMovement.objects.filter(purchase_order_line=OuterRef("pk"), kind=StockMovement.Kind.RECEIPT)
+    receipts = StockMovement.objects.filter(purchase_order_line=OuterRef("pk"),
+                                            kind=StockMovement.Kind.RECEIPT)
     if before is not None:
         receipts = receipts.filter(created_at__lt=before)
     total = receipts.order_by().values("purchase_order_line").annotate(total=Sum(column)).values("total")
@@ -46,7 +47,8 @@ def _received_subquery(*, before: dt.datetime | None = None, column: str = "quan
 
 def _billed_subquery(*, exclude_bill_id: int | None = None, on_or_before: dt.date | None = None) -> Subquery:
     """Units billed on the outer purchase order line by posted bills."""
-    lines = VendorBillLine.objects.filter(purchase_order_line=OuterRef("pk"), bill__status=VendorBill.Status.POSTED)
+    lines = VendorBillLine.objects.filter(purchase_order_line=OuterRef("pk"),
+                                          bill__status=VendorBill.Status.POSTED)
     if exclude_bill_id is not None:
         lines = lines.exclude(bill_id=exclude_bill_id)
     if on_or_before is not None:

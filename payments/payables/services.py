@@ -44,8 +44,10 @@ def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_
                         % {"number": purchase_order.number, "status": purchase_order.get_status_display()})
     if due_date is not None and due_date < bill_date:
         raise BillError(_("The due date cannot be before the bill date."))
-    check_bill_lines(order_lines=selectors.order_line_facts(purchase_order), bill_lines=lines, freight=freight)
-    duplicate = (VendorBill.objects.filter(vendor_id=purchase_order.vendor_id, bill_number__iexact=bill_number)
+    check_bill_lines(order_lines=selectors.order_line_facts(purchase_order), bill_lines=lines,
+                     freight=freight)
+    duplicate = (VendorBill.objects
+                 .filter(vendor_id=purchase_order.vendor_id, bill_number__iexact=bill_number)
                  .exclude(status=VendorBill.Status.VOID))
     if duplicate.exists():
         raise _duplicate_number(purchase_order, bill_number)
@@ -86,11 +88,13 @@ def vendor_bill_post(*, bill: VendorBill, user, override_reason: str = "") -> Ve
         if locked.status == VendorBill.Status.POSTED:
             return locked
         _move(locked, VendorBill.Status.POSTED)
-        match = selectors.bill_match(locked, order_lines=selectors.order_line_facts(order, exclude_bill=locked))
+        order_lines = selectors.order_line_facts(order, exclude_bill=locked)
+        match = selectors.bill_match(locked, order_lines=order_lines)
         if not match.is_matched and not reason:
             raise BillMatchRefused(
                 _("Bill %(number)s does not match its purchase order and receipts. "
-                  "Correct the bill, or post it with a reason for the override.") % {"number": locked.bill_number},
+                  "Correct the bill, or post it with a reason for the override.")
+                % {"number": locked.bill_number},
                 list(match.problems))
         legs = bill_legs(match, bill_number=locked.bill_number, warehouse_id=order.warehouse_id)
         entry = None
@@ -113,7 +117,8 @@ def vendor_bill_post(*, bill: VendorBill, user, override_reason: str = "") -> Ve
         locked.posted_by = user
         locked.posted_at = timezone.now()
         locked.match_override_reason = "" if match.is_matched else reason
-        locked.save(update_fields=["status", "posted_entry", "posted_by", "posted_at", "match_override_reason"])
+        locked.save(update_fields=["status", "posted_entry", "posted_by", "posted_at",
+                                   "match_override_reason"])
     return locked
 
 

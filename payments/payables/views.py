@@ -67,13 +67,15 @@ def bill_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             bill = services.vendor_bill_create(
-                purchase_order=data["purchase_order"], bill_number=data["bill_number"], bill_date=data["bill_date"],
-                due_date=data["due_date"], freight=data["freight"] or 0, notes=data["notes"],
+                purchase_order=data["purchase_order"], bill_number=data["bill_number"],
+                bill_date=data["bill_date"], due_date=data["due_date"], freight=data["freight"] or 0,
+                notes=data["notes"],
                 lines=form.bill_lines(), user=request.user)
         except BillError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Bill %(number)s was entered as a draft: check the match and post it.")
+            messages.success(request,
+                             _("Bill %(number)s was entered as a draft: check the match and post it.")
                              % {"number": bill.bill_number})
             return redirect(bill)
     context = {"form": form, "order": order}
@@ -184,7 +186,8 @@ def _reconciliation_csv(report: selectors.Reconciliation) -> StreamingHttpRespon
                    variance.unit_cost, variance.variance_amount, variance.bill.bill_number]
 
     response = StreamingHttpResponse(exports.csv_rows(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="po-reconciliation-{report.date_to.isoformat()}.csv"'
+    filename = f"po-reconciliation-{report.date_to.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -198,7 +201,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
                                          date_from=filters.get("date_from"), vendor=filters.get("vendor"))
     if request.GET.get("format") == "csv" and not form.errors:
         return _reconciliation_csv(report)
-    query = {key: value for key, value in request.GET.items() if key in ("vendor", "date_from", "date_to") and value}
+    query = {key: value for key, value in request.GET.items()
+             if key in ("vendor", "date_from", "date_to") and value}
     template = ("payments/reconciliation.html#report" if _wants_fragment(request)
                 else "payments/reconciliation.html")
     return render(request, template, {"form": form, "report": report, "totals": report.totals(),
