@@ -7,12 +7,16 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from oms.hooks import on_ledger_post
-        from payments.ledger import services, sources
+        from payments.ledger import chart, services, sources
 
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
+        # The default chart and posting map come back after a flush (transactional tests) too.
+        post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
 
         from payments.payables import admin as payables_admin  # noqa: F401  (registers the tolerances)
         from payments.payables import nav as payables_nav

@@ -280,13 +280,14 @@ def ledger_post(*, source, kind: str, lines: list[PostingLine], on_date: date, u
     if not kind or len(kind) > 50:
         raise LedgerError(_("A posting needs a kind of at most 50 characters."))
     currency = currency or settings.DEFAULT_CURRENCY
+    # Checks first (reads only): a refused posting leaves the caller's transaction usable.
+    resolved = _resolve(lines, currency)
+    if net_same_account:
+        resolved = _net(resolved)
+        if not resolved:
+            return None
+    _check_balanced(resolved, currency)
     with transaction.atomic(savepoint=False):
-        resolved = _resolve(lines, currency)
-        if net_same_account:
-            resolved = _net(resolved)
-            if not resolved:
-                return None
-        _check_balanced(resolved, currency)
         return _write(source_type=source_type, source_id=source_id, kind=kind, lines=resolved, on_date=on_date,
                       user=user, memo=memo, currency=currency)
 

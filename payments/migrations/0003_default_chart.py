@@ -3,34 +3,8 @@ from datetime import date
 
 from django.db import migrations
 
-# The default retail chart: (code, name, type, posting-map roles it is the default account of).
-CHART = [
-    ("1000", "Cash", "asset", ["cash"]),
-    ("1010", "Bank", "asset", ["bank"]),
-    ("1050", "Card clearing", "asset", ["card_clearing"]),
-    ("1100", "Accounts receivable", "asset", ["receivables"]),
-    ("1200", "Inventory", "asset", ["inventory"]),
-    ("2000", "Accounts payable", "liability", ["accounts_payable"]),
-    ("2050", "Goods received not invoiced", "liability", ["grni"]),
-    ("2100", "Sales tax payable", "liability", ["sales_tax_payable"]),
-    ("2200", "Gift card liability", "liability", ["gift_card_liability"]),
-    ("2300", "Customer deposits", "liability", ["customer_deposits"]),
-    ("3000", "Opening balance equity", "equity", ["opening_equity"]),
-    ("3900", "Retained earnings", "equity", ["retained_earnings"]),
-    ("4000", "Revenue", "income", ["revenue"]),
-    ("4100", "Shipping income", "income", ["shipping_income"]),
-    ("4200", "Discounts", "income", ["discounts"]),
-    ("4300", "Returns and allowances", "income", ["returns_allowances"]),
-    ("4400", "Gift card breakage", "income", ["gift_card_breakage"]),
-    ("5000", "Cost of goods sold", "expense", ["cogs"]),
-    # Stock losses (adjustments and counts short) are shrinkage; gains are inventory adjustments.
-    # A reason of its own posts elsewhere with a rule for "adjustment.loss:<reason slug>".
-    ("5100", "Shrinkage", "expense", ["shrinkage", "adjustment.loss", "count.loss"]),
-    ("5200", "Inventory adjustments", "expense", ["inventory_adjustments", "adjustment.gain", "count.gain"]),
-    ("5300", "Purchase price variance", "expense", ["purchase_price_variance"]),
-    ("5400", "Freight in", "expense", ["freight_in"]),
-    ("5900", "Rounding", "expense", ["rounding"]),
-]
+# The chart lives in payments.ledger.chart, which also restores it after a flush.
+from payments.ledger.chart import chart_ensure
 
 
 def ensure_year(FiscalYear, FiscalPeriod, year: int):
@@ -76,14 +50,8 @@ def seed(apps, schema_editor):
     PostingRule = apps.get_model("payments", "PostingRule")
     FiscalYear = apps.get_model("payments", "FiscalYear")
     FiscalPeriod = apps.get_model("payments", "FiscalPeriod")
-    accounts = {}
-    for code, name, account_type, roles in CHART:
-        account, _created = Account.objects.get_or_create(code=code, defaults={
-            "name": name, "type": account_type, "gp_account_number": f"000-{code}-00",
-            "sage50_account_id": code, "quickbooks_account_name": name})
-        accounts[code] = account
-        for role in roles:
-            PostingRule.objects.get_or_create(role=role, warehouse=None, defaults={"account": account})
+    chart_ensure(Account, PostingRule)
+    accounts = {account.code: account for account in Account.objects.filter(code__in=("1200", "3000"))}
     today = date.today()
     for year in (today.year - 1, today.year):
         ensure_year(FiscalYear, FiscalPeriod, year)
