@@ -34,8 +34,12 @@ def _move(bill: VendorBill, status: str) -> None:
 
 def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_date: dt.date,
                        lines: list[BillLineFacts], user, due_date: dt.date | None = None,
-                       freight: Decimal = Decimal("0"), notes: str = "") -> VendorBill:
-    """A draft bill of the purchase order's vendor, for (purchase order line, quantity, unit cost) lines."""
+                       freight: Decimal = Decimal("0"), notes: str = "", durable: bool = True) -> VendorBill:
+    """A draft bill of the purchase order's vendor, for (purchase order line, quantity, unit cost) lines.
+
+    ``durable=False`` is for a caller that owns the transaction (the demo seed); views and tasks
+    leave it, so the bill is committed when the service returns.
+    """
     bill_number = bill_number.strip()
     if not bill_number:
         raise BillError(_("Enter the vendor's bill number."))
@@ -52,7 +56,7 @@ def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_
     if duplicate.exists():
         raise _duplicate_number(purchase_order, bill_number)
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic(durable=durable):
             bill = VendorBill.objects.create(
                 vendor_id=purchase_order.vendor_id, purchase_order=purchase_order, bill_number=bill_number,
                 bill_date=bill_date, due_date=due_date, freight=freight, currency=purchase_order.currency,
@@ -74,15 +78,17 @@ def _duplicate_number(purchase_order: PurchaseOrder, bill_number: str) -> BillEr
                      % {"vendor": purchase_order.vendor.name, "number": bill_number})
 
 
-def vendor_bill_post(*, bill: VendorBill, user, override_reason: str = "") -> VendorBill:
+def vendor_bill_post(*, bill: VendorBill, user, override_reason: str = "",
+                     durable: bool = True) -> VendorBill:
     """Match the bill against its purchase order and receipts, and post it to the ledger.
 
     A bill the match flags is refused (BillMatchRefused, with each problem) unless an override
     reason is given. The entry and the bill's new status commit together; posting a bill that
-    is already posted returns it unchanged, with its one entry.
+    is already posted returns it unchanged, with its one entry. ``durable``: as for
+    :func:`vendor_bill_create`.
     """
     reason = override_reason.strip()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         order = PurchaseOrder.objects.select_for_update(no_key=True).get(pk=bill.purchase_order_id)
         locked = VendorBill.objects.select_for_update(no_key=True).get(pk=bill.pk)
         if locked.status == VendorBill.Status.POSTED:

@@ -37,8 +37,9 @@ class Command(BaseCommand):
         from inventory.demo import seed_inventory
         from marketing.demo import seed_marketing
         from orders.demo import seed_orders
+        from payments.payables.demo import seed_payables
 
-        return [seed_catalog, seed_inventory, seed_marketing, seed_orders]
+        return [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_payables]
 
     def _demo_users(self) -> None:
         from django.contrib.auth.models import Group
