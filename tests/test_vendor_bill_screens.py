@@ -283,3 +283,33 @@ def test_the_reconciliation_page_links_each_row_to_its_documents(role_client):
     assert f'href="{reverse("inventory:po_detail", args=[order.pk])}"' in content
     assert f'href="{bill.get_absolute_url()}"' in content
     assert content.count('data-po="' + order.number + '"') == 2
+
+
+# --- the tolerances in the admin ---------------------------------------------------------------------
+
+
+def test_the_admin_sets_the_one_row_of_tolerances_and_the_match_uses_it(role_client):
+    from payments.payables.models import MatchTolerance
+
+    client = role_client("Admin")
+    assert client.get(reverse("admin:payments_matchtolerance_changelist"))["Location"] == reverse(
+        "admin:payments_matchtolerance_add")
+
+    response = client.post(reverse("admin:payments_matchtolerance_add"), {
+        "quantity_units": "2", "quantity_percent": "0", "price_percent": "1.5", "price_amount": "0.02"})
+
+    assert response.status_code == 302
+    tolerance = MatchTolerance.objects.get()
+    assert (tolerance.pk, tolerance.quantity_units, tolerance.price_percent) == (1, 2, Decimal("1.500"))
+    assert client.get(reverse("admin:payments_matchtolerance_add")).status_code == 403
+    assert client.get(reverse("admin:payments_matchtolerance_changelist"))["Location"] == reverse(
+        "admin:payments_matchtolerance_change", args=[1])
+    bill = bill_for(received_order((10, "4.000", 10)), (12, "4.050"))
+    assert role_client("Accountant").get(bill.get_absolute_url()).context["match"].is_matched
+
+
+@pytest.mark.parametrize("role", ["Agent", "Warehouse", "Manager", "Accountant"])
+def test_only_the_admin_edits_the_tolerances(role_client, role):
+    response = role_client(role).get(reverse("admin:payments_matchtolerance_changelist"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
