@@ -296,3 +296,31 @@ def test_a_draft_purchase_order_cannot_be_billed():
         bill_for(order, (5, "4.000"))
 
     assert str(refused.value) == f"Purchase order {order.number} is Draft: a bill cannot be entered against it."
+
+
+# --- invariants ------------------------------------------------------------------------------------
+
+
+def test_posted_drafted_and_voided_bills_keep_the_invariants(make_user):
+    from oms.invariants import all_violations
+
+    order = received_order((10, "4.000", 10))
+    vendor_bill_post(bill=bill_for(order, (5, "4.100"), number="P", freight="3.00"), user=None,
+                     override_reason="ok")
+    bill_for(order, (2, "4.000"), number="D")
+    vendor_bill_void(bill=bill_for(order, (1, "4.000"), number="V"), reason="typo", user=None)
+
+    assert all_violations() == []
+
+
+def test_a_posted_bill_without_its_entry_is_a_violation():
+    from django.db import connection
+
+    from oms.invariants import all_violations
+
+    bill = vendor_bill_post(bill=bill_for(received_order((1, "2.000", 1)), (1, "2.000")), user=None)
+    with connection.cursor() as cursor:  # what no service does: the entry link lost
+        cursor.execute("UPDATE payments_vendorbill SET posted_entry_id = NULL WHERE id = %s", [bill.pk])
+
+    assert [(check, first) for _app, check, first, _second, _detail in all_violations()] == [
+        ("a posted vendor bill has its own journal entry", bill.pk)]
