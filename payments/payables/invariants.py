@@ -11,7 +11,8 @@ CHECKS: list[tuple[str, str]] = [
     (
         "a posted vendor bill has its own journal entry",
         """
-        SELECT b.id, b.posted_entry_id, 'entry source=' || COALESCE(e.source_type || ':' || e.source_id, 'none')
+        SELECT b.id, b.posted_entry_id,
+               'entry source=' || COALESCE(e.source_type || ':' || e.source_id, 'none')
         FROM payments_vendorbill b LEFT JOIN payments_journalentry e ON e.id = b.posted_entry_id
         WHERE b.status = 'posted'
           AND (e.id IS NULL AND (b.freight > 0 OR EXISTS (
