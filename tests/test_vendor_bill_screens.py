@@ -26,6 +26,7 @@ ACCESS = {
     "bill_list":          (DENIED,  DENIED,    DENIED,  ALLOWED,   ALLOWED),
     "bill_create":        (DENIED,  DENIED,    DENIED,  ALLOWED,   ALLOWED),
     "bill_detail":        (DENIED,  DENIED,    DENIED,  ALLOWED,   ALLOWED),
+    "bill_edit":          (DENIED,  DENIED,    DENIED,  ALLOWED,   ALLOWED),
     "bill_post":          (DENIED,  DENIED,    DENIED,  REDIRECT,  REDIRECT),
     "bill_void":          (DENIED,  DENIED,    DENIED,  REDIRECT,  REDIRECT),
     "reconciliation":     (DENIED,  DENIED,    DENIED,  ALLOWED,   ALLOWED),
@@ -43,6 +44,7 @@ def _request(client, view: str, bill: VendorBill):
         "bill_list": ("get", reverse("payables:bill_list"), {}),
         "bill_create": ("get", reverse("payables:bill_create"), {"purchase_order": bill.purchase_order_id}),
         "bill_detail": ("get", reverse("payables:bill_detail", args=[bill.pk]), {}),
+        "bill_edit": ("get", reverse("payables:bill_edit", args=[bill.pk]), {}),
         "bill_post": ("post", reverse("payables:bill_post", args=[bill.pk]), {}),
         "bill_void": ("post", reverse("payables:bill_void", args=[bill.pk]), {"reason": "Entered twice"}),
         "reconciliation": ("get", reverse("payables:reconciliation"), {}),
@@ -241,6 +243,43 @@ def test_posting_a_flagged_bill_with_a_reason_posts_it(role_client):
     flagged.refresh_from_db()
     assert (flagged.status, flagged.match_override_reason) == ("posted", "Two more are in transit")
     assert b"Two more are in transit" in response.content
+
+
+def test_changing_a_draft_replaces_its_lines_and_keeps_its_purchase_order(role_client):
+    order = received_order((10, "4.000", 10), (5, "2.000", 5))
+    first, second = order.lines.order_by("pk")
+    draft = bill_for(order, (12, "4.000"), None, number="INV-5")
+    client = role_client("Accountant")
+    page = client.get(reverse("payables:bill_edit", args=[draft.pk])).content.decode()
+    assert [_input_value(page, f"quantity_{first.pk}"), _input_value(page, f"quantity_{second.pk}")] == ["12", None]
+
+    response = client.post(reverse("payables:bill_edit", args=[draft.pk]), {
+        "purchase_order": received_order((1, "1.000", 1)).pk,  # disabled: ignored
+        "bill_number": "INV-5A", "bill_date": "2026-11-21", "freight": "",
+        f"quantity_{first.pk}": "10", f"unit_cost_{first.pk}": "4.000",
+        f"quantity_{second.pk}": "5", f"unit_cost_{second.pk}": "",
+    })
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.bill_number, str(draft.bill_date), draft.purchase_order_id) == ("INV-5A", "2026-11-21", order.pk)
+    assert list(draft.lines.order_by("purchase_order_line_id").values_list("purchase_order_line_id", "quantity")) == [
+        (first.pk, 10), (second.pk, 5)]
+    assert client.get(draft.get_absolute_url()).context["match"].is_matched
+
+
+def test_a_posted_bill_cannot_be_changed(role_client, bill):
+    from payments.payables.services import vendor_bill_post
+
+    vendor_bill_post(bill=bill, user=None)
+    client = role_client("Accountant")
+
+    response = client.post(reverse("payables:bill_edit", args=[bill.pk]), {"bill_number": "X", "bill_date": "2026-11-20"},
+                           follow=True)
+
+    assert messages_of(response) == ["Bill INV-1 is Posted: only a draft can be changed."]
+    bill.refresh_from_db()
+    assert bill.bill_number == "INV-1"
 
 
 def test_voiding_needs_a_reason(role_client, bill):

@@ -240,6 +240,29 @@ def test_a_bill_number_is_entered_once_per_vendor_in_any_case():
     assert VendorBill.objects.count() == 2
 
 
+def test_correcting_a_draft_keeps_its_number_unique_and_refuses_a_posted_bill():
+    from payments.payables.services import vendor_bill_update
+
+    order = received_order((10, "4.000", 10))
+    line = order.lines.get()
+    draft, other = bill_for(order, (12, "4.000"), number="D-1"), bill_for(order, (1, "4.000"), number="D-2")
+
+    corrected = vendor_bill_update(bill=draft, bill_number="D-1", bill_date=BILL_DATE, user=None,
+                                   lines=[BillLineFacts(line_id=line.pk, quantity=10, unit_cost=Decimal("4"))])
+    with pytest.raises(BillError) as duplicate:
+        vendor_bill_update(bill=other, bill_number="d-1", bill_date=BILL_DATE, user=None,
+                           lines=[BillLineFacts(line_id=line.pk, quantity=1, unit_cost=Decimal("4"))])
+    vendor_bill_post(bill=corrected, user=None)
+    with pytest.raises(BillError) as posted:
+        vendor_bill_update(bill=corrected, bill_number="D-1", bill_date=BILL_DATE, user=None,
+                           lines=[BillLineFacts(line_id=line.pk, quantity=1, unit_cost=Decimal("4"))])
+
+    assert list(corrected.lines.values_list("quantity", flat=True)) == [10]
+    assert str(duplicate.value) == f"{order.vendor.name} already has a bill numbered d-1."
+    assert str(posted.value) == "Bill D-1 is Posted: only a draft can be changed."
+    assert list(corrected.lines.values_list("quantity", flat=True)) == [10]
+
+
 def test_voiding_a_draft_frees_its_number():
     order = received_order((10, "4.000", 10))
     draft = bill_for(order, (5, "4.000"), number="INV-8")

@@ -41,18 +41,31 @@ class VendorBillForm(BootstrapFormMixin, forms.Form):
     freight = forms.DecimalField(label=_("Freight"), required=False, **MONEY_FIELD)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, lines: list[OrderLineFacts], **kwargs) -> None:
+    def __init__(self, *args, lines: list[OrderLineFacts], bill: VendorBill | None = None, **kwargs) -> None:
+        """``bill``: a draft being corrected; its purchase order stays and its own lines fill the form."""
         self.lines = lines
-        kwargs.setdefault("initial", {})
+        self.bill = bill
+        initial = kwargs.setdefault("initial", {})
+        if bill is not None:
+            billed = {line.purchase_order_line_id: line for line in bill.lines.all()}
+            initial.update(purchase_order=bill.purchase_order_id, bill_number=bill.bill_number,
+                           bill_date=bill.bill_date, due_date=bill.due_date, freight=bill.freight, notes=bill.notes)
+            for line in lines:
+                on_bill = billed.get(line.line_id)
+                initial[self.quantity_name(line)] = on_bill.quantity if on_bill else None
+                initial[self.cost_name(line)] = on_bill.unit_cost if on_bill else line.unit_cost
         for line in lines:
-            kwargs["initial"].setdefault(self.quantity_name(line), line.unbilled or None)
-            kwargs["initial"].setdefault(self.cost_name(line), line.unit_cost)
-        kwargs["initial"].setdefault("bill_date", business_date())
+            initial.setdefault(self.quantity_name(line), line.unbilled or None)
+            initial.setdefault(self.cost_name(line), line.unit_cost)
+        initial.setdefault("bill_date", business_date())
         super().__init__(*args, **kwargs)
-        self.fields["purchase_order"].widget.attrs.update({
-            "autofocus": not lines, "hx-get": reverse("payables:bill_create"), "hx-trigger": "change",
-            "hx-target": "#bill-lines", "hx-swap": "outerHTML",
-        })
+        if bill is not None:
+            self.fields["purchase_order"].disabled = True
+        else:
+            self.fields["purchase_order"].widget.attrs.update({
+                "autofocus": not lines, "hx-get": reverse("payables:bill_create"), "hx-trigger": "change",
+                "hx-target": "#bill-lines", "hx-swap": "outerHTML",
+            })
         self.fields["bill_number"].widget.attrs.update({"autofocus": bool(lines), "autocomplete": "off",
                                                         "spellcheck": "false"})
         self.fields["freight"].widget.attrs.update({"inputmode": "decimal", "placeholder": "0.00",

@@ -1,4 +1,4 @@
-"""Vendor bill writes: enter a draft, post it through the ledger, void a draft.
+"""Vendor bill writes: enter a draft, correct it, post it through the ledger, void a draft.
 
 Locking: posting locks the purchase order row, then the bill's, so two bills of one purchase
 order post one after the other (each sees what the other billed) and a receipt of the same
@@ -32,14 +32,10 @@ def _move(bill: VendorBill, status: str) -> None:
     bill.status = status
 
 
-def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_date: dt.date,
-                       lines: list[BillLineFacts], user, due_date: dt.date | None = None,
-                       freight: Decimal = Decimal("0"), notes: str = "", durable: bool = True) -> VendorBill:
-    """A draft bill of the purchase order's vendor, for (purchase order line, quantity, unit cost) lines.
-
-    ``durable=False`` is for a caller that owns the transaction (the demo seed); views and tasks
-    leave it, so the bill is committed when the service returns.
-    """
+def _check_bill(*, purchase_order: PurchaseOrder, bill_number: str, bill_date: dt.date,
+                due_date: dt.date | None, lines: list[BillLineFacts], freight: Decimal,
+                exclude_bill_id: int | None = None) -> str:
+    """Refuse a bill that cannot be entered as given; returns the bill number, trimmed."""
     bill_number = bill_number.strip()
     if not bill_number:
         raise BillError(_("Enter the vendor's bill number."))
@@ -52,25 +48,67 @@ def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_
                      freight=freight)
     duplicate = (VendorBill.objects
                  .filter(vendor_id=purchase_order.vendor_id, bill_number__iexact=bill_number)
-                 .exclude(status=VendorBill.Status.VOID))
+                 .exclude(status=VendorBill.Status.VOID).exclude(pk=exclude_bill_id))
     if duplicate.exists():
         raise _duplicate_number(purchase_order, bill_number)
+    return bill_number
+
+
+def _write_lines(bill: VendorBill, lines: list[BillLineFacts]) -> None:
+    VendorBillLine.objects.bulk_create([
+        VendorBillLine(bill=bill, purchase_order_line_id=line.line_id, quantity=line.quantity,
+                       unit_cost=line.unit_cost)
+        for line in lines
+    ])
+
+
+def vendor_bill_create(*, purchase_order: PurchaseOrder, bill_number: str, bill_date: dt.date,
+                       lines: list[BillLineFacts], user, due_date: dt.date | None = None,
+                       freight: Decimal = Decimal("0"), notes: str = "", durable: bool = True) -> VendorBill:
+    """A draft bill of the purchase order's vendor, for (purchase order line, quantity, unit cost) lines.
+
+    ``durable=False`` is for a caller that owns the transaction (the demo seed); views and tasks
+    leave it, so the bill is committed when the service returns.
+    """
+    bill_number = _check_bill(purchase_order=purchase_order, bill_number=bill_number, bill_date=bill_date,
+                              due_date=due_date, lines=lines, freight=freight)
     try:
         with transaction.atomic(durable=durable):
             bill = VendorBill.objects.create(
                 vendor_id=purchase_order.vendor_id, purchase_order=purchase_order, bill_number=bill_number,
                 bill_date=bill_date, due_date=due_date, freight=freight, currency=purchase_order.currency,
                 notes=notes, entered_by=user)
-            VendorBillLine.objects.bulk_create([
-                VendorBillLine(bill=bill, purchase_order_line_id=line.line_id, quantity=line.quantity,
-                               unit_cost=line.unit_cost)
-                for line in lines
-            ])
+            _write_lines(bill, lines)
     except IntegrityError as error:  # the same number entered at the same moment by someone else
         if "vendor_bill_number_unique" in str(error):
             raise _duplicate_number(purchase_order, bill_number) from error
         raise
     return bill
+
+
+def vendor_bill_update(*, bill: VendorBill, bill_number: str, bill_date: dt.date, lines: list[BillLineFacts],
+                       user, due_date: dt.date | None = None, freight: Decimal = Decimal("0"),
+                       notes: str = "") -> VendorBill:
+    """Correct a draft bill (its purchase order stays): the header as given, its lines replaced."""
+    purchase_order = bill.purchase_order
+    bill_number = _check_bill(purchase_order=purchase_order, bill_number=bill_number, bill_date=bill_date,
+                              due_date=due_date, lines=lines, freight=freight, exclude_bill_id=bill.pk)
+    try:
+        with transaction.atomic(durable=True):
+            locked = VendorBill.objects.select_for_update(no_key=True).get(pk=bill.pk)
+            if locked.status != VendorBill.Status.DRAFT:
+                raise BillError(_("Bill %(number)s is %(status)s: only a draft can be changed.")
+                                % {"number": locked.bill_number, "status": locked.get_status_display()})
+            locked.bill_number, locked.bill_date, locked.due_date = bill_number, bill_date, due_date
+            locked.freight, locked.notes = freight, notes
+            locked.save(update_fields=["bill_number", "bill_date", "due_date", "freight", "notes"])
+            locked.lines.all().delete()
+            _write_lines(locked, lines)
+    except IntegrityError as error:
+        if "vendor_bill_number_unique" in str(error):
+            raise _duplicate_number(purchase_order, bill_number) from error
+        raise
+    return locked
 
 
 def _duplicate_number(purchase_order: PurchaseOrder, bill_number: str) -> BillError:

@@ -84,6 +84,33 @@ def bill_create(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/bill_form.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.change_vendorbill", raise_exception=True)
+def bill_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    bill = _get_bill(pk)
+    if bill.status != VendorBill.Status.DRAFT:
+        messages.error(request, _("Bill %(number)s is %(status)s: only a draft can be changed.")
+                       % {"number": bill.bill_number, "status": bill.get_status_display()})
+        return redirect(bill)
+    order = bill.purchase_order
+    form = VendorBillForm(request.POST or None, lines=selectors.order_line_facts(order, exclude_bill=bill),
+                          bill=bill)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            bill = services.vendor_bill_update(
+                bill=bill, bill_number=data["bill_number"], bill_date=data["bill_date"],
+                due_date=data["due_date"], freight=data["freight"] or 0, notes=data["notes"],
+                lines=form.bill_lines(), user=request.user)
+        except BillError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Bill %(number)s was changed.") % {"number": bill.bill_number})
+            return redirect(bill)
+    return render(request, "payments/bill_form.html", {"form": form, "order": order, "bill": bill})
+
+
 def _bill_page(request: HttpRequest, bill: VendorBill, *, post_form=None, void_form=None,
                problems: list[str] | None = None, status: int = 200) -> HttpResponse:
     lines = {line.purchase_order_line_id: line
@@ -105,6 +132,7 @@ def _bill_page(request: HttpRequest, bill: VendorBill, *, post_form=None, void_f
         "void_form": void_form or BillVoidForm(),
         "can_post": is_draft and request.user.has_perm("payments.post_vendorbill"),
         "can_void": is_draft and request.user.has_perm("payments.change_vendorbill"),
+        "can_edit": is_draft and request.user.has_perm("payments.change_vendorbill"),
         "shop_time_zone": settings.SHOP_TIME_ZONE,
     }, status=status)
 
