@@ -49,7 +49,8 @@ class VendorBillForm(BootstrapFormMixin, forms.Form):
         if bill is not None:
             billed = {line.purchase_order_line_id: line for line in bill.lines.all()}
             initial.update(purchase_order=bill.purchase_order_id, bill_number=bill.bill_number,
-                           bill_date=bill.bill_date, due_date=bill.due_date, freight=bill.freight, notes=bill.notes)
+                           bill_date=bill.bill_date, due_date=bill.due_date, freight=bill.freight,
+                           notes=bill.notes)
             for line in lines:
                 on_bill = billed.get(line.line_id)
                 initial[self.quantity_name(line)] = on_bill.quantity if on_bill else None
