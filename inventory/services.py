@@ -161,14 +161,20 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: D
     return movement
 
 
-def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "") -> StockMovement:
-    """Returned units back on the shelf (orders' returns call this)."""
+def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "",
+                 unit_cost: Decimal | None = None) -> StockMovement:
+    """Returned units back on the shelf (orders' returns call this).
+
+    They come back at ``unit_cost`` (the cost they left with, when the caller knows it), else at
+    the current average cost; the entry is inventory against COGS.
+    """
     if quantity <= 0:
         raise InventoryError(_("Return a positive quantity."))
     _refuse_kit(sku)
     with transaction.atomic():
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
-        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference)
+        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference,
+                         unit_cost=unit_cost)
         _announce_arrival({sku.pk}, warehouse.pk)
     return movement
 

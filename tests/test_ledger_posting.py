@@ -298,3 +298,30 @@ def test_the_ledger_invariants_catch_an_inventory_account_out_of_step_with_the_s
 
     assert [(name, detail) for name, _first, _second, detail in ledger_violations()] == [
         ("the inventory accounts equal the stock valuation", "booked=21.000 valuation=20.000")]
+
+
+# --- roles and the admin ----------------------------------------------------------------------
+
+LEDGER_PERMISSIONS = ("payments.view_ledger", "payments.post_manual_entry", "payments.reverse_entry",
+                      "payments.close_period", "payments.export_gl")
+
+
+@pytest.mark.parametrize(("role", "granted"), [
+    ("Accountant", set(LEDGER_PERMISSIONS)), ("Manager", set()), ("Agent", set()), ("Warehouse", set()),
+])
+def test_only_accountants_hold_the_ledger_permissions(make_user, role, granted):
+    user = make_user(role)
+
+    assert {permission for permission in LEDGER_PERMISSIONS if user.has_perm(permission)} == granted
+
+
+@pytest.mark.parametrize("model", ["account", "postingrule", "journalentry", "fiscalperiod", "periodevent",
+                                   "closingbalance"])
+def test_the_ledger_admin_pages_render(role_client, source, model):
+    from django.urls import reverse
+
+    entry = ledger_post(source=source, kind="test.sale", lines=sale(), on_date=NOV, user=None)
+    client = role_client("Admin")
+
+    assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
+    assert client.get(reverse("admin:payments_journalentry_change", args=[entry.pk])).status_code == 200

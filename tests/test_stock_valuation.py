@@ -227,3 +227,126 @@ def test_movements_written_in_bulk_post_one_entry_per_warehouse_direction_and_re
         ("1200", Decimal("4.00"), Decimal("0")), ("2050", Decimal("0"), Decimal("4.00")),  # receipt, store
         ("1200", Decimal("2.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("2.00")),  # count over
     ])
+
+
+def test_movements_written_set_based_are_valued_and_posted_as_the_services_would(warehouse):
+    from inventory.bulk_movements import MovementRow, movements_write_many
+
+    per_row, set_based = SkuFactory(cost=Decimal("2.00")), SkuFactory(cost=Decimal("2.00"))
+    fresh_per_row, fresh_set_based = SkuFactory(cost=Decimal("2.00")), SkuFactory(cost=Decimal("2.00"))
+    for sku in (per_row, set_based):
+        stock_receive(sku=sku, warehouse=warehouse, quantity=3, unit_cost=Decimal("3.333"), user=None)
+    expected = [stock_adjust(sku=per_row, warehouse=warehouse, quantity=-1, reason="Damaged", user=None).value,
+                stock_adjust(sku=fresh_per_row, warehouse=warehouse, quantity=4, reason="Found", user=None).value]
+
+    ids = movements_write_many(
+        rows=[MovementRow(sku_id=set_based.pk, warehouse_id=warehouse.pk, quantity=-1, kind="adjustment",
+                          reason="Damaged"),
+              MovementRow(sku_id=fresh_set_based.pk, warehouse_id=warehouse.pk, quantity=4, kind="adjustment",
+                          reason="Found")],
+        user=None, source=("inventory.importjob", "17"), kind="stock.adjustment_import")
+
+    movements = StockMovement.objects.in_bulk(ids)
+    assert [movements[movement_id].value for movement_id in ids] == expected == [Decimal("-3.33"), Decimal("8.00")]
+    assert row(set_based, warehouse) == row(per_row, warehouse) == (2, Decimal("6.67"))
+    assert row(fresh_set_based, warehouse) == (4, Decimal("8.00"))
+    entry = JournalEntry.objects.get(kind="stock.adjustment_import")
+    assert sorted(lines_of(entry)) == sorted([
+        ("1200", Decimal("0"), Decimal("3.33")), ("5100", Decimal("3.33"), Decimal("0")),
+        ("1200", Decimal("8.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("8.00"))])
+    assert stock_violations() == []
+    assert ledger_violations() == []
+
+
+def test_a_stock_count_import_values_its_movements_and_posts_them_as_one_entry(make_user):
+    import csv
+    import io
+
+    from catalog.imports.services import import_file
+
+    user = make_user("Warehouse")
+    main, store = WarehouseFactory(code="MAIN"), WarehouseFactory(code="STORE")
+    mug, pen = SkuFactory(code="MUG", cost=Decimal("9.00")), SkuFactory(code="PEN", cost=Decimal("0.50"))
+    stock_receive(sku=mug, warehouse=main, quantity=3, unit_cost=Decimal("3.333"), user=None)  # 10.00
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["warehouse_code", "sku_code", "counted"], ["MAIN", "MUG", "1"],
+                                  ["STORE", "PEN", "12"]])
+
+    import_file(kind="stock_counts", file=buffer.getvalue().encode(), user=user, dry_run=False,
+                reference="count:spring")
+
+    counted = {m.sku.code: m.value for m in StockMovement.objects.filter(kind=StockMovement.Kind.COUNT)}
+    assert counted == {"MUG": Decimal("-6.67"), "PEN": Decimal("6.00")}  # 2 of 3 at 3.333…; 12 at standard
+    assert row(mug, main) == (1, Decimal("3.33"))
+    entry = JournalEntry.objects.get(kind="stock.count_import")
+    assert sorted(lines_of(entry)) == sorted([
+        ("1200", Decimal("0"), Decimal("6.67")), ("5100", Decimal("6.67"), Decimal("0")),
+        ("1200", Decimal("6.00"), Decimal("0")), ("5200", Decimal("0"), Decimal("6.00"))])
+    assert balance("1200") == stock_valuation() == Decimal("9.33")
+    assert stock_violations() == []
+    assert ledger_violations() == []
+
+
+def test_the_migration_values_existing_movements_as_the_services_do(warehouse):
+    """Existing movements (values wiped, as before the migration) get back exactly the values the
+    services give: receipts at their cost, issues at the average, transfers carrying their value."""
+    import importlib
+
+    backfill = importlib.import_module("inventory.migrations.0005_stock_value_existing").backfill
+    rng = random.Random(3)
+    store = WarehouseFactory()
+    skus = [SkuFactory(cost=Decimal("2.50")) for _ in range(3)]
+    for sku in skus:
+        stock_receive(sku=sku, warehouse=warehouse, quantity=7, unit_cost=Decimal("3.333"), user=None)
+        stock_adjust(sku=sku, warehouse=store, quantity=2, reason="Found", user=None)
+        stock_transfer(sku=sku, source=warehouse, destination=store, quantity=rng.randint(1, 5), user=None)
+        stock_receive(sku=sku, warehouse=store, quantity=3, unit_cost=Decimal("1.111"), user=None)
+        stock_count(sku=sku, warehouse=store, counted=rng.randint(0, 6), user=None)
+        stock_return(sku=sku, warehouse=warehouse, quantity=1, user=None)
+        stock_adjust(sku=sku, warehouse=warehouse, quantity=-1, reason="Damaged", user=None)
+    expected = dict(StockMovement.objects.values_list("pk", "value"))
+    expected_levels = dict(StockLevel.objects.values_list("pk", "value"))
+
+    class SchemaEditor:
+        pass
+
+    editor = SchemaEditor()
+    editor.connection = connection
+    with connection.cursor() as cursor:
+        # The rows were written in this test's transaction: their deferred checks run first, since a
+        # table with pending trigger events cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ALTER TABLE inventory_stockmovement DISABLE TRIGGER inventory_stockmovement_immutable")
+        cursor.execute("UPDATE inventory_stockmovement SET value = 0")
+        cursor.execute("UPDATE inventory_stocklevel SET value = 0")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ALTER TABLE inventory_stockmovement ENABLE TRIGGER inventory_stockmovement_immutable")
+    assert set(StockMovement.objects.values_list("value", flat=True)) == {Decimal("0")}
+
+    backfill(None, editor)
+
+    assert dict(StockMovement.objects.values_list("pk", "value")) == expected
+    assert dict(StockLevel.objects.values_list("pk", "value")) == expected_levels
+    assert stock_violations() == []
+
+
+def test_a_return_at_the_cost_it_left_with_comes_back_at_that_cost(sku, warehouse):
+    stock_receive(sku=sku, warehouse=warehouse, quantity=2, unit_cost=Decimal("5.00"), user=None)
+
+    returned = stock_return(sku=sku, warehouse=warehouse, quantity=1, unit_cost=Decimal("3.20"), user=None)
+
+    assert returned.value == Decimal("3.20")
+    assert row(sku, warehouse) == (3, Decimal("13.20"))
+
+
+def test_the_stock_invariants_catch_a_value_out_of_step_with_the_movements(sku, warehouse):
+    stock_receive(sku=sku, warehouse=warehouse, quantity=2, unit_cost=Decimal("5.00"), user=None)
+    StockLevel.objects.filter(sku=sku, warehouse=warehouse).update(value=Decimal("9.99"))
+    stock_adjust(sku=sku, warehouse=warehouse, quantity=-2, reason="Lost", user=None)
+
+    found = {(name, detail) for name, _sku, _warehouse, detail in stock_violations()}
+
+    # The whole 9.99 left with the last units, so the row is empty, but its movements sum to 0.01.
+    assert found == {("value equals the sum of movement values", "value=0.000 movements=0.010")}
