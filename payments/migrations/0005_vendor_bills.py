@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0003_sku_style_indexes_without_pattern_copies'),
         ('inventory', '0005_stock_value_existing'),
-        ('payments', '0003_default_chart'),
+        ('payments', '0004_ledger_balance_check_once'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
