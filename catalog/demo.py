@@ -19,14 +19,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
-
 from catalog.models import (
     KitComponent, PersonalizationField, PersonalizationTemplate, Sku, Style, Vendor, VendorItem,
 )
 from oms.db import analyze
+from oms.demo import DEFAULT_SEED, DEFAULT_STYLES
 
-DEFAULT_STYLES = 2000
-DEFAULT_SEED = 1912
 
 # Style numbers: regular styles from 100001, kits (gift sets) from 800001.
 FIRST_STYLE_NUMBER = 100001

@@ -22,7 +22,7 @@ def kit_component_set(*, kit: Sku, component: Sku, quantity: int, user) -> KitCo
     """
     if quantity < 1:
         raise ValidationError({"quantity": _("A kit needs at least one of each component.")})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = {sku.pk: sku for sku in Sku.objects.filter(pk__in=[kit.pk, component.pk]).order_by("pk")
                   .select_for_update(no_key=True)}
         kit, component = locked[kit.pk], locked.get(component.pk, kit)
@@ -52,7 +52,7 @@ def kit_component_set(*, kit: Sku, component: Sku, quantity: int, user) -> KitCo
 
 def kit_component_remove(*, kit: Sku, component: Sku, user) -> None:
     """Take ``component`` out of ``kit``; a kit left with no components is an ordinary SKU again."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         kit = Sku.objects.select_for_update(no_key=True).get(pk=kit.pk)
         KitComponent.objects.filter(kit=kit, component=component).delete()
         if not KitComponent.objects.filter(kit=kit).exists():

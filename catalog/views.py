@@ -1,8 +1,7 @@
 """Catalog screens: SKU search, style and SKU pages, the kit editor.
 
-Stock figures on these pages come from ``inventory.selectors``. Inventory sits above the
-catalog, so those reads are imported inside the views that show them: the catalog's models,
-services and selectors never depend on inventory, only these screens compose the two.
+Stock figures on these pages come from the reads inventory registers for them
+(:mod:`catalog.hooks`): inventory sits above the catalog, so the catalog never imports it.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors, services
+from catalog.hooks import stock_reads
 from catalog.errors import KitCycleError
 from catalog.forms import KitComponentAddForm, KitComponentQuantityForm, SkuSearchForm
 from catalog.models import KitComponent, Sku, Style, VendorItem
@@ -35,12 +35,10 @@ def _wants_fragment(request: HttpRequest) -> bool:
 @login_required
 @permission_required("catalog.view_sku", raise_exception=True)
 def sku_search(request: HttpRequest) -> HttpResponse:
-    from inventory.selectors import available_totals
-
     form = SkuSearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     skus = list(selectors.sku_search(query=query, limit=SEARCH_LIMIT)) if query else []
-    available = available_totals(skus) if skus else {}
+    available = stock_reads().available_totals(skus) if skus else {}
     context = {
         "form": form,
         "query": query,
@@ -66,11 +64,9 @@ def sku_options(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("catalog.view_style", raise_exception=True)
 def style_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from inventory.selectors import stock_table
-
     style = get_object_or_404(Style, pk=pk)
     skus = list(style.skus.order_by("pk"))
-    table = stock_table(skus)
+    table = stock_reads().stock_table(skus)
     matrix = _variant_matrix(style, skus, table.totals)
     return render(request, "catalog/style_detail.html", {
         "style": style,
@@ -125,19 +121,18 @@ def _variant_matrix(style: Style, skus: list[Sku], totals: dict[int, int]) -> di
 @login_required
 @permission_required("catalog.view_sku", raise_exception=True)
 def sku_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from inventory.selectors import movement_page, open_reservations, stock_table
-
+    reads = stock_reads()
     sku = get_object_or_404(Sku.objects.select_related("style", "personalization_template"), pk=pk)
     user = request.user
     can_view_movements = user.has_perm("inventory.view_stockmovement")
     if _wants_fragment(request) and can_view_movements:
-        page = movement_page(sku=sku, after=request.GET.get("after"), before=request.GET.get("before"))
+        page = reads.movement_page(sku=sku, after=request.GET.get("after"), before=request.GET.get("before"))
         return render(request, "catalog/sku_detail.html#movements",
                       {"sku": sku, "page": page, "shop_time_zone": settings.SHOP_TIME_ZONE})
 
     components = list(sku.components.select_related("component").order_by("component__code")) if sku.is_kit else []
     component_skus = [line.component for line in components]
-    table = stock_table([sku, *component_skus])
+    table = reads.stock_table([sku, *component_skus])
     template = sku.personalization_template
     context = {
         "sku": sku,
@@ -155,9 +150,10 @@ def sku_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shop_time_zone": settings.SHOP_TIME_ZONE,
     }
     if context["can_view_reservations"]:
-        context["reservations"] = open_reservations(sku=sku)
+        context["reservations"] = reads.open_reservations(sku=sku)
     if can_view_movements:
-        context["page"] = movement_page(sku=sku, after=request.GET.get("after"), before=request.GET.get("before"))
+        context["page"] = reads.movement_page(sku=sku, after=request.GET.get("after"),
+                                              before=request.GET.get("before"))
     return render(request, "catalog/sku_detail.html", context)
 
 

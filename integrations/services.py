@@ -16,16 +16,8 @@ from django.db import connection
 
 from inventory.models import Warehouse
 from orders.models import Customer, Order, ShippingMethod
-from orders.services import LineRequest, OrderError, is_staff_channel, order_place, order_quote
-from orders.services.customers import customer_create, normalize_emails
-
-
-def customer_find_by_email(*, email: str) -> Customer | None:
-    """The oldest customer with this email address (one indexed query), or None."""
-    emails = normalize_emails([email])
-    if not emails:
-        return None
-    return Customer.objects.filter(emails__contains=emails).order_by("pk").first()
+from orders.services import LineRequest, OrderError, basket_refusals, basket_validate, order_place
+from orders.services.customers import customer_find_or_create, normalize_emails
 
 
 def api_order_create(
@@ -48,8 +40,7 @@ def api_order_create(
 
     ``customer`` is an existing customer; otherwise ``new_customer`` (first_name, last_name,
     company, email, phone, marketing_opt_in, addresses) describes one, found by its email
-    address or else created (its first address, or ``ship_to``, becomes its default ship-to;
-    its second, or ``bill_to``, its default bill-to).
+    address or else created (``orders.services.customers.customer_find_or_create``).
 
     A repeated ``(channel, external_id)`` returns the order made the first time with
     ``created`` False. Submissions with the same external id or the same new customer's email
@@ -58,7 +49,7 @@ def api_order_create(
 
     Raises ``OrderError`` with ``field_errors`` (those of ``order_place``, plus
     ``customer-<field>``) and writes nothing when the order cannot be accepted: a new customer
-    is created only after the order has passed ``order_quote``'s checks. ``order_place`` runs
+    is created only after the order has passed order entry's checks (``basket_validate``). ``order_place`` runs
     in a transaction of its own, so the one gap left is an order refused by a change between
     that check and the placement (stock and prices do not refuse orders, so in practice a SKU
     retired in that instant): the customer then stays, and a retry finds it by its email.
@@ -75,14 +66,13 @@ def api_order_create(
             if existing is not None:
                 return existing, False
         if customer is None:
-            customer = customer_find_by_email(email=email[0]) if email else None
-        if customer is None:
             if new_customer is None:
                 raise OrderError(field_errors={"customer": ["Give the customer's number or their details."]})
-            _refuse_like_order_place(channel=channel, lines=lines, ship_to=ship_to,
-                                     shipping_method=shipping_method, pickup_warehouse=pickup_warehouse,
-                                     source_code=source_code, coupons=coupons)
-            customer = _create_customer(user=user, details=new_customer, ship_to=ship_to, bill_to=bill_to)
+            customer = _customer_find_or_create(
+                user=user, details=new_customer, ship_to=ship_to, bill_to=bill_to,
+                before_create=lambda: _refuse_like_order_place(
+                    channel=channel, lines=lines, ship_to=ship_to, shipping_method=shipping_method,
+                    pickup_warehouse=pickup_warehouse, source_code=source_code, coupons=coupons))
         order = order_place(
             user=user, channel=channel, customer=customer, lines=lines, ship_to=ship_to, bill_to=bill_to,
             shipping_method=shipping_method, source_code=source_code, coupons=coupons,
@@ -94,31 +84,20 @@ def api_order_create(
 def _refuse_like_order_place(*, channel: str, lines: list[LineRequest], ship_to: dict,
                              shipping_method: ShippingMethod | None, pickup_warehouse: Warehouse | None,
                              source_code: str, coupons: Sequence[str]) -> None:
-    """Raise what ``order_place`` would refuse, before anything is written (``order_quote`` writes none)."""
-    quote = order_quote(channel=channel, customer=None, lines=lines, source_code=source_code, coupons=coupons,
-                        ship_to=ship_to, shipping_method=shipping_method, pickup_warehouse=pickup_warehouse)
-    errors = {key: list(messages) for key, messages in quote.errors.items()}
-    if is_staff_channel(channel):  # as order_place: staff channels refuse what outside ones put on hold
-        for key, message in quote.address_problems.items():
-            errors.setdefault(f"ship_{key}", []).append(message)
-        for message in quote.delivery_problems:
-            errors.setdefault("shipping_method", []).append(message)
+    """Raise what ``order_place`` would refuse, before anything is written (``basket_validate`` writes none)."""
+    basket = basket_validate(channel=channel, customer=None, lines=lines, source_code=source_code, coupons=coupons,
+                             ship_to=ship_to, shipping_method=shipping_method, pickup_warehouse=pickup_warehouse)
+    errors = basket_refusals(basket)
     if errors:
         raise OrderError(field_errors=errors)
 
 
-def _create_customer(*, user, details: dict, ship_to: dict, bill_to: dict | None) -> Customer:
-    addresses = list(details.get("addresses") or [])
-    ship_address = addresses[0] if addresses else ship_to
-    bill_address = addresses[1] if len(addresses) > 1 else (bill_to or None)
+def _customer_find_or_create(*, user, details: dict, ship_to: dict, bill_to: dict | None,
+                             before_create) -> Customer:
+    """``customer_find_or_create``, its field errors as order entry's (``customer-<field>``)."""
     try:
-        return customer_create(
-            user=user, first_name=details.get("first_name", ""), last_name=details.get("last_name", ""),
-            company=details.get("company", ""), emails=[details["email"]],
-            phones=[details["phone"]] if details.get("phone") else [],
-            marketing_opt_in=bool(details.get("marketing_opt_in")), ship_address=ship_address,
-            bill_address=bill_address,
-        )
+        return customer_find_or_create(user=user, details=details, ship_to=ship_to, bill_to=bill_to,
+                                       before_create=before_create)[0]
     except ValidationError as error:
         raise OrderError(field_errors={f"customer-{key}": messages
                                        for key, messages in error.message_dict.items()}) from error

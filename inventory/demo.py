@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.demo import CATEGORIES, DEFAULT_SEED, DEFAULT_STYLES
+from catalog.demo import CATEGORIES
 from catalog.models import KitComponent, Sku, VendorItem
 from inventory.errors import InsufficientStock
 from inventory.models import (
@@ -34,6 +34,7 @@ from inventory.services import (
 from inventory.postings import movements_post
 from inventory.valuation import movement_value
 from oms.db import analyze
+from oms.demo import DEFAULT_SEED, DEFAULT_STYLES
 
 OPENING_REFERENCE = "opening-balance"
 RESERVATION_PREFIX = "demo-order:"

@@ -95,7 +95,7 @@ def stock_adjust(*, sku: Sku, warehouse: Warehouse, quantity: int, reason: str, 
     if not reason.strip():
         raise InventoryError(_("An adjustment needs a reason."))
     _refuse_kit(sku)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
         movement = _post(level, kind=StockMovement.Kind.ADJUSTMENT, quantity=quantity, user=user,
                          reason=reason.strip())
@@ -109,6 +109,7 @@ def stock_count(*, sku: Sku, warehouse: Warehouse, counted: int, user, reason: s
     if counted < 0:
         raise InventoryError(_("A count cannot be negative."))
     _refuse_kit(sku)
+    # A savepoint of its own: an import that counts row by row goes on past a refused row.
     with transaction.atomic():
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
         difference = counted - level.on_hand
@@ -130,7 +131,7 @@ def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quant
         raise InventoryError(_("Choose two different warehouses."))
     _refuse_kit(sku)
     reference = f"transfer:{uuid.uuid4().hex[:12]}"
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         levels = _lock_levels([(sku.pk, source.pk), (sku.pk, destination.pk)])
         out = _post(levels[(sku.pk, source.pk)], kind=StockMovement.Kind.TRANSFER, quantity=-quantity, user=user,
                     reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference, post=False)
@@ -148,7 +149,7 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: D
     if quantity <= 0:
         raise InventoryError(_("Receive a positive quantity."))
     _refuse_kit(sku)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         locked_sku = Sku.objects.select_for_update(no_key=True).get(pk=sku.pk)
         on_hand_before = StockLevel.objects.filter(sku=locked_sku).aggregate(total=Sum("on_hand"))["total"] or 0
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
@@ -171,7 +172,7 @@ def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, referen
     if quantity <= 0:
         raise InventoryError(_("Return a positive quantity."))
     _refuse_kit(sku)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
         movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference,
                          unit_cost=unit_cost)
@@ -213,6 +214,8 @@ def stock_reserve(*, sku: Sku, warehouse: Warehouse, quantity: int, reference: s
         sku_id, units = needs[0]
         return [_reserve_one_row(sku_id=sku_id, units=units, warehouse=warehouse, reference=reference, group=group,
                                  requested_sku=sku, user=user)]
+    # A savepoint of its own: allocation catches InsufficientStock and backorders the line, so
+    # the rows of a kit's components reserved before the one that ran short must be undone.
     with transaction.atomic():
         # Rows first, guarded UPDATEs last: the stock row locks are then held only until commit.
         reservations = Reservation.objects.bulk_create([
@@ -360,7 +363,7 @@ def stock_release(*, reference: str | None = None, group: uuid.UUID | None = Non
     """Release the open reservations of a reference or group; returns the units released."""
     if (reference is None) == (group is None):
         raise InventoryError(_("Release by reference or by group, not both."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         open_rows = Reservation.objects.filter(status=Reservation.Status.OPEN)
         open_rows = open_rows.filter(reference=reference) if reference is not None else open_rows.filter(group=group)
         rows = list(open_rows.select_for_update(of=("self",)).order_by("pk"))

@@ -8,5 +8,7 @@ class MarketingConfig(AppConfig):
 
     def ready(self) -> None:
         from marketing import nav
+        from oms.demo import register_demo_step
 
         nav.register_nav()
+        register_demo_step(name="marketing", order=30, step="marketing.demo.seed_marketing")

@@ -179,6 +179,8 @@ def promotion_redeem(*, redemptions: Iterable[Redemption | tuple[int, str]], cus
     if not wanted:
         return []
     usages = []
+    # A savepoint of its own: order entry catches UsageLimitReached inside its transaction, re-prices
+    # without the promotion and goes on, so the uses recorded before the one that ran out are undone.
     with transaction.atomic():
         for promotion_id, coupon_code in sorted(wanted.items()):
             usage = _redeem_one(promotion_id=promotion_id, coupon_code=coupon_code, customer_id=customer_id,
@@ -255,7 +257,7 @@ def _redeem_one(*, promotion_id: int, coupon_code: str, customer_id: int | None,
 
 def promotion_release(*, order_reference: str, user) -> int:
     """Give back the uses an order took (it was cancelled before shipping); returns how many were released."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         usages = list(PromotionUsage.objects.filter(order_reference=order_reference.strip())
                       .order_by("promotion_id").select_for_update())
         for usage in usages:

@@ -5,20 +5,14 @@ from django.views.decorators.http import require_GET
 from oms.health import system_checks
 from oms.invariants import invariants_last_result
 from oms.navigation import items_for
+from oms.panels import home_panels
 
 
 @login_required
 def home(request):
     cards = [item for item in items_for(request.user) if item.url_name != "home"]
-    return render(request, "oms/home.html", {"cards": cards, "panels": _home_panels(request.user)})
-
-
-def _home_panels(user) -> list[dict]:
-    """Panels the apps above oms offer for the home page: {"template": ..., ...} each."""
-    # Inventory sits above oms, so it is imported here, when a page asks, never at import time.
-    from inventory.selectors import home_panel
-
-    return [panel for panel in (home_panel(user=user),) if panel]
+    # The apps above oms register their panels (oms.panels); oms never imports them.
+    return render(request, "oms/home.html", {"cards": cards, "panels": home_panels(user=request.user)})
 
 
 @require_GET

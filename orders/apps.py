@@ -8,8 +8,10 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.hooks import on_stock_arrived
-        from orders import hooks, nav
+        from oms.demo import register_demo_step
+        from orders import nav, tasks
 
         nav.register_nav()
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
-        on_stock_arrived(hooks.stock_arrived)
+        on_stock_arrived(tasks.stock_arrived)
+        register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")

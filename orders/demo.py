@@ -232,7 +232,7 @@ def seed_orders(*, stdout, options: dict) -> None:
     ``options``: ``orders`` (default: ten per style of the catalog, 20,000 for the default
     2,000 styles; 0 for none), ``styles`` and ``seed``.
     """
-    from catalog.demo import DEFAULT_STYLES
+    from oms.demo import DEFAULT_STYLES
     from orders.models import Order
 
     target = options.get("orders")

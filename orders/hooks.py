@@ -14,9 +14,10 @@ no check registered, every order passes.
 ``(order id, from status, to status)``; for notifications and follow-up work in higher apps
 (capture at shipment, staff tasks). Keep callbacks quick: enqueue a Celery task.
 
-**stock_arrived.** :func:`stock_arrived` is what orders registers on
-``inventory.hooks.on_stock_arrived`` (from ``OrdersConfig.ready``): it enqueues the backorder
-allocation task when stock arrives or is released.
+This module is the bottom of orders: it imports none of orders' services or tasks, which
+call it (``orders.tasks`` → ``orders.services`` → ``orders.hooks``, checked by import-linter).
+What orders itself plugs into inventory's ``stock_arrived`` step is
+:func:`orders.tasks.stock_arrived`.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from django.db import transaction
 
 if TYPE_CHECKING:
     from orders.models import Order
@@ -90,20 +89,3 @@ def status_changed(order_id: int, from_status: str, to_status: str) -> None:
         except Exception:  # a notification must never undo or hide the committed change
             logger.exception("status_changed callback %r failed for order %s", callback, order_id)
 
-
-def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
-    """inventory's stock-arrived step: allocate backorders in a Celery task, after commit.
-
-    Only when some open line waits for these SKUs (or for kits made of them), so that the
-    everyday receipts and releases do not fill the queue with tasks that have nothing to do.
-    ``robust``: a broker that is down must not turn the stock change, committed already, into
-    an error; the ``backorders_sweep_task`` beat job catches up.
-    """
-    from orders.services.allocation import backorders_waiting
-    from orders.tasks import backorders_allocate_task
-
-    if not backorders_waiting(sku_ids=set(sku_ids)):
-        return
-    wanted = sorted(sku_ids)
-    transaction.on_commit(lambda: backorders_allocate_task.delay(sku_ids=wanted, warehouse_id=warehouse_id),
-                          robust=True)

@@ -18,8 +18,10 @@ class PaymentsConfig(AppConfig):
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
 
+        from oms.demo import register_demo_step
         from payments.payables import admin as payables_admin  # noqa: F401  (registers the tolerances)
         from payments.payables import nav as payables_nav
 
         payables_nav.register_nav()
         sources.register_source_url("payments.vendorbill", payables_nav.bill_url)
+        register_demo_step(name="payables", order=50, step="payments.payables.demo.seed_payables")

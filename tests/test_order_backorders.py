@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.services import purchase_order_create, purchase_order_receive, purchase_order_send
-from orders.hooks import stock_arrived
+from orders.tasks import stock_arrived
 from orders.models import Hold, OrderEvent, OrderStatus
 from orders.services import backorders_allocate, order_hold
 from orders.services.allocation import backorders_waiting

@@ -1,6 +1,7 @@
 """Order services: every write of orders, and the reads order entry needs.
 
-Entry (:mod:`.entry`): :func:`order_quote`, :func:`order_place`. Allocation
+Entry (:mod:`.entry`): :func:`basket_validate` (an immutable :class:`ValidatedBasket`),
+:func:`order_quote`, :func:`order_place`. Allocation
 (:mod:`.allocation`): :func:`backorders_allocate`. Lifecycle (:mod:`.lifecycle`):
 :func:`order_transition`, :func:`order_hold`, :func:`order_release_hold`, :func:`order_cancel`,
 :func:`order_cancel_lines`, :func:`order_substitute`, :func:`order_edit`. Customers
@@ -9,7 +10,14 @@ Entry (:mod:`.entry`): :func:`order_quote`, :func:`order_place`. Allocation
 
 from orders.availability import SkuAvailability, expected_date, expected_dates, sku_availability
 from orders.services.allocation import backorders_allocate, backorders_sweep, line_reference
-from orders.services.entry import is_staff_channel, order_place, order_quote
+from orders.services.entry import (
+    basket_refusals,
+    basket_validate,
+    is_staff_channel,
+    lines_validate,
+    order_place,
+    order_quote,
+)
 from orders.services.errors import OrderError
 from orders.services.lifecycle import (
     can_release_hold,
@@ -30,13 +38,14 @@ from orders.services.status import (
     TRANSITIONS,
     IllegalTransition,
 )
-from orders.services.types import LineRequest, Quote, QuoteLine
+from orders.services.types import LineRequest, Quote, QuoteLine, ValidatedBasket, ValidatedLine, ValidatedLines
 
 __all__ = [
     "BACKORDER_STATUSES", "CANCELLABLE_STATUSES", "HOLDABLE_STATUSES", "IllegalTransition", "LineRequest",
     "OrderError", "PRE_FULFILLMENT_STATUSES", "Quote", "QuoteLine", "SkuAvailability", "TRANSITIONS",
-    "backorders_allocate", "backorders_sweep", "can_release_hold", "expected_date", "expected_dates",
-    "is_staff_channel", "line_reference", "note_text", "order_cancel", "order_cancel_lines", "order_edit",
+    "ValidatedBasket", "ValidatedLine", "ValidatedLines", "backorders_allocate", "backorders_sweep",
+    "basket_refusals", "basket_validate", "can_release_hold", "expected_date", "expected_dates",
+    "is_staff_channel", "line_reference", "lines_validate", "note_text", "order_cancel", "order_cancel_lines", "order_edit",
     "order_hold", "order_place", "order_quote", "order_release_hold", "order_substitute", "order_transition",
     "sku_availability",
 ]

@@ -1,4 +1,4 @@
-"""Customer writes: create, update, the address book and notes.
+"""Customer writes: create (or find by email, for outside orders), update, the address book and notes.
 
 Every function runs in one transaction and raises ``ValidationError`` (a dict of field
 errors) when the data is wrong, leaving nothing written. Emails are kept lower-case and
@@ -8,7 +8,7 @@ phones as digits only, which is what the GIN indexes and the duplicate check com
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -164,6 +164,46 @@ def customer_create(
             customer.default_bill_address = bill or ship
             customer.save(update_fields=["default_ship_address", "default_bill_address", "updated_at"])
     return customer
+
+
+def customer_find_by_email(*, email: str) -> Customer | None:
+    """The oldest customer with this email address (one indexed query), or None."""
+    emails = normalize_emails([email])
+    if not emails:
+        return None
+    return Customer.objects.filter(emails__contains=emails).order_by("pk").first()
+
+
+def customer_find_or_create(*, user, details: Mapping, ship_to: dict | None = None, bill_to: dict | None = None,
+                            before_create: Callable[[], None] | None = None) -> tuple[Customer, bool]:
+    """The customer an outside order describes: ``(customer, created)``.
+
+    ``details`` has ``first_name``, ``last_name``, ``company``, ``email``, ``phone``,
+    ``marketing_opt_in`` and ``addresses``. The oldest customer with that email is the one;
+    else ``before_create`` runs (it raises to refuse: an order that would be refused creates
+    no customer) and a customer is created with :func:`customer_create`: its first address, or
+    ``ship_to``, becomes its default ship-to, its second, or ``bill_to``, its default bill-to.
+    Raises ``ValidationError`` as ``customer_create`` does. Two calls for one email at the same
+    time would each create one: a caller that may run them at once serializes them (the API
+    holds an advisory lock on the email).
+    """
+    email = str(details.get("email") or "")
+    found = customer_find_by_email(email=email) if email else None
+    if found is not None:
+        return found, False
+    if before_create is not None:
+        before_create()
+    addresses = list(details.get("addresses") or [])
+    ship_address = addresses[0] if addresses else ship_to
+    bill_address = addresses[1] if len(addresses) > 1 else (bill_to or None)
+    customer = customer_create(
+        user=user, first_name=details.get("first_name", ""), last_name=details.get("last_name", ""),
+        company=details.get("company", ""), emails=[email] if email else [],
+        phones=[details["phone"]] if details.get("phone") else [],
+        marketing_opt_in=bool(details.get("marketing_opt_in")), ship_address=ship_address,
+        bill_address=bill_address,
+    )
+    return customer, True
 
 
 def _lock_customer(customer: Customer) -> Customer:

@@ -9,9 +9,12 @@ accepted and put on an *address hold* for someone to sort out with the customer.
 
 **What placing does** (one transaction, :func:`order_place`):
 
-1. validate everything first, writing nothing: the channel, each line (active SKU, quantity
-   of at least one, personalization through ``catalog.services.personalization_validate``),
-   fulfillment (pickup store, delivery method), the prices (``marketing.pricing``);
+1. validate everything first, writing nothing (:func:`basket_validate`, which gives an
+   immutable :class:`~orders.services.types.ValidatedBasket`, the same one ``order_quote``
+   shows): the channel, each line (:func:`lines_validate`: active SKU, quantity of at least
+   one, personalization through ``catalog.services.personalization_validate``; ``order_edit``
+   checks the lines it adds with it), fulfillment (pickup store, delivery method), the prices
+   (``marketing.pricing``); :func:`basket_refusals` says what of it refuses the order;
 2. create the order as ``placed`` with its snapshots (addresses, source code, coupons,
    prices, discounts and their explanation in ``Order.pricing``) and its lines, taxed
    (:mod:`orders.services.tax`), amounts adding up exactly (:mod:`orders.services.pricing`);
@@ -43,9 +46,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -68,7 +72,15 @@ from orders.services.pricing import PricedBasket, price_basket
 from orders.services.repricing import line_amounts_fields, redeem_promotions
 from orders.services.status import event, save_events, settle
 from orders.services.tax import tax_rule
-from orders.services.types import LineRequest, Quote, QuoteLine
+from orders.services.types import (
+    LineRequest,
+    Quote,
+    QuoteLine,
+    ValidatedBasket,
+    ValidatedLine,
+    ValidatedLines,
+    frozen_errors,
+)
 
 CHANNEL_PATTERN = re.compile(r"^(phone|web|pos|store|marketplace:[a-z0-9][a-z0-9_.\-]{0,38})$")
 STAFF_CHANNELS = frozenset({"phone", "pos", "store"})
@@ -81,78 +93,81 @@ def is_staff_channel(channel: str) -> bool:
     return channel in STAFF_CHANNELS
 
 
-@dataclass
-class _Prepared:
-    """A basket checked and priced, nothing written."""
+def basket_validate(*, channel: str, customer: Customer | None, lines: Sequence[LineRequest], source_code: str = "",
+                    coupons: Sequence[str] = (), ship_to: dict | None = None, bill_to: dict | None = None,
+                    shipping_method: ShippingMethod | None = None,
+                    fulfillment_type: str = FulfillmentType.SHIP, pickup_warehouse: Warehouse | None = None,
+                    customer_type: str | None = None, at: datetime | None = None,
+                    segment_codes: frozenset[str] | None = None) -> ValidatedBasket:
+    """Check and price a basket, writing nothing: the channel, each line, the fulfillment, the prices.
 
-    channel: str
-    customer: Customer | None
-    lines: list[LineRequest]
-    fulfillment_type: str
-    method: ShippingMethod | None
-    pickup_warehouse: Warehouse | None
-    ship_to: dict
-    bill_to: dict
-    source_code: str
-    coupons: list[str]
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    address_problems: dict[str, str] = field(default_factory=dict)
-    delivery_problems: list[str] = field(default_factory=list)
-    personalization: list[dict[str, str]] = field(default_factory=list)
-    personalization_errors: list[dict[str, list[str]]] = field(default_factory=list)
-    line_errors: list[list[str]] = field(default_factory=list)
-    basket: PricedBasket | None = None
-
-    def add(self, key: str, message: str) -> None:
-        self.errors.setdefault(key, []).append(message)
-
-
-def _prepare(*, channel: str, customer: Customer | None, lines: Sequence[LineRequest], source_code: str,
-             coupons: Sequence[str], ship_to: dict | None, bill_to: dict | None,
-             shipping_method: ShippingMethod | None, fulfillment_type: str,
-             pickup_warehouse: Warehouse | None,
-             customer_type: str | None, at: datetime,
-             segment_codes: frozenset[str] | None = None) -> _Prepared:
+    What is wrong is in the basket's ``errors`` (by form field), never raised: ``order_quote``
+    shows it, ``order_place`` refuses it.
+    """
+    at = at or timezone.now()
     channel = (channel or "").strip()
     if shipping_method is not None and fulfillment_type == FulfillmentType.SHIP:
         fulfillment_type = shipping_method.fulfillment_type  # the method says it, when the caller did not
-    prepared = _Prepared(
-        channel=channel, customer=customer, lines=list(lines), fulfillment_type=fulfillment_type,
-        method=shipping_method, pickup_warehouse=pickup_warehouse, ship_to=clean_address(ship_to),
-        bill_to=clean_address(bill_to) if bill_to else {}, source_code=(source_code or "").strip().upper(),
-        coupons=sorted({code.strip().upper() for code in coupons if code and code.strip()}),
-    )
+    errors: dict[str, list[str]] = {}
     if not CHANNEL_PATTERN.match(channel):
-        prepared.add("channel",
-                     _("Unknown channel %(channel)s: use phone, web, pos, store or marketplace:<name>.")
-                     % {"channel": channel or "?"})
-    _check_lines(prepared)
-    _check_fulfillment(prepared)
-    if not any(prepared.line_errors):
-        _price(prepared, customer_type=customer_type, at=at, segment_codes=segment_codes)
-    return prepared
-
-
-def _check_lines(prepared: _Prepared) -> None:
-    lines = prepared.lines
+        errors["channel"] = [_("Unknown channel %(channel)s: use phone, web, pos, store or marketplace:<name>.")
+                             % {"channel": channel or "?"}]
     if not lines:
-        prepared.add("lines", _("Add at least one line."))
+        errors["lines"] = [_("Add at least one line.")]
+    checked = lines_validate(lines)
+    _merge(errors, checked.errors)
+    source_code = (source_code or "").strip().upper()
+    coupon_codes = tuple(sorted({code.strip().upper() for code in coupons if code and code.strip()}))
+    fulfillment = _check_fulfillment(kind=fulfillment_type, method=shipping_method, customer=customer,
+                                     pickup_warehouse=pickup_warehouse, ship_to=clean_address(ship_to))
+    _merge(errors, fulfillment.errors)
+    priced = None
+    if checked.are_valid:
+        priced, pricing_errors = _price(channel=channel, customer=customer, lines=checked.lines,
+                                        ship_to=fulfillment.ship_to, source_code=source_code, coupons=coupon_codes,
+                                        shipping_method=shipping_method, customer_type=customer_type, at=at,
+                                        segment_codes=segment_codes)
+        _merge(errors, pricing_errors)
+    return ValidatedBasket(
+        channel=channel, customer=customer, lines=checked.lines, fulfillment_type=fulfillment_type,
+        shipping_method=shipping_method, pickup_warehouse=pickup_warehouse,
+        ship_to=MappingProxyType(fulfillment.ship_to),
+        bill_to=MappingProxyType(clean_address(bill_to) if bill_to else {}), source_code=source_code,
+        coupons=coupon_codes, errors=frozen_errors(errors),
+        address_problems=MappingProxyType(fulfillment.address_problems),
+        delivery_problems=fulfillment.delivery_problems, priced=priced,
+    )
+
+
+def _merge(errors: dict[str, list[str]], more: Mapping[str, Sequence[str]]) -> None:
+    for key, messages in more.items():
+        errors.setdefault(key, []).extend(messages)
+
+
+def lines_validate(lines: Sequence[LineRequest]) -> ValidatedLines:
+    """Check requested lines (active SKU, quantity, personalization), writing nothing.
+
+    Errors are by form field: ``lines-<index>-quantity``, ``lines-<index>-sku`` and
+    ``lines-<index>-personalization[-<field key>]``.
+    """
     templated = [line.sku for line in lines if line.sku.personalization_template_id]
     if templated:
         prefetch_related_objects(templated, "personalization_template__fields")
+    errors: dict[str, list[str]] = {}
+    checked: list[ValidatedLine] = []
     for index, line in enumerate(lines):
-        errors: list[str] = []
+        line_errors: list[str] = []
         sku = line.sku
         quantity = line.quantity
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            errors.append(_("Order at least one."))
-            prepared.add(f"lines-{index}-quantity", errors[-1])
+            line_errors.append(_("Order at least one."))
+            errors.setdefault(f"lines-{index}-quantity", []).append(line_errors[-1])
         elif quantity > MAX_QUANTITY:
-            errors.append(_("At most %(max)d at a time.") % {"max": MAX_QUANTITY})
-            prepared.add(f"lines-{index}-quantity", errors[-1])
+            line_errors.append(_("At most %(max)d at a time.") % {"max": MAX_QUANTITY})
+            errors.setdefault(f"lines-{index}-quantity", []).append(line_errors[-1])
         if sku.status == Sku.Status.DRAFT:
-            errors.append(_("%(sku)s is not released for sale.") % {"sku": sku.code})
-            prepared.add(f"lines-{index}-sku", errors[-1])
+            line_errors.append(_("%(sku)s is not released for sale.") % {"sku": sku.code})
+            errors.setdefault(f"lines-{index}-sku", []).append(line_errors[-1])
         values = {key: value for key, value in (line.personalization or {}).items()
                   if str(value or "").strip()}
         cleaned: dict[str, str] = {}
@@ -166,58 +181,62 @@ def _check_lines(prepared: _Prepared) -> None:
             personalization_errors = {"__all__": [_("%(sku)s cannot be personalized.") % {"sku": sku.code}]}
         for key, messages in personalization_errors.items():
             target = f"lines-{index}-personalization" + ("" if key == "__all__" else f"-{key}")
-            for message in messages:
-                prepared.add(target, message)
-        prepared.line_errors.append(errors)
-        prepared.personalization.append(cleaned)
-        prepared.personalization_errors.append(personalization_errors)
+            errors.setdefault(target, []).extend(messages)
+        checked.append(ValidatedLine(request=line, personalization=MappingProxyType(cleaned),
+                                     personalization_errors=frozen_errors(personalization_errors),
+                                     errors=tuple(line_errors)))
+    return ValidatedLines(lines=tuple(checked), errors=frozen_errors(errors))
 
 
-def _check_fulfillment(prepared: _Prepared) -> None:
-    kind = prepared.fulfillment_type
+@dataclass(frozen=True)
+class _Fulfillment:
+    ship_to: dict
+    address_problems: dict[str, str]
+    delivery_problems: tuple[str, ...]
+    errors: dict[str, list[str]]
+
+
+def _check_fulfillment(*, kind: str, method: ShippingMethod | None, customer: Customer | None,
+                       pickup_warehouse: Warehouse | None, ship_to: dict) -> _Fulfillment:
+    errors: dict[str, list[str]] = {}
     if kind not in FulfillmentType.values:
-        prepared.add("fulfillment_type", _("Unknown fulfillment %(kind)s.") % {"kind": kind})
-        return
+        errors["fulfillment_type"] = [_("Unknown fulfillment %(kind)s.") % {"kind": kind}]
+        return _Fulfillment(ship_to=ship_to, address_problems={}, delivery_problems=(), errors=errors)
+    address_problems: dict[str, str] = {}
     if kind in (FulfillmentType.PICKUP, FulfillmentType.SHIP_TO_STORE):
-        store = prepared.pickup_warehouse
+        store = pickup_warehouse
         if store is None:
-            prepared.add("pickup_warehouse", _("Choose the store."))
+            errors["pickup_warehouse"] = [_("Choose the store.")]
         elif not (store.is_active and store.allows_pickup):
-            prepared.add("pickup_warehouse",
-                         _("%(store)s does not take pickup orders.") % {"store": store.code})
-        if store is not None and not prepared.ship_to.get("country"):
+            errors["pickup_warehouse"] = [_("%(store)s does not take pickup orders.") % {"store": store.code}]
+        if store is not None and not ship_to.get("country"):
             # The store's own location, for tax and the packing slip.
-            prepared.ship_to.update(name=prepared.ship_to["name"] or (prepared.customer.display_name
-                                                                       if prepared.customer else ""),
-                                    city=store.city, postal_code=store.postal_code, country=store.country)
+            ship_to = {**ship_to, "name": ship_to["name"] or (customer.display_name if customer else ""),
+                       "city": store.city, "postal_code": store.postal_code, "country": store.country}
     else:
-        if prepared.pickup_warehouse is not None:
-            prepared.add("pickup_warehouse", _("A store is chosen only for pickup and ship-to-store orders."))
-        cleaned, problems = address_check(prepared.ship_to)
-        prepared.ship_to = cleaned
-        prepared.address_problems = problems
-    prepared.delivery_problems = delivery_problems(method=prepared.method, address=prepared.ship_to,
-                                                   fulfillment_type=kind)
+        if pickup_warehouse is not None:
+            errors["pickup_warehouse"] = [_("A store is chosen only for pickup and ship-to-store orders.")]
+        ship_to, address_problems = address_check(ship_to)
+    problems = delivery_problems(method=method, address=ship_to, fulfillment_type=kind)
+    return _Fulfillment(ship_to=ship_to, address_problems=address_problems, delivery_problems=tuple(problems),
+                        errors=errors)
 
 
-def _price(prepared: _Prepared, *, customer_type: str | None, at: datetime,
-           segment_codes: frozenset[str] | None) -> None:
-    customer = prepared.customer
-    rule = tax_rule(address=prepared.ship_to, is_exempt=bool(customer and customer.is_tax_exempt))
-    # A line is priced as personalized when values were given, valid or not (a quote shows both).
-    items = [(line.sku, line.quantity, bool(cleaned) or any(str(value or "").strip() for value in
-                                                            (line.personalization or {}).values()))
-             for line, cleaned in zip(prepared.lines, prepared.personalization)]
+def _price(*, channel: str, customer: Customer | None, lines: Sequence[ValidatedLine], ship_to: dict,
+           source_code: str, coupons: Sequence[str], shipping_method: ShippingMethod | None,
+           customer_type: str | None, at: datetime,
+           segment_codes: frozenset[str] | None) -> tuple[PricedBasket | None, dict[str, list[str]]]:
+    is_tax_exempt = bool(customer and customer.is_tax_exempt)
+    rule = tax_rule(address=ship_to, is_exempt=is_tax_exempt)
+    items = [(line.sku, line.quantity, line.is_personalized) for line in lines]
     try:
-        prepared.basket = price_basket(
-            channel=prepared.channel, customer=customer, items=items, tax_rule=rule,
-            customer_type=customer_type,
-            segment_codes=segment_codes, source_code=prepared.source_code, coupons=prepared.coupons,
-            shipping_method=prepared.method, at=at, is_tax_exempt=bool(customer and customer.is_tax_exempt))
+        return price_basket(
+            channel=channel, customer=customer, items=items, tax_rule=rule, customer_type=customer_type,
+            segment_codes=segment_codes, source_code=source_code, coupons=list(coupons),
+            shipping_method=shipping_method, at=at, is_tax_exempt=is_tax_exempt), {}
     except PricingError as error:
-        unknown_source = (prepared.source_code
-                          and not SourceCode.objects.filter(code=prepared.source_code).exists())
-        prepared.add("source_code" if unknown_source else "__all__", str(error))
+        unknown_source = source_code and not SourceCode.objects.filter(code=source_code).exists()
+        return None, {"source_code" if unknown_source else "__all__": [str(error)]}
 
 
 # --- quote ----------------------------------------------------------------------------------------
@@ -245,20 +264,18 @@ def order_quote(
     ``delivery_problems`` are shown before placing (staff channels refuse them, outside
     channels hold the order for them).
     """
-    at = at or timezone.now()
-    prepared = _prepare(channel=channel, customer=customer, lines=lines, source_code=source_code,
-                        coupons=coupons,
-                        ship_to=ship_to, bill_to=None, shipping_method=shipping_method,
-                        fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
-                        customer_type=customer_type, at=at)
-    basket = prepared.basket
+    validated = basket_validate(channel=channel, customer=customer, lines=lines, source_code=source_code,
+                                coupons=coupons, ship_to=ship_to, shipping_method=shipping_method,
+                                fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
+                                customer_type=customer_type, at=at)
+    basket = validated.priced
     quote_lines: list[QuoteLine] = []
-    for index, line in enumerate(prepared.lines):
+    for index, line in enumerate(validated.lines):
         quote_lines.append(QuoteLine(
-            index=index, sku=line.sku, quantity=line.quantity, line_id=line.line_id,
-            personalization=prepared.personalization[index],
-            personalization_errors=prepared.personalization_errors[index],
-            errors=prepared.line_errors[index]))
+            index=index, sku=line.sku, quantity=line.quantity, line_id=line.request.line_id,
+            personalization=dict(line.personalization),
+            personalization_errors={key: list(messages) for key, messages in line.personalization_errors.items()},
+            errors=list(line.errors)))
     if basket is not None:
         for index, amounts in enumerate(basket.lines):
             if index >= len(quote_lines):
@@ -274,11 +291,12 @@ def order_quote(
             quote_line.discounts = [(discount.label, discount.amount)
                                     for discount in amounts.priced.discounts]
             quote_line.explanation = list(amounts.priced.explanation)
-    _add_availability(prepared, quote_lines)
+    _add_availability(validated, quote_lines)
 
-    quote = Quote(currency=basket.currency if basket else "", lines=quote_lines, errors=dict(prepared.errors),
-                  address_problems=prepared.address_problems, delivery_problems=prepared.delivery_problems,
-                  basket=basket)
+    quote = Quote(currency=basket.currency if basket else "", lines=quote_lines,
+                  errors={key: list(messages) for key, messages in validated.errors.items()},
+                  address_problems=dict(validated.address_problems),
+                  delivery_problems=list(validated.delivery_problems), basket=basket)
     if basket is not None:
         quote.discounts = [{"promotion_id": discount.promotion_id, "label": discount.label,
                             "amount": discount.amount, "coupon_code": discount.coupon_code,
@@ -292,12 +310,12 @@ def order_quote(
     return quote
 
 
-def _add_availability(prepared: _Prepared, quote_lines: list[QuoteLine]) -> None:
+def _add_availability(validated: ValidatedBasket, quote_lines: list[QuoteLine]) -> None:
     valid = [line for line in quote_lines if not line.errors]
     if not valid:
         return
-    if prepared.fulfillment_type == FulfillmentType.PICKUP:
-        store = prepared.pickup_warehouse
+    if validated.fulfillment_type == FulfillmentType.PICKUP:
+        store = validated.pickup_warehouse
         warehouses = [store] if store is not None and store.is_active else []
     else:
         warehouses = shipping_warehouses()
@@ -354,28 +372,36 @@ def order_place(
     if customer is None or customer.pk is None:
         raise OrderError(field_errors={"customer": [_("Choose the customer.")]})
     at = timezone.now()
-    prepared = _prepare(channel=channel, customer=customer, lines=lines, source_code=source_code,
-                        coupons=coupons,
-                        ship_to=ship_to, bill_to=bill_to, shipping_method=shipping_method,
-                        fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
-                        customer_type=None,
-                        at=at)
-    if is_staff_channel(channel):
-        for key, message in prepared.address_problems.items():
-            prepared.add(f"ship_{key}", message)
-        for message in prepared.delivery_problems:
-            prepared.add("shipping_method", message)
-    if prepared.errors:
-        raise OrderError(field_errors=prepared.errors)
-    if not prepared.bill_to:
-        prepared.bill_to = _default_bill_to(customer, prepared.ship_to)
+    basket = basket_validate(channel=channel, customer=customer, lines=lines, source_code=source_code,
+                             coupons=coupons, ship_to=ship_to, bill_to=bill_to, shipping_method=shipping_method,
+                             fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse, at=at)
+    errors = basket_refusals(basket)
+    if errors:
+        raise OrderError(field_errors=errors)
+    if not basket.bill_to:
+        basket = replace(basket, bill_to=MappingProxyType(_default_bill_to(customer, dict(basket.ship_to))))
     try:
         with transaction.atomic(durable=True):
-            return _create(prepared, user=user, external_id=external_id, notes=notes, at=at)
+            return _create(basket, user=user, external_id=external_id, notes=notes, at=at)
     except IntegrityError as error:
         if external_id and _is_channel_duplicate(error):
             return Order.objects.get(channel=channel, external_id=external_id)
         raise
+
+
+def basket_refusals(basket: ValidatedBasket) -> dict[str, list[str]]:
+    """What ``order_place`` refuses the basket for, by field (empty: it places it).
+
+    Its errors; for staff channels also its address and delivery problems, which outside
+    channels' orders are accepted with, on an address hold.
+    """
+    errors = {key: list(messages) for key, messages in basket.errors.items()}
+    if is_staff_channel(basket.channel):
+        for key, message in basket.address_problems.items():
+            errors.setdefault(f"ship_{key}", []).append(message)
+        for message in basket.delivery_problems:
+            errors.setdefault("shipping_method", []).append(message)
+    return errors
 
 
 def _existing_order(channel: str, external_id: str) -> Order | None:
@@ -398,19 +424,19 @@ def _is_channel_duplicate(error: IntegrityError) -> bool:
     return name == constraint if name else constraint in str(error)
 
 
-def _create(prepared: _Prepared, *, user, external_id: str | None, notes: str, at: datetime) -> Order:
-    basket = prepared.basket
+def _create(validated: ValidatedBasket, *, user, external_id: str | None, notes: str, at: datetime) -> Order:
+    basket = validated.priced
     events: list[OrderEvent] = []
     # "redeemed" says which promotion uses the order takes; written now, corrected below if redeeming fails.
     pricing = basket.snapshot() | {
         "gift_lines": [index + 1 for index, amounts in enumerate(basket.lines) if amounts.is_gift],
         "redeemed": [list(item) for item in sorted(set(basket.redemptions))]}
     order = Order.objects.create(  # its number comes from the database's sequence (Order.number's default)
-        channel=prepared.channel, external_id=external_id, customer=prepared.customer,
-        status=OrderStatus.PLACED, currency=basket.currency, source_code=prepared.source_code,
-        coupons=prepared.coupons, ship_to=prepared.ship_to, bill_to=prepared.bill_to,
-        shipping_method=prepared.method,
-        fulfillment_type=prepared.fulfillment_type, pickup_warehouse=prepared.pickup_warehouse,
+        channel=validated.channel, external_id=external_id, customer=validated.customer,
+        status=OrderStatus.PLACED, currency=basket.currency, source_code=validated.source_code,
+        coupons=list(validated.coupons), ship_to=dict(validated.ship_to), bill_to=dict(validated.bill_to),
+        shipping_method=validated.shipping_method,
+        fulfillment_type=validated.fulfillment_type, pickup_warehouse=validated.pickup_warehouse,
         subtotal=basket.subtotal, discount_total=basket.discount_total, shipping_total=basket.shipping_total,
         tax_total=basket.tax_total, total=basket.total, pricing=pricing, notes=(notes or "").strip(),
         created_by=user, placed_at=at,
@@ -420,11 +446,11 @@ def _create(prepared: _Prepared, *, user, external_id: str | None, notes: str, a
         lines.append(OrderLine(
             order=order, line_number=index + 1, sku=amounts.sku, sku_code=amounts.sku.code,
             description=amounts.sku.name[:200], quantity=amounts.quantity,
-            personalization=prepared.personalization[index] if index < len(prepared.personalization) else {},
+            personalization=dict(validated.lines[index].personalization) if index < len(validated.lines) else {},
             **line_amounts_fields(amounts),
         ))
     events.append(event(order, OrderEvent.Kind.STATUS, _("Placed on the %(channel)s channel.") % {
-        "channel": prepared.channel}, user=user, to_status=OrderStatus.PLACED,
+        "channel": validated.channel}, user=user, to_status=OrderStatus.PLACED,
         data={"external_id": external_id} if external_id else None))
     order_id = order.pk
     transaction.on_commit(lambda: hooks.status_changed(order_id, "", OrderStatus.PLACED))
@@ -434,7 +460,7 @@ def _create(prepared: _Prepared, *, user, external_id: str | None, notes: str, a
     plan = plan_lines(order=order, lines=lines)
     count_planned(plan)
     OrderLine.objects.bulk_create(lines)
-    holds = _pre_process_holds(order, prepared, user=user)
+    holds = _pre_process_holds(order, validated, user=user)
     if holds:
         Hold.objects.bulk_create(holds)
         for hold in holds:
@@ -456,13 +482,13 @@ def _create(prepared: _Prepared, *, user, external_id: str | None, notes: str, a
     return order
 
 
-def _pre_process_holds(order: Order, prepared: _Prepared, *, user) -> list[Hold]:
+def _pre_process_holds(order: Order, validated: ValidatedBasket, *, user) -> list[Hold]:
     """The holds pre-processing puts on a new order: address (outside channels) and payment checks."""
     notes: dict[str, list[str]] = defaultdict(list)
-    if prepared.address_problems:
-        notes[Hold.Reason.ADDRESS].extend(prepared.address_problems.values())
-    if prepared.delivery_problems:
-        notes[Hold.Reason.ADDRESS].extend(prepared.delivery_problems)
+    if validated.address_problems:
+        notes[Hold.Reason.ADDRESS].extend(validated.address_problems.values())
+    if validated.delivery_problems:
+        notes[Hold.Reason.ADDRESS].extend(validated.delivery_problems)
     for failure in hooks.payment_check(order):
         known = failure.reason in (Hold.Reason.PAYMENT, Hold.Reason.FRAUD)
         reason = failure.reason if known else Hold.Reason.PAYMENT

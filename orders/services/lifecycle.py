@@ -2,9 +2,12 @@
 
 Every function here locks the order row (then its lines), re-reads the status, refuses what
 the status does not allow (:data:`TRANSITIONS`, ``OrderError``), records an ``OrderEvent`` for
-each thing it does, and leaves side effects to after the commit (``orders.hooks``). They run in
-``transaction.atomic()`` and may be nested in a caller's transaction (payments and fulfillment
-call them from theirs).
+each thing it does, and leaves side effects to after the commit (``orders.hooks``). Each runs
+in a transaction of its own (``transaction.atomic(durable=True)``): call them outside any
+other. Where one needs another's step inside its transaction, it calls a helper that runs in
+the caller's transaction (``atomic(savepoint=False)`` or none), as :func:`order_cancel_lines`
+and :func:`order_edit` call ``_cancel``; a step payments or fulfillment need inside theirs
+gets such a helper, public, in the same way.
 
 **Holds.** An order can carry several holds at once, at most one open per reason (payment,
 address, stock, fraud, manual; a database constraint). It is ``on_hold`` exactly while at
@@ -35,7 +38,7 @@ from marketing.services import promotion_release
 from orders.models import Hold, Order, OrderEvent, OrderLine, OrderStatus, ShippingMethod
 from orders.services.addresses import address_check, delivery_problems
 from orders.services.allocation import allocate_lines, lock_stock_of, release_line
-from orders.services.entry import _check_lines, _Prepared
+from orders.services.entry import lines_validate
 from orders.services.errors import OrderError
 from orders.services.repricing import order_has_open_hold, reprice_order
 from orders.services.status import (
@@ -90,7 +93,7 @@ def order_transition(*, order: Order, to_status: str, user, reason: str = "") ->
         raise OrderError(_("Put a hold on the order, with its reason, to hold it."), field_errors={
             "status": [_("Put a hold on the order, with its reason, to hold it.")]})
     events: list[OrderEvent] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = lock_order(order)
         if to_status == S.RELEASED and order_has_open_hold(locked):
             raise IllegalTransition(_("Release its holds first: the order stays on hold while one is open."))
@@ -124,7 +127,7 @@ def order_hold(*, order: Order, reason: str, note: str, user) -> Hold:
         raise OrderError(field_errors={"reason": [_("Unknown hold reason.")]})
     note = (note or "").strip()
     events: list[OrderEvent] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = lock_order(order)
         _require_status(locked, HOLDABLE_STATUSES, _("put on hold"))
         if Hold.objects.filter(order=locked, reason=reason, released_at__isnull=True).exists():
@@ -157,7 +160,7 @@ def order_release_hold(*, hold: Hold, user, note: str = "") -> Order:
     if not can_release_hold(user, hold):
         raise PermissionDenied(_("You may not release %(reason)s holds.") % {
             "reason": Hold.Reason(hold.reason).label.lower()})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         order = lock_order(hold.order_id)
         locked_hold = Hold.objects.select_for_update().get(pk=hold.pk)
         if not locked_hold.is_open:
@@ -200,33 +203,39 @@ def order_cancel(*, order: Order, user, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise OrderError(field_errors={"reason": [_("Say why the order is cancelled.")]})
-    events: list[OrderEvent] = []
-    with transaction.atomic():
-        locked = lock_order(order)
-        _require_status(locked, CANCELLABLE_STATUSES, _("cancelled"))
-        lines = lock_lines(locked)
-        lock_stock_of(line.sku for line in lines if line.quantity_allocated)
-        units = 0
-        for line in lines:
-            release_line(line, user=user, keep=0)
-            open_units = line.quantity - line.quantity_cancelled - line.quantity_shipped
-            line.quantity_cancelled += open_units
-            units += open_units
-        OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
-        now = timezone.now()
-        open_holds = list(Hold.objects.filter(order=locked, released_at__isnull=True).select_for_update())
-        for hold in open_holds:
-            hold.released_at, hold.released_by, hold.release_note = now, user, _("Order cancelled.")
-        Hold.objects.bulk_update(open_holds, ["released_at", "released_by", "release_note"])
-        promotion_release(order_reference=locked.number, user=user)
-        message = (_("Cancelled (%(units)d units): %(reason)s") if units else _("Cancelled: %(reason)s")) % {
-            "units": units, "reason": reason}
-        events.append(event(locked, OrderEvent.Kind.CANCELLATION, message, user=user, data={"units": units}))
-        move(locked, S.CANCELLED, user=user, reason=reason, events=events)
-        locked.pricing = {**(locked.pricing or {}), "redeemed": []}
-        locked.save(update_fields=ORDER_SAVE_FIELDS + ["pricing"])
-        save_events(events)
+    with transaction.atomic(durable=True):
+        locked = _cancel(order, user=user, reason=reason)
     _refresh(order, locked)
+    return locked
+
+
+def _cancel(order: Order, *, user, reason: str) -> Order:
+    """:func:`order_cancel`'s work, inside the caller's transaction (which may hold the order's lock already)."""
+    events: list[OrderEvent] = []
+    locked = lock_order(order)
+    _require_status(locked, CANCELLABLE_STATUSES, _("cancelled"))
+    lines = lock_lines(locked)
+    lock_stock_of(line.sku for line in lines if line.quantity_allocated)
+    units = 0
+    for line in lines:
+        release_line(line, user=user, keep=0)
+        open_units = line.quantity - line.quantity_cancelled - line.quantity_shipped
+        line.quantity_cancelled += open_units
+        units += open_units
+    OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
+    now = timezone.now()
+    open_holds = list(Hold.objects.filter(order=locked, released_at__isnull=True).select_for_update())
+    for hold in open_holds:
+        hold.released_at, hold.released_by, hold.release_note = now, user, _("Order cancelled.")
+    Hold.objects.bulk_update(open_holds, ["released_at", "released_by", "release_note"])
+    promotion_release(order_reference=locked.number, user=user)
+    message = (_("Cancelled (%(units)d units): %(reason)s") if units else _("Cancelled: %(reason)s")) % {
+        "units": units, "reason": reason}
+    events.append(event(locked, OrderEvent.Kind.CANCELLATION, message, user=user, data={"units": units}))
+    move(locked, S.CANCELLED, user=user, reason=reason, events=events)
+    locked.pricing = {**(locked.pricing or {}), "redeemed": []}
+    locked.save(update_fields=ORDER_SAVE_FIELDS + ["pricing"])
+    save_events(events)
     return locked
 
 
@@ -240,7 +249,7 @@ def order_cancel_lines(*, order: Order, quantities: dict[int, int], user, reason
     if not reason:
         raise OrderError(field_errors={"reason": [_("Say why the units are cancelled.")]})
     events: list[OrderEvent] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = lock_order(order)
         _require_status(locked, PRE_FULFILLMENT_STATUSES, _("changed"))
         lines = lock_lines(locked)
@@ -267,7 +276,7 @@ def order_cancel_lines(*, order: Order, quantities: dict[int, int], user, reason
         if all(line.quantity_open == 0 for line in lines):
             save_events(events)
             locked.save(update_fields=ORDER_SAVE_FIELDS)
-            cancelled = order_cancel(order=locked, user=user, reason=reason)
+            cancelled = _cancel(locked, user=user, reason=reason)
             _refresh(order, cancelled)
             return cancelled
         _reprice_and_settle(locked, lines, user=user, events=events, reason=reason)
@@ -308,7 +317,7 @@ def order_substitute(*, line: OrderLine, substitute: Sku, user, reason: str = ""
     reserved (or backordered).
     """
     events: list[OrderEvent] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         order = lock_order(line.order_id)
         _require_status(order, PRE_FULFILLMENT_STATUSES, _("changed"))
         lines = lock_lines(order)
@@ -381,7 +390,7 @@ def order_edit(
     quantities = {int(key): value for key, value in (quantities or {}).items()}
     remove_line_ids = [int(line_id) for line_id in remove_line_ids]
     events: list[OrderEvent] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = lock_order(order)
         _require_status(locked, PRE_FULFILLMENT_STATUSES, _("edited"))
         lines = lock_lines(locked)
@@ -404,13 +413,9 @@ def order_edit(
                 errors.setdefault(f"quantities-{line_id}", []).append(
                     _("Line %(line)d: %(shipped)d are shipped already.") % {"line": line.line_number,
                                                                            "shipped": line.quantity_shipped})
-        added = _Prepared(channel=locked.channel, customer=locked.customer, lines=list(add_lines),
-                          fulfillment_type=locked.fulfillment_type, method=None, pickup_warehouse=None,
-                          ship_to={}, bill_to={}, source_code="", coupons=[])
-        if add_lines:
-            _check_lines(added)
-            for key, messages in added.errors.items():
-                errors.setdefault(key.replace("lines-", "add_lines-", 1), []).extend(messages)
+        added = lines_validate(add_lines)
+        for key, messages in added.errors.items():
+            errors.setdefault(key.replace("lines-", "add_lines-", 1), []).extend(messages)
         new_address = None
         method = shipping_method if shipping_method is not None else locked.shipping_method
         if ship_to is not None and locked.fulfillment_type == ShippingMethod.FulfillmentType.SHIP:
@@ -425,7 +430,7 @@ def order_edit(
             raise OrderError(field_errors=errors)
 
         # Now change: cancellations first, so that freed stock can serve what is added.
-        lock_stock_of([line.sku for line in lines] + [request.sku for request in added.lines])
+        lock_stock_of([line.sku for line in lines] + [added_line.sku for added_line in added.lines])
         for line_id in remove_line_ids:
             line = by_pk[line_id]
             units = line.quantity_open - line.quantity_shipped
@@ -446,12 +451,12 @@ def order_edit(
                 data={"line_id": line.pk, "old": old, "new": wanted}))
         new_lines = []
         number = max((line.line_number for line in lines), default=0)
-        for request, cleaned in zip(added.lines, added.personalization):
+        for added_line in added.lines:
             number += 1
-            new_lines.append(OrderLine(order=locked, line_number=number, sku=request.sku,
-                                       sku_code=request.sku.code,
-                                       description=request.sku.name[:200], quantity=request.quantity,
-                                       personalization=cleaned, unit_price=0))
+            new_lines.append(OrderLine(order=locked, line_number=number, sku=added_line.sku,
+                                       sku_code=added_line.sku.code,
+                                       description=added_line.sku.name[:200], quantity=added_line.quantity,
+                                       personalization=dict(added_line.personalization), unit_price=0))
         if new_lines:
             OrderLine.objects.bulk_create(new_lines)
             lines.extend(new_lines)
@@ -474,7 +479,7 @@ def order_edit(
 
         if all(line.quantity_open == 0 for line in lines):
             save_events(events)
-            cancelled = order_cancel(order=locked, user=user, reason=_("Every line was removed."))
+            cancelled = _cancel(locked, user=user, reason=_("Every line was removed."))
             _refresh(order, cancelled)
             return cancelled
         # Added and grown lines get their allocation (or backorder) events; the others only a new chance.

@@ -17,6 +17,7 @@ from marketing.errors import UsageLimitReached
 from marketing.services import promotion_redeem, promotion_release
 from oms.money import round_money
 from orders.models import Hold, Order, OrderEvent, OrderLine
+from orders.services.allocation import allocate_lines, release_line
 from orders.services.pricing import LineAmounts, PricedBasket, price_basket
 from orders.services.status import event
 from orders.services.tax import tax_rule
@@ -45,8 +46,6 @@ def reprice_order(order: Order, *, lines: list[OrderLine], user, events: list[Or
     caller saves the order. Returns None (and changes nothing) when no line is open: the
     caller cancels the order instead.
     """
-    from orders.services.allocation import allocate_lines, release_line
-
     gifts = gift_line_numbers(order)
     requested = [line for line in lines if line.quantity_open > 0 and line.line_number not in gifts]
     if not requested:

@@ -1,14 +1,20 @@
-"""The values order entry takes and gives: a requested line, and the quote of a basket."""
+"""The values order entry takes and gives: a requested line, a validated basket, the quote of a basket."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 from catalog.models import Sku
+from inventory.models import Warehouse
 from marketing.pricing import Note
+from orders.models import Customer, ShippingMethod
 from orders.services.pricing import PricedBasket
+
+FieldErrors = Mapping[str, tuple[str, ...]]
 
 
 @dataclass
@@ -22,6 +28,83 @@ class LineRequest:
     quantity: int
     personalization: dict[str, str] = field(default_factory=dict)
     line_id: int | None = None
+
+
+def frozen_errors(errors: Mapping[str, list[str] | tuple[str, ...]]) -> FieldErrors:
+    """A read-only copy of messages by field: what the immutable values below hold."""
+    return MappingProxyType({key: tuple(messages) for key, messages in errors.items()})
+
+
+@dataclass(frozen=True)
+class ValidatedLine:
+    """One requested line after its checks (:func:`orders.services.entry.lines_validate`); nothing written.
+
+    ``personalization`` holds the cleaned values (none when they failed), ``personalization_errors``
+    what is wrong with them by template field key (``__all__`` for the line), ``errors`` what is
+    wrong with the SKU or the quantity.
+    """
+
+    request: LineRequest
+    personalization: Mapping[str, str]
+    personalization_errors: FieldErrors
+    errors: tuple[str, ...]
+
+    @property
+    def sku(self) -> Sku:
+        return self.request.sku
+
+    @property
+    def quantity(self) -> int:
+        return self.request.quantity
+
+    @property
+    def is_personalized(self) -> bool:
+        """Priced as personalized: values were given, valid or not (a quote shows both)."""
+        return bool(self.personalization) or any(str(value or "").strip()
+                                                 for value in (self.request.personalization or {}).values())
+
+
+@dataclass(frozen=True)
+class ValidatedLines:
+    """Requested lines after their checks; ``errors`` by form field (``lines-<index>-<field>``)."""
+
+    lines: tuple[ValidatedLine, ...]
+    errors: FieldErrors
+
+    @property
+    def are_valid(self) -> bool:
+        return all(not line.errors for line in self.lines)
+
+
+@dataclass(frozen=True)
+class ValidatedBasket:
+    """A basket checked and, when its lines are valid, priced; nothing written.
+
+    Built by :func:`orders.services.entry.basket_validate`, the one place the checks of order
+    entry live: ``order_quote`` shows it, ``order_place`` places it (refusing it while ``errors``
+    is not empty). ``ship_to`` is cleaned (a pickup order's is the store's location);
+    ``address_problems`` and ``delivery_problems`` are what staff channels refuse and outside
+    channels put on an address hold. ``priced`` is None when a line or the prices failed.
+    """
+
+    channel: str
+    customer: Customer | None
+    lines: tuple[ValidatedLine, ...]
+    fulfillment_type: str
+    shipping_method: ShippingMethod | None
+    pickup_warehouse: Warehouse | None
+    ship_to: Mapping[str, str]
+    bill_to: Mapping[str, str]
+    source_code: str
+    coupons: tuple[str, ...]
+    errors: FieldErrors
+    address_problems: Mapping[str, str]
+    delivery_problems: tuple[str, ...]
+    priced: PricedBasket | None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
 
 
 @dataclass

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from oms.demo import DEFAULT_SEED, DEFAULT_STYLES, demo_steps
 from oms.roles import ADMIN, ROLES, sync_roles
 
 DEMO_PASSWORD = "demo"
@@ -11,8 +12,6 @@ class Command(BaseCommand):
     help = "Creates the roles, one demo user per role (password 'demo') and the demo data. Idempotent."
 
     def add_arguments(self, parser):
-        from catalog.demo import DEFAULT_SEED, DEFAULT_STYLES
-
         parser.add_argument("--skip-data", action="store_true", help="Only the roles and the demo users.")
         parser.add_argument("--styles", type=int, default=DEFAULT_STYLES, metavar="N",
                             help="Size of the demo catalog in styles; the other demo data scales with it "
@@ -32,14 +31,8 @@ class Command(BaseCommand):
                 step(stdout=self.stdout, options=options)
 
     def data_steps(self):
-        """Demo data, lowest app first; each step is idempotent."""
-        from catalog.demo import seed_catalog
-        from inventory.demo import seed_inventory
-        from marketing.demo import seed_marketing
-        from orders.demo import seed_orders
-        from payments.payables.demo import seed_payables
-
-        return [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_payables]
+        """Demo data, lowest app first; each step is idempotent (the apps register them, see oms.demo)."""
+        return demo_steps()
 
     def _demo_users(self) -> None:
         from django.contrib.auth.models import Group
