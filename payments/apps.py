@@ -19,9 +19,12 @@ class PaymentsConfig(AppConfig):
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
 
         from oms.demo import register_demo_step
+        from oms.panels import register_home_panel
         from payments.payables import admin as payables_admin  # noqa: F401  (registers the tolerances)
         from payments.payables import nav as payables_nav
+        from payments.payables import selectors as payables_selectors
 
         payables_nav.register_nav()
         sources.register_source_url("payments.vendorbill", payables_nav.bill_url)
         register_demo_step(name="payables", order=50, step="payments.payables.demo.seed_payables")
+        register_home_panel(payables_selectors.home_panel)

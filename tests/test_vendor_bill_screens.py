@@ -352,3 +352,23 @@ def test_only_the_admin_edits_the_tolerances(role_client, role):
     response = role_client(role).get(reverse("admin:payments_matchtolerance_changelist"))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("role, shown", [("Agent", False), ("Warehouse", False), ("Manager", False),
+                                         ("Accountant", True)])
+def test_the_home_page_shows_accountants_the_drafts_and_the_orders_to_bill(role_client, role, shown):
+    billed = received_order((2, "1.000", 2))
+    from payments.payables.services import vendor_bill_post
+
+    vendor_bill_post(bill=bill_for(billed, (2, "1.000"), number="DONE"), user=None)
+    part_billed = received_order((4, "1.000", 4))
+    bill_for(part_billed, (1, "1.000"), number="DRAFT-1")
+    received_order((3, "1.000", 3))
+    received_order((3, "1.000", 0))  # nothing received yet: nothing to bill
+
+    body = role_client(role).get(reverse("home")).content.decode()
+
+    assert ('id="home-payables"' in body) is shown
+    if shown:
+        assert re.search(r'data-count="draft-bills">1<', body)
+        assert re.search(r'data-count="unbilled-orders">2<', body)

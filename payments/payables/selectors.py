@@ -187,3 +187,14 @@ def po_reconciliation(*, date_to: dt.date, date_from: dt.date | None = None,
         billed_not_received=[gap for gap in gaps if gap.billed > gap.received],
         variances=list(variances),
     )
+
+
+def home_panel(*, user) -> dict | None:
+    """The payables panel of the home page, for people who enter bills: drafts to post, orders to bill."""
+    if not user.has_perm("payments.view_vendorbill"):
+        return None
+    unbilled_orders = (PurchaseOrderLine.objects.filter(purchase_order__status__in=BILLABLE_PO_STATUSES)
+                       .annotate(received=_received_subquery(), billed=_billed_subquery())
+                       .filter(received__gt=F("billed")).values("purchase_order").distinct().count())
+    return {"template": "payments/_home_panel.html", "unbilled_orders": unbilled_orders,
+            "drafts": VendorBill.objects.filter(status=VendorBill.Status.DRAFT).count()}
