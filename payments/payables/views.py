@@ -6,6 +6,8 @@ and nothing is written.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -68,9 +70,9 @@ def bill_create(request: HttpRequest) -> HttpResponse:
         try:
             bill = services.vendor_bill_create(
                 purchase_order=data["purchase_order"], bill_number=data["bill_number"],
-                bill_date=data["bill_date"], due_date=data["due_date"], freight=data["freight"] or 0,
-                notes=data["notes"],
-                lines=form.bill_lines(), user=request.user)
+                bill_date=data["bill_date"], due_date=data["due_date"],
+                freight=data["freight"] or Decimal("0"), notes=data["notes"], lines=form.bill_lines(),
+                user=request.user)
         except BillError as error:
             form.add_error(None, str(error))
         else:
@@ -101,7 +103,7 @@ def bill_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             bill = services.vendor_bill_update(
                 bill=bill, bill_number=data["bill_number"], bill_date=data["bill_date"],
-                due_date=data["due_date"], freight=data["freight"] or 0, notes=data["notes"],
+                due_date=data["due_date"], freight=data["freight"] or Decimal("0"), notes=data["notes"],
                 lines=form.bill_lines(), user=request.user)
         except BillError as error:
             form.add_error(None, str(error))
