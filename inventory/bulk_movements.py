@@ -84,6 +84,9 @@ def movements_write_many(*, rows: list[MovementRow], user, source, kind: str, me
         raise InventoryError(_("Write at most one movement per SKU and warehouse at a time."))
     if any(row.quantity == 0 for row in rows):
         raise InventoryError(_("A stock movement needs a quantity other than zero."))
+    if any(row.kind == "transfer" for row in rows):
+        # A transfer's units arrive with the value they left with: stock_transfer pairs the two legs.
+        raise InventoryError(_("Transfers go through stock_transfer, one at a time."))
     parameters = {
         "skus": [row.sku_id for row in rows], "warehouses": [row.warehouse_id for row in rows],
         "quantities": [row.quantity for row in rows], "kinds": [str(row.kind) for row in rows],
