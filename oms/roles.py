@@ -84,6 +84,10 @@ _ORDER_MANAGEMENT = _ORDER_ENTRY + [
     "orders.release_hold", "orders.release_fraud_hold", "orders.override_price",
     "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
 ]
+_PAYABLES = [
+    "payments.view_vendorbill", "payments.add_vendorbill", "payments.change_vendorbill",
+    "payments.post_vendorbill", "payments.view_po_reconciliation",
+]
 
 # The ledger: only accountants see it, post by hand, reverse, close periods and export; they keep
 # the chart's export codes and the posting map. Nobody else posts by hand (DESIGN.md).
@@ -102,7 +106,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _ORDER_ENTRY,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES,
     ADMIN: ["oms.view_system_status"],
 }
 

@@ -21,3 +21,16 @@ class PaymentsConfig(AppConfig):
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
         nav.register_nav()
+
+        from oms.demo import register_demo_step
+        from oms.panels import register_home_panel
+        from payments.ledger import screens as ledger_screens
+        from payments.payables import admin as payables_admin  # noqa: F401  (registers the tolerances)
+        from payments.payables import nav as payables_nav
+        from payments.payables import selectors as payables_selectors
+
+        register_home_panel(ledger_screens.home_panel)
+        payables_nav.register_nav()
+        sources.register_source_url("payments.vendorbill", payables_nav.bill_url)
+        register_demo_step(name="payables", order=50, step="payments.payables.demo.seed_payables")
+        register_home_panel(payables_selectors.home_panel)

@@ -79,6 +79,11 @@ CHECKS: list[tuple[str, str]] = [
     ),
 ]
 
+# The vendor bills' checks (payments.payables) run with the ledger's.
+from payments.payables.invariants import CHECKS as PAYABLES_CHECKS  # noqa: E402
+
+CHECKS += PAYABLES_CHECKS
+
 
 def violations() -> list[tuple[str, int | None, int | None, str]]:
     """(check name, first id, second id, detail) for every row that breaks a ledger invariant."""

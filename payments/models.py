@@ -2,3 +2,4 @@ from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's m
     Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
 )
 from payments.ledger.models_export import ExportBatch, ExportBatchChunk, ExportedEntry  # noqa: F401
+from payments.payables.models import MatchTolerance, VendorBill, VendorBillLine  # noqa: F401  (vendor bills)
