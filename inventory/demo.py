@@ -36,15 +36,20 @@ RESERVATION_PREFIX = "demo-order:"
 
 WAREHOUSES = (
     {"code": "EAST", "name": "East Coast Distribution Center", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 10, "city": "Columbus", "postal_code": "43219"},
+     "allows_pickup": False, "priority": 10,
+     "address_line": "4400 Airport Drive", "region": "OH", "city": "Columbus", "postal_code": "43219"},
     {"code": "WEST", "name": "West Coast Distribution Center", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 20, "city": "Reno", "postal_code": "89502"},
+     "allows_pickup": False, "priority": 20,
+     "address_line": "1250 Terminal Way", "region": "NV", "city": "Reno", "postal_code": "89502"},
     {"code": "SOUTH", "name": "Dallas Overflow Warehouse", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 30, "city": "Dallas", "postal_code": "75241"},
+     "allows_pickup": False, "priority": 30,
+     "address_line": "7300 South Lamar Street", "region": "TX", "city": "Dallas", "postal_code": "75241"},
     {"code": "NYC", "name": "SoHo Store", "kind": Warehouse.Kind.STORE, "ships": False,
-     "allows_pickup": True, "priority": 50, "city": "New York", "postal_code": "10012"},
+     "allows_pickup": True, "priority": 50,
+     "address_line": "120 Prince Street", "region": "NY", "city": "New York", "postal_code": "10012"},
     {"code": "BOS", "name": "Newbury Street Store", "kind": Warehouse.Kind.STORE, "ships": False,
-     "allows_pickup": True, "priority": 60, "city": "Boston", "postal_code": "02116"},
+     "allows_pickup": True, "priority": 60,
+     "address_line": "330 Newbury Street", "region": "MA", "city": "Boston", "postal_code": "02116"},
 )
 # Share of the stocked SKUs each location carries. Stores carry apparel and gifts only.
 COVERAGE = {"EAST": 0.95, "WEST": 0.7, "SOUTH": 0.35, "NYC": 0.25, "BOS": 0.2}

@@ -67,7 +67,7 @@ from orders.services.errors import OrderError
 from orders.services.pricing import PricedBasket, price_basket
 from orders.services.repricing import line_amounts_fields, redeem_promotions
 from orders.services.status import event, save_events, settle
-from orders.services.tax import tax_rule
+from orders.services.tax import tax_address, tax_rule
 from orders.services.types import LineRequest, Quote, QuoteLine
 
 CHANNEL_PATTERN = re.compile(r"^(phone|web|pos|store|marketplace:[a-z0-9][a-z0-9_.\-]{0,38})$")
@@ -189,7 +189,8 @@ def _check_fulfillment(prepared: _Prepared) -> None:
             # The store's own location, for tax and the packing slip.
             prepared.ship_to.update(name=prepared.ship_to["name"] or (prepared.customer.display_name
                                                                        if prepared.customer else ""),
-                                    city=store.city, postal_code=store.postal_code, country=store.country)
+                                    line1=store.address_line, city=store.city, region=store.region,
+                                    postal_code=store.postal_code, country=store.country)
     else:
         if prepared.pickup_warehouse is not None:
             prepared.add("pickup_warehouse", _("A store is chosen only for pickup and ship-to-store orders."))
@@ -203,7 +204,9 @@ def _check_fulfillment(prepared: _Prepared) -> None:
 def _price(prepared: _Prepared, *, customer_type: str | None, at: datetime,
            segment_codes: frozenset[str] | None) -> None:
     customer = prepared.customer
-    rule = tax_rule(address=prepared.ship_to, is_exempt=bool(customer and customer.is_tax_exempt))
+    address = tax_address(ship_to=prepared.ship_to, fulfillment_type=prepared.fulfillment_type,
+                          pickup_warehouse=prepared.pickup_warehouse)
+    rule = tax_rule(address=address, is_exempt=bool(customer and customer.is_tax_exempt))
     # A line is priced as personalized when values were given, valid or not (a quote shows both).
     items = [(line.sku, line.quantity, bool(cleaned) or any(str(value or "").strip() for value in
                                                             (line.personalization or {}).values()))
