@@ -1,10 +1,11 @@
-"""Demo inventory for ``make run``: warehouses and stores, stock on hand, purchase orders, reservations.
+"""Demo inventory for ``make run``: warehouses and stores, stock on hand, purchase orders.
 
 :func:`seed_inventory` runs after the demo catalog. The opening stock is one receipt movement per
 SKU and location, inserted in bulk together with the matching stock levels, so ``on_hand`` equals
-the sum of movements from the start. Purchase orders (one or more in every status) and open
-reservations then go through the inventory services, so their receipts and holds are what the
-app itself would have written. Deterministic (seeded) and idempotent, like the catalog demo.
+the sum of movements from the start. Purchase orders (one or more in every status) then go
+through the inventory services, so their receipts are what the app itself would have written.
+Reservations belong to orders, so the demo orders make them (``orders.demo``), each for a line
+of its own. Deterministic (seeded) and idempotent, like the catalog demo.
 """
 
 from __future__ import annotations
@@ -21,18 +22,14 @@ from django.utils import timezone
 
 from catalog.demo import CATEGORIES, DEFAULT_SEED, DEFAULT_STYLES
 from catalog.models import KitComponent, Sku, VendorItem
-from inventory.errors import InsufficientStock
-from inventory.models import (
-    PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse,
-)
+from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel, StockMovement, Warehouse
 from inventory.services import (
     purchase_order_cancel, purchase_order_close, purchase_order_create, purchase_order_receive,
-    purchase_order_send, stock_reserve,
+    purchase_order_send,
 )
 from oms.db import analyze
 
 OPENING_REFERENCE = "opening-balance"
-RESERVATION_PREFIX = "demo-order:"
 
 WAREHOUSES = (
     {"code": "EAST", "name": "East Coast Distribution Center", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
@@ -61,10 +58,10 @@ def is_seeded() -> bool:
 
 
 def seed_inventory(*, stdout, options: dict) -> None:
-    """Create the demo locations, stock, purchase orders and reservations unless they exist.
+    """Create the demo locations, stock and purchase orders unless they exist.
 
-    ``options``: ``styles`` (the catalog size, which sets how many purchase orders and
-    reservations to make) and ``seed``.
+    ``options``: ``styles`` (the catalog size, which sets how many purchase orders to make) and
+    ``seed``.
     """
     if is_seeded():
         stdout.write("Demo inventory: already loaded.")
@@ -79,11 +76,10 @@ def seed_inventory(*, stdout, options: dict) -> None:
         levels = opening_stock(rng=rng, warehouses=warehouses, user=users.get("warehouse"))
         orders = purchase_orders(rng=rng, warehouses=warehouses, per_status=max(1, styles // 400),
                                  buyer=users.get("manager"), receiver=users.get("warehouse"))
-        holds = reservations(rng=rng, warehouses=warehouses, count=max(12, styles // 10), user=users.get("agent"))
-    analyze(StockLevel, StockMovement, Reservation, PurchaseOrderLine)
+    analyze(StockLevel, StockMovement, PurchaseOrderLine)
     stdout.write(
-        f"Demo inventory: {len(warehouses)} locations, {levels} stock levels, {len(orders)} purchase orders, "
-        f"{len({hold.reference for hold in holds})} demo orders holding stock in {time.monotonic() - started:.1f} s."
+        f"Demo inventory: {len(warehouses)} locations, {levels} stock levels, {len(orders)} purchase orders "
+        f"in {time.monotonic() - started:.1f} s."
     )
 
 
@@ -224,36 +220,3 @@ def _advance(order: PurchaseOrder, status: str, *, rng: random.Random, buyer, re
         if status == Status.CLOSED:
             purchase_order_close(purchase_order=order, user=buyer)
     return PurchaseOrder.objects.get(pk=order.pk)
-
-
-def reservations(*, rng: random.Random, warehouses: dict[str, Warehouse], count: int, user) -> list[Reservation]:
-    """``count`` open reservations for demo orders through ``stock_reserve``; one in eight is a kit."""
-    shipping = [warehouses["EAST"], warehouses["WEST"]]
-    candidates = list(
-        StockLevel.objects.filter(warehouse__in=shipping, sku__status=Sku.Status.ACTIVE,
-                                  on_hand__gte=F("reserved") + 3)
-        .select_related("sku", "warehouse").order_by("sku__code", "warehouse__priority")
-    )
-    # Kits holding a kit first, so that even a small demo reserves a nested kit.
-    nested_ids = set(KitComponent.objects.filter(component__is_kit=True).values_list("kit_id", flat=True))
-    kits = sorted(Sku.objects.kits().filter(status=Sku.Status.ACTIVE),
-                  key=lambda kit: (kit.pk not in nested_ids, kit.code))
-    held: list[Reservation] = []
-    for number in range(count):
-        reference = f"{RESERVATION_PREFIX}{10001 + number}"
-        if number % 8 == 0 and kits:
-            kit = kits[(number // 8) % len(kits)]
-            for warehouse in shipping:
-                try:
-                    held += stock_reserve(sku=kit, warehouse=warehouse, quantity=1, reference=reference, user=user)
-                    break
-                except InsufficientStock:
-                    continue
-            continue
-        level = candidates[rng.randrange(len(candidates))]
-        try:
-            held += stock_reserve(sku=level.sku, warehouse=level.warehouse, quantity=rng.randint(1, 3),
-                                  reference=reference, user=user)
-        except InsufficientStock:
-            continue  # already held by an earlier demo order
-    return held

@@ -26,8 +26,9 @@ have no reservations or allocations (their stock left long ago, before the openi
 orders waiting for stock are backordered (nothing allocated). Only orders whose simulated life
 stops at ``allocated``, ``picking`` or ``packed`` hold stock, and they reserve it through
 ``inventory.services.stock_reserve`` (reference ``order:<order id>:line:<line id>``, as
-allocation writes it) with a matching :class:`~orders.models.LineAllocation`; when the stock
-is not there, the order stays ``released`` and backordered. Every simulated path follows
+allocation writes it) with a matching
+:class:`~orders.models.LineAllocation`; when the stock is not there, the order stays
+``released`` and backordered. These are the demo's only reservations: each belongs to a line. Every simulated path follows
 ``orders.services.status.TRANSITIONS``. So
 ``manage.py check_invariants`` holds afterwards.
 
@@ -1020,27 +1021,35 @@ class OrderGenerator:
             return 0
         from catalog.models import Sku
         from inventory.errors import InsufficientStock
-        from inventory.models import StockLevel, Warehouse
+        from inventory.models import Warehouse
+        from inventory.selectors import sku_needs, stock_available
         from inventory.services import stock_reserve
 
-        sku_ids = {line.sku_id for order in orders for line in order.lines}
-        available: dict[tuple[int, int], int] = {
-            (sku_id, warehouse_id): on_hand - reserved
-            for sku_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(sku_id__in=sku_ids)
-            .values_list("sku_id", "warehouse_id", "on_hand", "reserved")
-        }
-        skus = Sku.objects.in_bulk(sku_ids)
+        skus = Sku.objects.in_bulk({line.sku_id for order in orders for line in order.lines})
+        needs = sku_needs(skus.values())  # a kit would take its components
         warehouses = Warehouse.objects.in_bulk({w for w, _c in self.shipping_warehouses}
                                                | {store.pk for store in self.stores})
+        available = stock_available(sku_ids={part for parts in needs.values() for part in parts},
+                                    warehouse_ids=warehouses)
+
+        def takes(order: PlannedOrder) -> dict[int, int]:
+            wanted: dict[int, int] = defaultdict(int)
+            for line in order.lines:
+                for part, units in needs[line.sku_id].items():
+                    wanted[part] += units * line.quantity
+            return wanted
+
         holding = 0
         for order in orders:
             if order.pickup_warehouse is not None and order.fulfillment_type == "pickup":
                 candidates = [order.pickup_warehouse.pk]
             else:
                 candidates = [warehouse_id for warehouse_id, _code in self.shipping_warehouses]
+            wanted = takes(order)
+            sellable = all(needs[line.sku_id] for line in order.lines)  # a kit without parts cannot be
             chosen = next((warehouse_id for warehouse_id in candidates
-                           if all(available.get((line.sku_id, warehouse_id), 0) >= line.quantity
-                                  for line in order.lines)), None)
+                           if all(available.get((part, warehouse_id), 0) >= units
+                                  for part, units in wanted.items())), None) if sellable else None
             reserved: list[tuple[Line, int, uuid.UUID]] = []
             if chosen is not None:
                 try:
@@ -1055,8 +1064,8 @@ class OrderGenerator:
             if not reserved:
                 self._backorder(order)
                 continue
-            for line in order.lines:
-                available[(line.sku_id, chosen)] -= line.quantity
+            for part, units in wanted.items():
+                available[(part, chosen)] -= units
             order.allocations = reserved
             self._allocation_events(order, warehouses[chosen].code)
             holding += 1
