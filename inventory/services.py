@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, connection, transaction
+import psycopg
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -251,10 +252,22 @@ def _reserve_one_row(*, sku_id: int, units: int, warehouse: Warehouse, reference
     """
     user_id = user.pk if user is not None else None
     now = timezone.now()
+    params = (units, sku_id, warehouse.pk, reference, group, requested_sku.pk, user_id, now)
     with connection.cursor() as cursor:
         _prepare_one_row()
-        cursor.execute(_ONE_ROW_EXECUTE, (units, sku_id, warehouse.pk, reference, group, requested_sku.pk, user_id,
-                                          now))
+        try:
+            cursor.execute(_ONE_ROW_EXECUTE, params)
+        except ProgrammingError as error:
+            # The session lost its prepared statements (DEALLOCATE ALL, DISCARD ALL): prepare again.
+            # Outside a transaction nothing happened yet, so try once more; inside one, the
+            # transaction is spoilt and the caller's retry finds the statement prepared.
+            if not isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName):
+                raise
+            _prepared_sessions.discard(connection.connection)
+            if connection.in_atomic_block:
+                raise
+            _prepare_one_row()
+            cursor.execute(_ONE_ROW_EXECUTE, params)
         row = cursor.fetchone()
     if row is None:
         raise _insufficient(sku_id=sku_id, warehouse=warehouse, units=units)

@@ -316,6 +316,22 @@ def test_the_prepared_one_row_reservation_survives_a_rollback_and_a_new_session(
     assert sorted(Reservation.objects.values_list("reference", "quantity")) == [("order:2", 2), ("order:3", 3)]
 
 
+def test_a_session_that_lost_its_prepared_statements_prepares_again():
+    from django.db import connection
+
+    from inventory.services import stock_reserve
+    from tests.factories import SkuFactory, WarehouseFactory, stock
+
+    sku, warehouse = SkuFactory(), WarehouseFactory()
+    stock(sku, warehouse, 5)
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=1, reference="order:1")
+
+    connection.connection.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL does too
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=2, reference="order:2")
+
+    assert levels(sku) == {warehouse.pk: (5, 3)}
+
+
 def test_a_kit_updates_its_stock_rows_last_and_in_sku_order():
     import re
 
