@@ -217,7 +217,7 @@ def _deep_cursor(*, page: int, size: int) -> tuple[str, int]:
     The list runs newest first on (placed_at, id) and leaves out unplaced drafts; the cursor of
     page n is the last row of page n - 1, as that page's "older" link carries it.
     """
-    from orders.selectors import encode_cursor
+    from oms.pagination import encode_cursor
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM orders_order WHERE placed_at IS NOT NULL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
@@ -35,22 +36,53 @@ def kit_tree(root_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
     return tree
 
 
+def kit_components(kit_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """{kit id: {stocked SKU id: units one kit consumes}} for each kit, nested kits resolved.
+
+    The one walk of the kit structure: what a kit is made of, as reserving it takes it. One
+    query per level of nesting (``kit_tree``), none when ``kit_ids`` is empty. A kit without
+    components consumes nothing (so it cannot be sold).
+    """
+    kit_ids = set(kit_ids)
+    if not kit_ids:
+        return {}
+    tree = kit_tree(kit_ids)
+
+    def walk(kit_id: int, multiplier: int, totals: dict[int, int], depth: int) -> None:
+        if depth > MAX_KIT_DEPTH:  # a cycle in the data (the services refuse them): stop, do not loop
+            return
+        for component_id, per_kit in tree.get(kit_id, []):
+            if component_id in tree:
+                walk(component_id, multiplier * per_kit, totals, depth + 1)
+            else:
+                totals[component_id] += multiplier * per_kit
+
+    components: dict[int, dict[int, int]] = {}
+    for kit_id in kit_ids:
+        totals: dict[int, int] = defaultdict(int)
+        walk(kit_id, 1, totals, 0)
+        components[kit_id] = dict(totals)
+    return components
+
+
 def kit_expand(*, sku: Sku, quantity: int) -> dict[int, int]:
     """The stocked SKUs (nested kits resolved) and units that ``quantity`` of ``sku`` consume."""
     if not sku.is_kit:
         return {sku.pk: quantity}
-    tree = kit_tree({sku.pk})
-    totals: dict[int, int] = defaultdict(int)
+    return {part_id: units * quantity for part_id, units in kit_components({sku.pk})[sku.pk].items()}
 
-    def walk(kit_id: int, multiplier: int) -> None:
-        for component_id, per_kit in tree.get(kit_id, []):
-            if component_id in tree:
-                walk(component_id, multiplier * per_kit)
-            else:
-                totals[component_id] += multiplier * per_kit
 
-    walk(sku.pk, quantity)
-    return dict(totals)
+def kits_containing(sku_ids: Iterable[int]) -> set[int]:
+    """Every kit that holds any of ``sku_ids`` at any depth (one query per level)."""
+    found: set[int] = set()
+    frontier = set(sku_ids)
+    for _depth in range(MAX_KIT_DEPTH + 1):
+        if not frontier:
+            break
+        parents = set(KitComponent.objects.filter(component_id__in=frontier).values_list("kit_id", flat=True))
+        frontier = parents - found
+        found |= parents
+    return found
 
 
 def kit_descendant_ids(kit_id: int) -> set[int]:

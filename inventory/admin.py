@@ -6,6 +6,7 @@ are shown read-only; the screens under /inventory/ are where they change.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
 
@@ -25,11 +26,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "ships", "allows_pickup", "priority", "is_active", "city", "country")
+    list_display = ("code", "name", "kind", "ships", "allows_pickup", "priority", "is_active", "city", "region",
+                    "country")
     list_editable = ("priority",)
     list_filter = ("kind", "ships", "allows_pickup", "is_active", "country")
-    search_fields = ("code", "name", "city", "postal_code")
+    search_fields = ("code", "name", "city", "region", "postal_code")
     ordering = ("priority", "code")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "kind", "priority", "is_active")}),
+        (_("Fulfillment"), {"fields": ("ships", "allows_pickup")}),
+        (_("Address"), {"fields": ("address_line", "city", "region", "postal_code", "country"),
+                        "description": _("A store's address is where its pickup and ship-to-store orders are "
+                                         "taxed.")}),
+    )
 
 
 @admin.register(StockLevel)

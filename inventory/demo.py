@@ -1,11 +1,12 @@
-"""Demo inventory for ``make run``: warehouses and stores, stock on hand, purchase orders, reservations.
+"""Demo inventory for ``make run``: warehouses and stores, stock on hand, purchase orders.
 
 :func:`seed_inventory` runs after the demo catalog. The opening stock is one receipt movement per
 SKU and location, inserted in bulk together with the matching stock levels, so ``on_hand`` (and
 ``value``) equals the sum of movements from the start, and posted as one opening entry per
-location (inventory against opening balance equity). Purchase orders (one or more in every status) and open
-reservations then go through the inventory services, so their receipts and holds are what the
-app itself would have written. Deterministic (seeded) and idempotent, like the catalog demo.
+location (inventory against opening balance equity). Purchase orders (one or more in every
+status) then go through the inventory services, so their receipts are what the app itself would
+have written. Reservations belong to orders, so the demo orders make them (``orders.demo``), each
+for a line of its own. Deterministic (seeded) and idempotent, like the catalog demo.
 """
 
 from __future__ import annotations
@@ -23,13 +24,10 @@ from django.utils import timezone
 
 from catalog.demo import CATEGORIES
 from catalog.models import KitComponent, Sku, VendorItem
-from inventory.errors import InsufficientStock
-from inventory.models import (
-    PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse,
-)
+from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel, StockMovement, Warehouse
 from inventory.services import (
     purchase_order_cancel, purchase_order_close, purchase_order_create, purchase_order_receive,
-    purchase_order_send, stock_reserve,
+    purchase_order_send,
 )
 from inventory.postings import movements_post
 from inventory.valuation import movement_value
@@ -37,19 +35,23 @@ from oms.db import analyze
 from oms.demo import DEFAULT_SEED, DEFAULT_STYLES
 
 OPENING_REFERENCE = "opening-balance"
-RESERVATION_PREFIX = "demo-order:"
 
 WAREHOUSES = (
     {"code": "EAST", "name": "East Coast Distribution Center", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 10, "city": "Columbus", "postal_code": "43219"},
+     "allows_pickup": False, "priority": 10,
+     "address_line": "4400 Airport Drive", "region": "OH", "city": "Columbus", "postal_code": "43219"},
     {"code": "WEST", "name": "West Coast Distribution Center", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 20, "city": "Reno", "postal_code": "89502"},
+     "allows_pickup": False, "priority": 20,
+     "address_line": "1250 Terminal Way", "region": "NV", "city": "Reno", "postal_code": "89502"},
     {"code": "SOUTH", "name": "Dallas Overflow Warehouse", "kind": Warehouse.Kind.WAREHOUSE, "ships": True,
-     "allows_pickup": False, "priority": 30, "city": "Dallas", "postal_code": "75241"},
+     "allows_pickup": False, "priority": 30,
+     "address_line": "7300 South Lamar Street", "region": "TX", "city": "Dallas", "postal_code": "75241"},
     {"code": "NYC", "name": "SoHo Store", "kind": Warehouse.Kind.STORE, "ships": False,
-     "allows_pickup": True, "priority": 50, "city": "New York", "postal_code": "10012"},
+     "allows_pickup": True, "priority": 50,
+     "address_line": "120 Prince Street", "region": "NY", "city": "New York", "postal_code": "10012"},
     {"code": "BOS", "name": "Newbury Street Store", "kind": Warehouse.Kind.STORE, "ships": False,
-     "allows_pickup": True, "priority": 60, "city": "Boston", "postal_code": "02116"},
+     "allows_pickup": True, "priority": 60,
+     "address_line": "330 Newbury Street", "region": "MA", "city": "Boston", "postal_code": "02116"},
 )
 # Share of the stocked SKUs each location carries. Stores carry apparel and gifts only.
 COVERAGE = {"EAST": 0.95, "WEST": 0.7, "SOUTH": 0.35, "NYC": 0.25, "BOS": 0.2}
@@ -61,10 +63,10 @@ def is_seeded() -> bool:
 
 
 def seed_inventory(*, stdout, options: dict) -> None:
-    """Create the demo locations, stock, purchase orders and reservations unless they exist.
+    """Create the demo locations, stock and purchase orders unless they exist.
 
-    ``options``: ``styles`` (the catalog size, which sets how many purchase orders and
-    reservations to make) and ``seed``.
+    ``options``: ``styles`` (the catalog size, which sets how many purchase orders to make) and
+    ``seed``.
     """
     if is_seeded():
         stdout.write("Demo inventory: already loaded.")
@@ -79,11 +81,10 @@ def seed_inventory(*, stdout, options: dict) -> None:
         levels = opening_stock(rng=rng, warehouses=warehouses, user=users.get("warehouse"))
         orders = purchase_orders(rng=rng, warehouses=warehouses, per_status=max(1, styles // 400),
                                  buyer=users.get("manager"), receiver=users.get("warehouse"))
-        holds = reservations(rng=rng, warehouses=warehouses, count=max(12, styles // 10), user=users.get("agent"))
-    analyze(StockLevel, StockMovement, Reservation, PurchaseOrderLine)
+    analyze(StockLevel, StockMovement, PurchaseOrderLine)
     stdout.write(
-        f"Demo inventory: {len(warehouses)} locations, {levels} stock levels, {len(orders)} purchase orders, "
-        f"{len({hold.reference for hold in holds})} demo orders holding stock in {time.monotonic() - started:.1f} s."
+        f"Demo inventory: {len(warehouses)} locations, {levels} stock levels, {len(orders)} purchase orders "
+        f"in {time.monotonic() - started:.1f} s."
     )
 
 
@@ -237,36 +238,3 @@ def _advance(order: PurchaseOrder, status: str, *, rng: random.Random, buyer, re
         if status == Status.CLOSED:
             purchase_order_close(purchase_order=order, user=buyer)
     return PurchaseOrder.objects.get(pk=order.pk)
-
-
-def reservations(*, rng: random.Random, warehouses: dict[str, Warehouse], count: int, user) -> list[Reservation]:
-    """``count`` open reservations for demo orders through ``stock_reserve``; one in eight is a kit."""
-    shipping = [warehouses["EAST"], warehouses["WEST"]]
-    candidates = list(
-        StockLevel.objects.filter(warehouse__in=shipping, sku__status=Sku.Status.ACTIVE,
-                                  on_hand__gte=F("reserved") + 3)
-        .select_related("sku", "warehouse").order_by("sku__code", "warehouse__priority")
-    )
-    # Kits holding a kit first, so that even a small demo reserves a nested kit.
-    nested_ids = set(KitComponent.objects.filter(component__is_kit=True).values_list("kit_id", flat=True))
-    kits = sorted(Sku.objects.kits().filter(status=Sku.Status.ACTIVE),
-                  key=lambda kit: (kit.pk not in nested_ids, kit.code))
-    held: list[Reservation] = []
-    for number in range(count):
-        reference = f"{RESERVATION_PREFIX}{10001 + number}"
-        if number % 8 == 0 and kits:
-            kit = kits[(number // 8) % len(kits)]
-            for warehouse in shipping:
-                try:
-                    held += stock_reserve(sku=kit, warehouse=warehouse, quantity=1, reference=reference, user=user)
-                    break
-                except InsufficientStock:
-                    continue
-            continue
-        level = candidates[rng.randrange(len(candidates))]
-        try:
-            held += stock_reserve(sku=level.sku, warehouse=level.warehouse, quantity=rng.randint(1, 3),
-                                  reference=reference, user=user)
-        except InsufficientStock:
-            continue  # already held by an earlier demo order
-    return held

@@ -23,9 +23,13 @@ class Warehouse(models.Model):
     allows_pickup = models.BooleanField(_("allows pickup"), default=False)
     priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("Lower goes first."))
     is_active = models.BooleanField(_("active"), default=True)
-    country = models.CharField(_("country"), max_length=2, default="US")
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    # Where it is: a store's address is where pickup and ship-to-store orders are handed over,
+    # so it is where their sales tax is due (orders.services.tax).
+    address_line = models.CharField(_("street address"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("state / region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="US")
 
     class Meta:
         ordering = ["priority", "code"]

@@ -9,9 +9,6 @@ warehouses only; an inactive warehouse still shows in a stock table while it hol
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,44 +19,59 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Sku, Vendor, VendorItem
-from catalog.selectors import kit_tree
+from catalog.selectors import kit_components
 from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
+from oms.pagination import keyset_page
 
 # --- availability ---------------------------------------------------------------------------
 
 
-def kit_parts(kit_ids: Iterable[int]) -> dict[int, dict[int, int]]:
-    """{kit id: {stocked SKU id: units one kit consumes}} for each kit, nested kits resolved.
+def sku_needs(skus: Iterable[Sku]) -> dict[int, dict[int, int]]:
+    """{sku id: {stocked SKU id: units one unit of it takes}}: a stocked SKU takes itself, a kit
+    its components (``catalog.selectors.kit_components``), as ``stock_reserve`` would reserve them.
 
-    One query per level of nesting (``kit_tree``), none when ``kit_ids`` is empty.
+    One query per level of kit nesting for all the kits together, none without kits.
     """
-    kit_ids = set(kit_ids)
-    if not kit_ids:
-        return {}
-    tree = kit_tree(kit_ids)
-
-    def walk(kit_id: int, multiplier: int, totals: dict[int, int], depth: int) -> None:
-        if depth > len(tree):  # a cycle in the data (the services refuse them): stop, do not loop
-            return
-        for component_id, per_kit in tree.get(kit_id, []):
-            if component_id in tree:
-                walk(component_id, multiplier * per_kit, totals, depth + 1)
-            else:
-                totals[component_id] += multiplier * per_kit
-
-    parts: dict[int, dict[int, int]] = {}
-    for kit_id in kit_ids:
-        totals: dict[int, int] = defaultdict(int)
-        walk(kit_id, 1, totals, 0)
-        parts[kit_id] = dict(totals)
-    return parts
+    skus = list(skus)
+    parts = kit_components(sku.pk for sku in skus if sku.is_kit)
+    return {sku.pk: parts[sku.pk] if sku.is_kit else {sku.pk: 1} for sku in skus}
 
 
 def kit_units_available(parts: dict[int, int], available: dict[int, int]) -> int:
-    """How many kits the ``available`` units of each part make (0 for a kit without parts)."""
+    """How many units the ``available`` units of each part make (0 for a kit without parts).
+
+    ``parts`` is one entry of :func:`sku_needs`: for a stocked SKU, itself once.
+    """
     if not parts:
         return 0
     return max(min(available.get(part_id, 0) // units for part_id, units in parts.items()), 0)
+
+
+def stock_available(*, sku_ids: Iterable[int], warehouse_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """{(stocked sku id, warehouse id): on hand - reserved}; missing rows mean 0. One query, no lock."""
+    sku_ids, warehouse_ids = set(sku_ids), set(warehouse_ids)
+    if not sku_ids or not warehouse_ids:
+        return {}
+    rows = StockLevel.objects.filter(sku_id__in=sku_ids, warehouse_id__in=warehouse_ids).values_list(
+        "sku_id", "warehouse_id", "on_hand", "reserved")
+    return {(sku_id, warehouse_id): on_hand - reserved for sku_id, warehouse_id, on_hand, reserved in rows}
+
+
+def units_available(*, skus: Sequence[Sku], warehouse_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """{sku id: {warehouse id: units that can be sold there}} for stocked SKUs and kits alike.
+
+    One query for the stock (plus one per level of kit nesting), whatever the number of SKUs.
+    """
+    warehouse_ids = list(dict.fromkeys(warehouse_ids))
+    needs = sku_needs(skus)
+    available = stock_available(sku_ids={part_id for parts in needs.values() for part_id in parts},
+                                warehouse_ids=warehouse_ids)
+    return {
+        sku.pk: {warehouse_id: kit_units_available(needs[sku.pk], {
+            part_id: available.get((part_id, warehouse_id), 0) for part_id in needs[sku.pk]})
+            for warehouse_id in warehouse_ids}
+        for sku in skus
+    }
 
 
 @dataclass
@@ -99,7 +111,7 @@ def stock_table(skus: Sequence[Sku], *, with_warehouses: bool = True) -> StockTa
     stock rows. The count does not depend on how many SKUs are asked about.
     """
     sku_ids = [sku.pk for sku in skus]
-    parts = kit_parts(sku.pk for sku in skus if sku.is_kit)
+    parts = kit_components(sku.pk for sku in skus if sku.is_kit)
     stocked_ids = {sku.pk for sku in skus if not sku.is_kit}
     needed_ids = stocked_ids | {part_id for kit in parts.values() for part_id in kit}
     table = StockTable(warehouses=[], kit_parts=parts)
@@ -166,25 +178,6 @@ class MovementPage:
     previous_cursor: str | None
 
 
-def _encode_cursor(movement: StockMovement) -> str:
-    raw = f"{movement.created_at.isoformat()}|{movement.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, pk = raw.rsplit("|", 1)
-        moment = dt.datetime.fromisoformat(created)
-        if timezone.is_naive(moment):
-            return None
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-
-
 def movement_page(*, sku: Sku, after: str | None = None, before: str | None = None,
                   size: int = 25) -> MovementPage:
     """A page of ``sku``'s movements, newest first, by a cursor on (created_at, id).
@@ -194,30 +187,8 @@ def movement_page(*, sku: Sku, after: str | None = None, before: str | None = No
     millions of movements as with ten. A cursor that cannot be read gives the first page.
     """
     rows = StockMovement.objects.filter(sku=sku).select_related("warehouse", "created_by")
-    older_than, newer_than = _decode_cursor(after), _decode_cursor(before)
-    if newer_than is not None:
-        moment, pk = newer_than
-        # created_at >= moment bounds the index scan; the OR picks the exact position.
-        page = list(rows.filter(created_at__gte=moment).filter(Q(created_at__gt=moment) | Q(pk__gt=pk))
-                    .order_by("created_at", "pk")[: size + 1])
-        has_newer = len(page) > size
-        page = list(reversed(page[:size]))
-        return MovementPage(
-            movements=page,
-            next_cursor=_encode_cursor(page[-1]) if page else None,
-            previous_cursor=_encode_cursor(page[0]) if page and has_newer else None,
-        )
-    if older_than is not None:
-        moment, pk = older_than
-        rows = rows.filter(created_at__lte=moment).filter(Q(created_at__lt=moment) | Q(pk__lt=pk))
-    page = list(rows.order_by("-created_at", "-pk")[: size + 1])
-    has_older = len(page) > size
-    page = page[:size]
-    return MovementPage(
-        movements=page,
-        next_cursor=_encode_cursor(page[-1]) if page and has_older else None,
-        previous_cursor=_encode_cursor(page[0]) if page and older_than is not None else None,
-    )
+    page = keyset_page(rows, key="created_at", after=after, before=before, size=size)
+    return MovementPage(movements=page.rows, next_cursor=page.next_cursor, previous_cursor=page.previous_cursor)
 
 
 def open_reservations(*, sku: Sku, limit: int = 50) -> list[Reservation]:

@@ -33,8 +33,8 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin):
-    list_display = ("country", "region", "rate", "applies_to_shipping")
-    list_filter = ("country", "applies_to_shipping")
+    list_display = ("country", "region", "tax_class", "rate", "applies_to_shipping")
+    list_filter = ("tax_class", "country", "applies_to_shipping")
     search_fields = ("country", "region")
 
 

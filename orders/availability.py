@@ -9,7 +9,6 @@ warehouse is ``min(floor(available(component) / units per kit))`` over its stock
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -19,8 +18,8 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from catalog.models import Sku, VendorItem
-from catalog.selectors import kit_tree
-from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel, Warehouse
+from inventory.models import PurchaseOrder, PurchaseOrderLine, Warehouse
+from inventory.selectors import sku_needs, units_available
 
 
 @dataclass(frozen=True)
@@ -35,44 +34,6 @@ def shop_today() -> dt.date:
     return timezone.now().astimezone(ZoneInfo(settings.SHOP_TIME_ZONE)).date()
 
 
-# --- kits ------------------------------------------------------------------------------------
-
-
-def components_per_unit(skus: Iterable[Sku]) -> dict[int, dict[int, int]]:
-    """{sku id: {stocked sku id: units in one unit of it}}; a stocked SKU maps to itself.
-
-    One query per level of kit nesting for all the kits together (none without kits).
-    """
-    skus = list(skus)
-    kit_ids = {sku.pk for sku in skus if sku.is_kit}
-    tree = kit_tree(kit_ids) if kit_ids else {}
-    expanded: dict[int, dict[int, int]] = {}
-    for sku in skus:
-        if not sku.is_kit:
-            expanded[sku.pk] = {sku.pk: 1}
-            continue
-        totals: dict[int, int] = defaultdict(int)
-        _walk(tree, sku.pk, 1, totals)
-        expanded[sku.pk] = dict(totals)
-    return expanded
-
-
-def _walk(tree: dict[int, list[tuple[int, int]]], kit_id: int, multiplier: int,
-          totals: dict[int, int]) -> None:
-    for component_id, per_kit in tree.get(kit_id, []):
-        if component_id in tree:
-            _walk(tree, component_id, multiplier * per_kit, totals)
-        else:
-            totals[component_id] += multiplier * per_kit
-
-
-def units_possible(per_unit: dict[int, int], available: dict[int, int]) -> int:
-    """How many whole units can be made from ``available`` (stocked sku id -> units)."""
-    if not per_unit:
-        return 0  # a kit without components cannot be sold
-    return max(0, min(available.get(sku_id, 0) // units for sku_id, units in per_unit.items()))
-
-
 # --- stock -----------------------------------------------------------------------------------
 
 
@@ -81,35 +42,19 @@ def shipping_warehouses() -> list[Warehouse]:
     return list(Warehouse.objects.filter(is_active=True, ships=True).order_by("priority", "code"))
 
 
-def stock_available(*, stocked_ids: Iterable[int],
-                    warehouse_ids: Iterable[int]) -> dict[tuple[int, int], int]:
-    """{(sku id, warehouse id): on hand - reserved} for stocked SKUs; missing rows mean 0. One query."""
-    stocked_ids, warehouse_ids = set(stocked_ids), set(warehouse_ids)
-    if not stocked_ids or not warehouse_ids:
-        return {}
-    rows = StockLevel.objects.filter(sku_id__in=stocked_ids, warehouse_id__in=warehouse_ids).values_list(
-        "sku_id", "warehouse_id", "on_hand", "reserved")
-    return {(sku_id, warehouse_id): on_hand - reserved for sku_id, warehouse_id, on_hand, reserved in rows}
-
-
 def sku_availability(*, sku_ids: Iterable[int] | None = None, skus: Iterable[Sku] | None = None,
                      warehouses: Iterable[Warehouse] | None = None) -> dict[int, SkuAvailability]:
     """{sku id: SkuAvailability} at ``warehouses`` (default: the active ones that ship).
 
-    Give ``skus`` (instances) to save the query that loads them by ``sku_ids``.
+    Give ``skus`` (instances) to save the query that loads them by ``sku_ids``. Kits are counted
+    by ``inventory.selectors.units_available``.
     """
     skus = list(skus) if skus is not None else list(Sku.objects.filter(pk__in=set(sku_ids or ())))
     warehouses = list(warehouses) if warehouses is not None else shipping_warehouses()
-    per_unit = components_per_unit(skus)
-    stocked = {sku_id for parts in per_unit.values() for sku_id in parts}
-    available = stock_available(stocked_ids=stocked, warehouse_ids=[warehouse.pk for warehouse in warehouses])
+    units = units_available(skus=skus, warehouse_ids=[warehouse.pk for warehouse in warehouses])
     result: dict[int, SkuAvailability] = {}
     for sku in skus:
-        by_warehouse = {}
-        for warehouse in warehouses:
-            units = units_possible(per_unit[sku.pk], {
-                part: available.get((part, warehouse.pk), 0) for part in per_unit[sku.pk]})
-            by_warehouse[warehouse.code] = units
+        by_warehouse = {warehouse.code: units[sku.pk][warehouse.pk] for warehouse in warehouses}
         result[sku.pk] = SkuAvailability(by_warehouse=by_warehouse, total=sum(by_warehouse.values()))
     return result
 
@@ -127,7 +72,7 @@ def expected_dates(*, skus: Iterable[Sku], today: dt.date | None = None) -> dict
     """
     skus = list(skus)
     today = today or shop_today()
-    per_unit = components_per_unit(skus)
+    per_unit = sku_needs(skus)
     stocked = {sku_id for parts in per_unit.values() for sku_id in parts}
     if not stocked:
         return {sku.pk: None for sku in skus}

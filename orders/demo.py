@@ -14,8 +14,9 @@ Amounts follow order entry's rules (``orders.services.pricing`` and ``tax``): a 
 subtotal is ``(unit_price + personalization_amount) × quantity``, its ``line_total`` that
 less its discount plus its tax; ``total = subtotal - discount_total + shipping_total +
 tax_total``, which is also ``Σ line_total + shipping_total + shipping tax``. Tax is the
-country's rate plus the region's, rounded per line, none on zero-rated SKUs or for
-tax-exempt customers.
+country's rate plus the region's, for the SKU's tax class (a reduced row where there is one),
+rounded per line, none on zero-rated or exempt SKUs or for tax-exempt customers; a pickup or
+ship-to-store order is taxed at its store.
 
 Speed: rows go into the tables with PostgreSQL's ``COPY`` (psycopg 3), fifty thousand orders a
 transaction, so a million orders (and some six million lines and events) load in minutes.
@@ -25,8 +26,9 @@ have no reservations or allocations (their stock left long ago, before the openi
 orders waiting for stock are backordered (nothing allocated). Only orders whose simulated life
 stops at ``allocated``, ``picking`` or ``packed`` hold stock, and they reserve it through
 ``inventory.services.stock_reserve`` (reference ``order:<order id>:line:<line id>``, as
-allocation writes it) with a matching :class:`~orders.models.LineAllocation`; when the stock
-is not there, the order stays ``released`` and backordered. Every simulated path follows
+allocation writes it) with a matching
+:class:`~orders.models.LineAllocation`; when the stock is not there, the order stays
+``released`` and backordered. These are the demo's only reservations: each belongs to a line. Every simulated path follows
 ``orders.services.status.TRANSITIONS``. So
 ``manage.py check_invariants`` holds afterwards.
 
@@ -205,6 +207,12 @@ WORLD_TAX = (
     ("CA", "BC", "0.07", False), ("CA", "NS", "0.10", True), ("GB", "", "0.20", True),
     ("DE", "", "0.19", True), ("FR", "", "0.20", True), ("AU", "", "0.10", True), ("JP", "", "0.10", True),
 )
+# Reduced rates (food, the demo's "reduced" tax class), where a place has one: (country, region, rate).
+# Elsewhere reduced-rate SKUs pay the standard rate.
+REDUCED_TAX = (
+    ("US", "IL", "0.01"), ("US", "TN", "0.04"), ("US", "UT", "0.0175"), ("US", "VA", "0.01"),
+    ("US", "MO", "0.01225"), ("CA", "", "0"), ("DE", "", "0.07"), ("FR", "", "0.055"), ("JP", "", "0.08"),
+)
 
 # --- how orders go -----------------------------------------------------------------------------------
 
@@ -277,11 +285,11 @@ def shipping_methods() -> dict[str, object]:
     return found
 
 
-def tax_rates() -> dict[tuple[str, str], tuple[int, bool]]:
-    """Sales tax of the US states and a few countries, created if missing.
+def tax_rates() -> dict[tuple[str, str, str], tuple[int, bool]]:
+    """Sales tax of the US states and a few countries, with some reduced rates, created if missing.
 
-    Returns ``(country, region) -> (rate in hundred-thousandths, taxes shipping)`` of every row
-    in the table, the demo's and any others (region "" is the country's own row).
+    Returns ``(country, region, tax class) -> (rate in hundred-thousandths, taxes shipping)`` of
+    every row in the table, the demo's and any others (region "" is the country's own row).
     """
     from orders.models import TaxRate
 
@@ -289,11 +297,13 @@ def tax_rates() -> dict[tuple[str, str], tuple[int, bool]]:
             for state, rate, shipping in US_TAX]
     rows += [TaxRate(country=country, region=region, rate=Decimal(rate), applies_to_shipping=shipping)
              for country, region, rate, shipping in WORLD_TAX]
+    rows += [TaxRate(country=country, region=region, tax_class=TaxRate.TaxClass.REDUCED, rate=Decimal(rate))
+             for country, region, rate in REDUCED_TAX]
     TaxRate.objects.bulk_create(rows, ignore_conflicts=True)
     return {
-        (country, region.upper()): (int(rate * 100_000), applies)
-        for country, region, rate, applies in TaxRate.objects.values_list(
-            "country", "region", "rate", "applies_to_shipping")
+        (country, region.upper(), tax_class): (int(rate * 100_000), applies)
+        for country, region, tax_class, rate, applies in TaxRate.objects.values_list(
+            "country", "region", "tax_class", "rate", "applies_to_shipping")
     }
 
 
@@ -351,7 +361,7 @@ class Line:
     unit_cents: int  # base price, per unit
     personalization: str  # JSON, escaped for COPY
     personalization_cents: int  # add-on, per unit
-    is_taxed: bool
+    tax_class: str
     discount_cents: int = 0
     tax_cents: int = 0
     allocated: int = 0
@@ -402,6 +412,7 @@ class OrderGenerator:
         self.rng = rng
         self.methods = methods
         self.taxes = taxes
+        self._tax_rules: dict[tuple[str, str], tuple[dict[str, int], int]] = {}
         self.faker_seed = faker_seed
         self.stdout = stdout
         self.now = time.time()
@@ -426,14 +437,13 @@ class OrderGenerator:
         for template_id, key, kind, max_length, choices in rows:
             fields[template_id].append((key, kind, max_length or 12, choices))
         self.skus = []
-        untaxed = {Sku.TaxClass.ZERO, Sku.TaxClass.EXEMPT}
         for sku_id, code, name, price, template_id, addon, tax_class in (
                 Sku.objects.active().stocked().filter(list_price__gt=0).order_by("pk")
                 .values_list("pk", "code", "name", "list_price", "personalization_template_id",
                              "personalization_template__price_addon", "tax_class")):
             self.skus.append((sku_id, code, copy_text(name[:200]), cents(price),
                               fields.get(template_id) if template_id else None, cents(addon or Decimal(0)),
-                              tax_class not in untaxed))
+                              tax_class))
         # Popularity: a few best sellers, a long tail (Zipf-like), in a seeded shuffle of the catalog.
         self.rng.shuffle(self.skus)
         weights = [1 / (rank + 10) ** 0.9 for rank in range(len(self.skus))]
@@ -446,11 +456,12 @@ class OrderGenerator:
                            .order_by("priority", "pk"))
         self.shipping_warehouses = list(Warehouse.objects.filter(is_active=True, ships=True)
                                         .order_by("priority", "pk").values_list("pk", "code"))
+        # Where a pickup or ship-to-store order is handed over, and so taxed (orders.services.tax).
         region_of = {city: state for city, state, *_rest in US_CITIES}
         self.store_addresses = {
-            store.pk: {"name": store.name, "company": store.name, "line1": store.name, "line2": "",
-                       "city": store.city,
-                       "region": region_of.get(store.city, "") if store.country == "US" else "",
+            store.pk: {"name": store.name, "company": store.name, "line1": store.address_line or store.name,
+                       "line2": "", "city": store.city,
+                       "region": store.region or (region_of.get(store.city, "") if store.country == "US" else ""),
                        "postal_code": store.postal_code, "country": store.country, "phone": ""}
             for store in self.stores
         }
@@ -739,7 +750,7 @@ class OrderGenerator:
             if len(chosen) == wanted:
                 break
         lines = []
-        for sku_id, code, description, price_cents, template_fields, addon_cents, is_taxed in chosen:
+        for sku_id, code, description, price_cents, template_fields, addon_cents, tax_class in chosen:
             quantity = rng.choices((1, 2, 3, 4, 6), weights=(76, 14, 5, 3, 2))[0]
             personalization, personalization_cents = "{}", 0
             if template_fields and rng.random() < 0.4:
@@ -748,7 +759,7 @@ class OrderGenerator:
                 personalization_cents = addon_cents
             lines.append(Line(id=0, sku_id=sku_id, sku_code=code, description=description,
                               quantity=quantity, unit_cents=price_cents, personalization=personalization,
-                              personalization_cents=personalization_cents, is_taxed=is_taxed))
+                              personalization_cents=personalization_cents, tax_class=tax_class))
         return lines
 
     def _personalization(self, template_fields) -> dict[str, str]:
@@ -820,22 +831,33 @@ class OrderGenerator:
     def _amounts(self, order: PlannedOrder) -> None:
         """Discounts, tax per line (rounded per line), shipping; the order's totals follow from them."""
         percent = int(order.coupon[-2:]) if order.coupon else 0
-        rate, shipping_rate = (0, 0) if order.customer.is_tax_exempt else self._tax_rule(*order.region)
+        rates, shipping_rate = ({}, 0) if order.customer.is_tax_exempt else self._tax_rule(*order.region)
         for line in order.lines:
             line.discount_cents = (line.subtotal_cents * percent + 50) // 100
-            line.tax_cents = tax_on(line.subtotal_cents - line.discount_cents, rate) if line.is_taxed else 0
+            line.tax_cents = tax_on(line.subtotal_cents - line.discount_cents, rates.get(line.tax_class, 0))
         method = order.method
         units = sum(line.quantity for line in order.lines)
         shipping = cents(method.base_charge + method.per_item_charge * units) if method else 0
         order.shipping_cents = shipping
         order.shipping_tax_cents = tax_on(shipping, shipping_rate)
 
-    def _tax_rule(self, country: str, region: str) -> tuple[int, int]:
-        """(rate, shipping rate) at an address: the country's row plus the region's (orders.services.tax)."""
-        rows = [self.taxes[key] for key in ((country, ""), (country, region.upper())) if key in self.taxes]
-        if region == "":
-            rows = rows[:1]
-        return sum(rate for rate, _shipping in rows), sum(rate for rate, shipping in rows if shipping)
+    def _tax_rule(self, country: str, region: str) -> tuple[dict[str, int], int]:
+        """({tax class: rate}, shipping rate) at an address, as ``orders.services.tax.tax_rule`` has it:
+        the country's level plus the region's, each level's reduced row or else its standard row;
+        zero-rated and exempt SKUs pay nothing."""
+        cached = self._tax_rules.get((country, region))
+        if cached is not None:
+            return cached
+        levels = [(country, "")] if region == "" else [(country, ""), (country, region.upper())]
+        rates, shipping_rate = {"standard": 0, "reduced": 0}, 0
+        for level_country, level_region in levels:
+            standard = self.taxes.get((level_country, level_region, "standard"))
+            reduced = self.taxes.get((level_country, level_region, "reduced"), standard)
+            rates["standard"] += standard[0] if standard else 0
+            rates["reduced"] += reduced[0] if reduced else 0
+            shipping_rate += standard[0] if standard and standard[1] else 0
+        self._tax_rules[(country, region)] = rates, shipping_rate
+        return rates, shipping_rate
 
     def _life(self, order: PlannedOrder) -> None:
         """Simulate the order from placement and stop at now: its events, holds and status.
@@ -999,27 +1021,35 @@ class OrderGenerator:
             return 0
         from catalog.models import Sku
         from inventory.errors import InsufficientStock
-        from inventory.models import StockLevel, Warehouse
+        from inventory.models import Warehouse
+        from inventory.selectors import sku_needs, stock_available
         from inventory.services import stock_reserve
 
-        sku_ids = {line.sku_id for order in orders for line in order.lines}
-        available: dict[tuple[int, int], int] = {
-            (sku_id, warehouse_id): on_hand - reserved
-            for sku_id, warehouse_id, on_hand, reserved in StockLevel.objects.filter(sku_id__in=sku_ids)
-            .values_list("sku_id", "warehouse_id", "on_hand", "reserved")
-        }
-        skus = Sku.objects.in_bulk(sku_ids)
+        skus = Sku.objects.in_bulk({line.sku_id for order in orders for line in order.lines})
+        needs = sku_needs(skus.values())  # a kit would take its components
         warehouses = Warehouse.objects.in_bulk({w for w, _c in self.shipping_warehouses}
                                                | {store.pk for store in self.stores})
+        available = stock_available(sku_ids={part for parts in needs.values() for part in parts},
+                                    warehouse_ids=warehouses)
+
+        def takes(order: PlannedOrder) -> dict[int, int]:
+            wanted: dict[int, int] = defaultdict(int)
+            for line in order.lines:
+                for part, units in needs[line.sku_id].items():
+                    wanted[part] += units * line.quantity
+            return wanted
+
         holding = 0
         for order in orders:
             if order.pickup_warehouse is not None and order.fulfillment_type == "pickup":
                 candidates = [order.pickup_warehouse.pk]
             else:
                 candidates = [warehouse_id for warehouse_id, _code in self.shipping_warehouses]
+            wanted = takes(order)
+            sellable = all(needs[line.sku_id] for line in order.lines)  # a kit without parts cannot be
             chosen = next((warehouse_id for warehouse_id in candidates
-                           if all(available.get((line.sku_id, warehouse_id), 0) >= line.quantity
-                                  for line in order.lines)), None)
+                           if all(available.get((part, warehouse_id), 0) >= units
+                                  for part, units in wanted.items())), None) if sellable else None
             reserved: list[tuple[Line, int, uuid.UUID]] = []
             if chosen is not None:
                 try:
@@ -1034,8 +1064,8 @@ class OrderGenerator:
             if not reserved:
                 self._backorder(order)
                 continue
-            for line in order.lines:
-                available[(line.sku_id, chosen)] -= line.quantity
+            for part, units in wanted.items():
+                available[(part, chosen)] -= units
             order.allocations = reserved
             self._allocation_events(order, warehouses[chosen].code)
             holding += 1

@@ -8,7 +8,8 @@ line id or None, detail).
 - Each open allocation is backed by open reservations of its group, with the reference
   ``order:<order id>:line:<line id>``, at its warehouse, of exactly its quantity of every
   stocked component (a kit expanded through ``catalog_kitcomponent``, nested kits included);
-  and every open ``order:…`` reservation belongs to an open allocation.
+  and every open reservation, whatever its reference, belongs to an open allocation: stock is
+  held only for order lines (the demo's reservations too).
 - The order's amounts add up: ``total = subtotal - discount_total + shipping_total + tax_total``,
   its discount is the sum of its lines' discounts, the line totals are the merchandise after
   discounts plus the line taxes, and the tax covers at least the line taxes (the rest is the
@@ -68,11 +69,13 @@ CHECKS: list[tuple[str, str]] = [
                    MAX(r.warehouse_id) AS other_warehouse_id, MIN(r.reference) AS reference,
                    MAX(r.reference) AS other_reference, SUM(r.quantity) AS units
             FROM inventory_reservation r
-            WHERE r.status = 'open' AND r.reference LIKE 'order:%'
+            WHERE r.status = 'open'
             GROUP BY r."group", r.sku_id
         )
-        SELECT COALESCE(e.order_id, NULLIF(split_part(x.reference, ':', 2), '')::bigint),
-               COALESCE(e.line_id, NULLIF(split_part(x.reference, ':', 4), '')::bigint),
+        SELECT COALESCE(e.order_id, CASE WHEN x.reference ~ '^order:[0-9]+:line:[0-9]+$'
+                                         THEN split_part(x.reference, ':', 2)::bigint END),
+               COALESCE(e.line_id, CASE WHEN x.reference ~ '^order:[0-9]+:line:[0-9]+$'
+                                        THEN split_part(x.reference, ':', 4)::bigint END),
                CASE
                    WHEN e.grp IS NULL THEN 'open reservation ' || x.reference || ' of sku ' || x.sku_id
                                           || ' has no open allocation'

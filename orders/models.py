@@ -153,22 +153,37 @@ class ShippingMethod(models.Model):
 
 
 class TaxRate(models.Model):
-    """Sales tax by country and, where it differs, by state or region (blank = the whole country)."""
+    """Sales tax by country and, where it differs, by state or region (blank = the whole country),
+    for one tax class of SKU.
+
+    The ``standard`` row is the rate of the place; a ``reduced`` row gives reduced-rate SKUs
+    their own rate there (without one they pay the standard rate). Zero-rated and exempt SKUs
+    pay none, so they have no rows (orders.services.tax).
+    """
+
+    class TaxClass(models.TextChoices):
+        STANDARD = Sku.TaxClass.STANDARD.value, Sku.TaxClass.STANDARD.label
+        REDUCED = Sku.TaxClass.REDUCED.value, Sku.TaxClass.REDUCED.label
 
     country = models.CharField(_("country"), max_length=2)
     region = models.CharField(_("state / region"), max_length=100, blank=True)
+    tax_class = models.CharField(_("tax class"), max_length=20, choices=TaxClass.choices, default=TaxClass.STANDARD,
+                                 help_text=_("The SKUs of this tax class pay this rate here."))
     rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=5, help_text=_("0.0725 is 7.25 %."))
-    applies_to_shipping = models.BooleanField(_("taxes shipping"), default=False)
+    applies_to_shipping = models.BooleanField(_("taxes shipping"), default=False,
+                                              help_text=_("Shipping is taxed at the standard rows that say so."))
 
     class Meta:
-        ordering = ["country", "region"]
+        ordering = ["country", "region", "tax_class"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "region"], name="tax_rate_unique"),
+            models.UniqueConstraint(fields=["country", "region", "tax_class"], name="tax_rate_unique_class"),
             models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=1), name="tax_rate_range"),
+            models.CheckConstraint(condition=Q(tax_class__in=["standard", "reduced"]), name="tax_rate_class"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.country}-{self.region or '*'} {self.rate}"
+        suffix = "" if self.tax_class == self.TaxClass.STANDARD else f" ({self.tax_class})"
+        return f"{self.country}-{self.region or '*'} {self.rate}{suffix}"
 
 
 class OrderStatus(models.TextChoices):

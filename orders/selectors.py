@@ -12,8 +12,6 @@ and the customer lookup run against millions of rows:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 import zoneinfo
@@ -24,10 +22,10 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import JSONObject
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog.models import Sku
+from oms.pagination import keyset_page as oms_keyset_page
 from orders.models import Customer, CustomerNote, Hold, LineAllocation, Order, OrderEvent, OrderLine
 from orders.services.customers import normalize_emails, normalize_phone, normalize_phones
 
@@ -112,26 +110,6 @@ def customer_duplicates(*, emails: Iterable[str] = (), phones: Iterable[str] = (
 # --- keyset pages -----------------------------------------------------------------------------
 
 
-def encode_cursor(moment: dt.datetime, pk: int) -> str:
-    raw = f"{moment.isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    """The (placed_at, id) a cursor points at, or None for a cursor that cannot be read."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment_text, pk = raw.rsplit("|", 1)
-        moment = dt.datetime.fromisoformat(moment_text)
-        if timezone.is_naive(moment):
-            return None
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-
-
 @dataclass
 class OrderPage:
     orders: list[Order]
@@ -153,36 +131,14 @@ OLDEST_FIRST = (F("placed_at").asc(nulls_first=True), F("id").asc())
 
 
 def keyset_page(orders: QuerySet[Order], *, after: str | None, before: str | None, size: int) -> OrderPage:
-    """One page of ``orders`` newest first by (placed_at, id); ``after`` goes to older orders,
-    ``before`` back to newer ones.
+    """One page of ``orders`` newest first by (placed_at, id) (``oms.pagination.keyset_page``);
+    ``after`` goes to older orders, ``before`` back to newer ones.
 
-    ``placed_at <= x`` bounds the index range scan and the OR only settles ties at ``x``.
     Orders not yet placed (``placed_at`` null) are not in the list.
     """
-    orders = orders.filter(placed_at__isnull=False)
-    older_than, newer_than = decode_cursor(after), decode_cursor(before)
-    if newer_than is not None:
-        moment, pk = newer_than
-        rows = list(orders.filter(placed_at__gte=moment).filter(Q(placed_at__gt=moment) | Q(pk__gt=pk))
-                    .order_by(*OLDEST_FIRST)[: size + 1])
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        return OrderPage(
-            orders=rows, size=size,
-            next_cursor=encode_cursor(rows[-1].placed_at, rows[-1].pk) if rows else None,
-            previous_cursor=encode_cursor(rows[0].placed_at, rows[0].pk) if rows and has_newer else None,
-        )
-    if older_than is not None:
-        moment, pk = older_than
-        orders = orders.filter(placed_at__lte=moment).filter(Q(placed_at__lt=moment) | Q(pk__lt=pk))
-    rows = list(orders.order_by(*NEWEST_FIRST)[: size + 1])
-    has_older = len(rows) > size
-    rows = rows[:size]
-    return OrderPage(
-        orders=rows, size=size,
-        next_cursor=encode_cursor(rows[-1].placed_at, rows[-1].pk) if rows and has_older else None,
-        previous_cursor=encode_cursor(rows[0].placed_at, rows[0].pk) if rows and older_than is not None else None,
-    )
+    page = oms_keyset_page(orders.filter(placed_at__isnull=False), key="placed_at", after=after, before=before,
+                           size=size, newest_first=NEWEST_FIRST, oldest_first=OLDEST_FIRST)
+    return OrderPage(orders=page.rows, size=size, next_cursor=page.next_cursor, previous_cursor=page.previous_cursor)
 
 
 # --- orders -----------------------------------------------------------------------------------

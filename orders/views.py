@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from babel.numbers import format_percent
 from django.conf import settings
@@ -645,7 +646,12 @@ def _entry_context(state: EntryState, **extra) -> dict:
     quote = state.quote
     tax_rate = ""
     if quote is not None and quote.basket is not None:
-        tax_rate = format_percent(quote.tax_rate, format="#,##0.###%", locale=to_locale(get_language() or "en"))
+        # Each rate the lines pay, highest first (a reduced-rate SKU pays its own); zero-rated lines add none.
+        rule = quote.basket.tax_rule
+        rates = sorted({rule.rate_for(line.sku.tax_class) for line in quote.lines if line.sku is not None}
+                       - {Decimal("0")}, reverse=True) or [quote.tax_rate]
+        locale = to_locale(get_language() or "en")
+        tax_rate = " / ".join(format_percent(rate, format="#,##0.###%", locale=locale) for rate in rates)
     return {"state": state, "form": state.form, "quote": quote, "rows": _entry_rows(state), "tax_rate": tax_rate,
             "new_address": forms.NEW_ADDRESS, "channel": ENTRY_CHANNEL, **extra}
 

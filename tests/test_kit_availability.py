@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import KitComponent
-from inventory.selectors import available_totals, kit_availability, kit_parts, kit_units_available, stock_table
+from catalog.selectors import kit_components, kit_expand
+from inventory.selectors import (
+    available_totals, kit_availability, kit_units_available, sku_needs, stock_table, units_available,
+)
 from inventory.services import stock_reserve
 from tests.factories import SkuFactory, WarehouseFactory, kit, stock
 
@@ -46,8 +49,12 @@ def test_nested_kits_multiply_quantities_down_to_the_stocked_parts():
     inner = kit((cap, 1), (pin, 2))
     outer = kit((shirt, 1), (inner, 3))
 
-    assert kit_parts([outer.pk]) == {outer.pk: {shirt.pk: 1, cap.pk: 3, pin.pk: 6}}
+    assert kit_components([outer.pk]) == {outer.pk: {shirt.pk: 1, cap.pk: 3, pin.pk: 6}}
+    assert kit_expand(sku=outer, quantity=2) == {shirt.pk: 2, cap.pk: 6, pin.pk: 12}
+    assert sku_needs([outer, cap]) == {outer.pk: {shirt.pk: 1, cap.pk: 3, pin.pk: 6}, cap.pk: {cap.pk: 1}}
     assert available_totals([inner, outer]) == {inner.pk: 9, outer.pk: 3}
+    assert units_available(skus=[inner, outer, cap], warehouse_ids=[warehouse.pk]) == {
+        inner.pk: {warehouse.pk: 9}, outer.pk: {warehouse.pk: 3}, cap.pk: {warehouse.pk: 9}}
 
 
 def test_a_part_used_twice_in_a_kit_counts_twice():

@@ -60,6 +60,21 @@ def test_an_open_allocation_needs_its_reservations_and_a_reservation_its_allocat
     assert any("expected 2" in detail and "reserved 1" in detail for *_rest, detail in found)
 
 
+@pytest.mark.parametrize("reference", ["demo-order:10001", "order:1", "transfer:ab12"])
+def test_stock_held_for_no_order_line_is_a_violation(order, reference):
+    from inventory.services import stock_reserve
+
+    stock_reserve(sku=order.lines.get(line_number=1).sku, warehouse=order.lines.get(
+        line_number=1).allocations.get().warehouse, quantity=1, reference=reference)
+
+    found = [row for row in violations() if row[0] == "open allocations match their open reservations"]
+
+    assert len(found) == 1
+    (_name, order_id, line_id, detail) = found[0]
+    assert (order_id, line_id) == (None, None)
+    assert detail.startswith(f"open reservation {reference} of sku ") and detail.endswith(" has no open allocation")
+
+
 def test_the_amounts_must_add_up(order):
     Order.objects.filter(pk=order.pk).update(total=order.total + Decimal("0.01"))
     assert checks() == {"order amounts add up"}

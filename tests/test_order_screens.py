@@ -444,6 +444,23 @@ def test_tax_exempt_customers_pay_no_tax(role_client, world):
     assert "Tax (exempt)" in response.content.decode()
 
 
+def test_the_tax_label_shows_each_rate_the_lines_pay(role_client, world):
+    from orders.models import TaxRate
+
+    TaxRate.objects.create(country="US", region="NY", tax_class="reduced", rate=Decimal("0.04"))
+    cookies = SkuFactory(code="COOKIES", name="Cookie tin", list_price=Decimal("10.000"), tax_class="reduced")
+    book = SkuFactory(code="BOOK", name="Cook book", list_price=Decimal("10.000"), tax_class="zero")
+
+    mixed = role_client("Agent").post(reverse("orders:entry_draft"), _draft(
+        world, lines=[(world.mug, 1, {}), (cookies, 1, {}), (book, 1, {})]), HTTP_HX_REQUEST="true")
+    reduced_only = role_client("Agent").post(reverse("orders:entry_draft"), _draft(
+        world, lines=[(cookies, 1, {})]), HTTP_HX_REQUEST="true")
+
+    assert [line.tax for line in mixed.context["quote"].lines] == [Decimal("1.07"), Decimal("0.40"), Decimal("0.00")]
+    assert "Tax 8.875% / 4%" in mixed.content.decode()
+    assert "Tax 4%<" in reduced_only.content.decode()
+
+
 def test_a_different_ship_to_address_is_typed_in_and_checked(role_client, world):
     client = role_client("Agent")
     data = _draft(world, action="ship", ship_choice="new", lines=[(world.mug, 1, {})])

@@ -290,6 +290,48 @@ def test_one_stock_row_is_reserved_by_a_single_statement(django_assert_num_queri
             stored.requested_sku_id) == (sku.pk, warehouse.pk, 2, Reservation.Status.OPEN, "order:1", sku.pk)
 
 
+def test_the_prepared_one_row_reservation_survives_a_rollback_and_a_new_session():
+    from django.db import connection, transaction
+
+    from inventory.errors import InsufficientStock
+    from inventory.models import Reservation
+    from inventory.services import stock_reserve
+    from tests.factories import SkuFactory, WarehouseFactory, stock
+
+    sku, warehouse = SkuFactory(), WarehouseFactory()
+    stock(sku, warehouse, 5)
+
+    # Given the statement first prepared inside a transaction that is rolled back,
+    with transaction.atomic():
+        stock_reserve(sku=sku, warehouse=warehouse, quantity=1, reference="order:1")
+        transaction.set_rollback(True)
+    # when reserving again in that session, and then in a new session,
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=2, reference="order:2")
+    connection.close()
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=3, reference="order:3")
+    # then both count, the rolled-back one does not, and a short one writes nothing.
+    with pytest.raises(InsufficientStock):
+        stock_reserve(sku=sku, warehouse=warehouse, quantity=1, reference="order:4")
+    assert levels(sku) == {warehouse.pk: (5, 5)}
+    assert sorted(Reservation.objects.values_list("reference", "quantity")) == [("order:2", 2), ("order:3", 3)]
+
+
+def test_a_session_that_lost_its_prepared_statements_prepares_again():
+    from django.db import connection
+
+    from inventory.services import stock_reserve
+    from tests.factories import SkuFactory, WarehouseFactory, stock
+
+    sku, warehouse = SkuFactory(), WarehouseFactory()
+    stock(sku, warehouse, 5)
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=1, reference="order:1")
+
+    connection.connection.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL does too
+    stock_reserve(sku=sku, warehouse=warehouse, quantity=2, reference="order:2")
+
+    assert levels(sku) == {warehouse.pk: (5, 3)}
+
+
 def test_a_kit_updates_its_stock_rows_last_and_in_sku_order():
     import re
 

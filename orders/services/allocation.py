@@ -20,7 +20,8 @@ availability there is the minimum over its components. The reason for every choi
 ``LineAllocation.reason`` and an ``allocation`` event.
 
 **Reserving.** The stock rows of every component at every candidate warehouse are locked
-first, in (sku id, warehouse id) order, with one ``SELECT … FOR NO KEY UPDATE``; the plan is
+first, in (sku id, warehouse id) order, with one ``SELECT … FOR NO KEY UPDATE``
+(``inventory.services.stock_lock_and_read``: only inventory locks stock rows); the plan is
 made from those locked figures, and ``inventory.services.stock_reserve`` (reference
 ``order:<order id>:line:<line id>``, its guarded UPDATE) reserves it. Two orders for the same
 stock therefore queue instead of deadlocking (their locks come in one global order) and never
@@ -41,16 +42,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from catalog.models import KitComponent, Sku
-from catalog.selectors import MAX_KIT_DEPTH
+from catalog.models import Sku
+from catalog.selectors import kits_containing
 from inventory.errors import InsufficientStock, InventoryError
-from inventory.models import StockLevel, Warehouse
-from inventory.services import ReserveRequest, stock_reserve, stock_reserve_many
-from orders.availability import components_per_unit, expected_dates, shipping_warehouses, units_possible
+from inventory.models import Warehouse
+from inventory.selectors import kit_units_available, sku_needs
+from inventory.services import (
+    ReserveRequest, stock_lock, stock_lock_and_read, stock_release, stock_reserve, stock_reserve_many,
+)
+from orders.availability import expected_dates, shipping_warehouses
 from orders.models import Hold, LineAllocation, Order, OrderEvent, OrderLine, ShippingMethod
 from orders.services.status import BACKORDER_STATUSES, event, lock_lines, lock_order, save_events, settle
 
@@ -99,7 +103,7 @@ def _take(warehouse_id: int, needs: list[Need], remaining: dict[int, int],
         if wanted <= 0:
             continue
         here = {sku_id: available.get((sku_id, warehouse_id), 0) for sku_id in need.per_unit}
-        units = min(wanted, units_possible(need.per_unit, here))
+        units = min(wanted, kit_units_available(need.per_unit, here))
         if units > 0:
             for sku_id, per in need.per_unit.items():
                 available[(sku_id, warehouse_id)] = here[sku_id] - per * units
@@ -210,36 +214,23 @@ def plan_lines(*, order: Order, lines: list[OrderLine], warehouse_ids: set[int] 
     """Lock the stock the lines could take and plan their allocation (see the module docstring).
 
     One query (plus kit nesting): the stock rows of every stocked component at every candidate
-    warehouse, with the warehouses' priority, locked in (sku id, warehouse id) order. The
-    lines need not be saved yet. ``warehouse_ids`` narrows the candidates.
+    warehouse, with the warehouses' priority, locked in (sku id, warehouse id) order by
+    ``inventory.services.stock_lock_and_read``. The lines need not be saved yet.
+    ``warehouse_ids`` narrows the candidates.
     """
     wanting = [line for line in lines if line.quantity_backordered > 0]
     if not wanting:
         return Plan(wanting, [], [], {}, set())
-    per_unit = components_per_unit({line.sku_id: line.sku for line in wanting}.values())
+    per_unit = sku_needs({line.sku_id: line.sku for line in wanting}.values())
     stocked = {sku_id for line in wanting for sku_id in per_unit[line.sku_id]}
     if order.fulfillment_type == FulfillmentType.PICKUP:
-        where, params = "w.id = %s", [order.pickup_warehouse_id]
+        store_ids = {order.pickup_warehouse_id} - {None}
+        if warehouse_ids is not None:
+            store_ids &= set(warehouse_ids)
+        locked = stock_lock_and_read(sku_ids=stocked, warehouse_ids=store_ids)
     else:
-        where, params = "w.ships", []
-    if warehouse_ids is not None:
-        where += " AND w.id = ANY(%s)"
-        params.append(sorted(warehouse_ids))
-    # Raw SQL: the hottest statement of order entry, and the ORM's compiling would cost more than it.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.sku_id, l.warehouse_id, l.on_hand, l.reserved, w.code, w.priority "
-            f"FROM {StockLevel._meta.db_table} l JOIN {Warehouse._meta.db_table} w ON w.id = l.warehouse_id "
-            f"WHERE l.sku_id = ANY(%s) AND w.is_active AND {where} "
-            f"ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l",
-            [sorted(stocked), *params])
-        rows = cursor.fetchall()
-    available: dict[tuple[int, int], int] = {}
-    warehouses: dict[int, Warehouse] = {}
-    for sku_id, warehouse_id, on_hand, reserved, code, priority in rows:
-        available[(sku_id, warehouse_id)] = on_hand - reserved
-        if warehouse_id not in warehouses:
-            warehouses[warehouse_id] = Warehouse(pk=warehouse_id, code=code, priority=priority)
+        locked = stock_lock_and_read(sku_ids=stocked, warehouse_ids=warehouse_ids, shipping_only=True)
+    available, warehouses = dict(locked.available), locked.warehouses
     candidates = sorted(warehouses.values(), key=lambda warehouse: (warehouse.priority, warehouse.code))
     needs = [Need(index, line.quantity_backordered,
                   per_unit[line.sku_id]) for index, line in enumerate(wanting)]
@@ -249,20 +240,11 @@ def plan_lines(*, order: Order, lines: list[OrderLine], warehouse_ids: set[int] 
 
 
 def lock_stock_of(skus: Iterable[Sku]) -> None:
-    """Lock every stock row of these SKUs' stocked components, at every warehouse, in (sku, warehouse) order.
-
-    For changes that release some reservations and make others (cancel, edit, substitute):
-    ``stock_release`` takes its rows one reservation group at a time, so without this first
-    lock, two such changes (or one and a placement) could take the same rows in different
-    orders and deadlock. With it, every later statement finds its rows locked already.
-    """
-    stocked = {sku_id for parts in components_per_unit({sku.pk: sku for sku in skus}.values()).values()
-               for sku_id in parts}
-    if not stocked:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {StockLevel._meta.db_table} WHERE sku_id = ANY(%s) "
-                       "ORDER BY sku_id, warehouse_id FOR NO KEY UPDATE", [sorted(stocked)])
+    """Lock every stock row of these SKUs' stocked components, at every warehouse, in (sku, warehouse)
+    order (``inventory.services.stock_lock``), before a change that releases some reservations and
+    makes others (cancel, edit, substitute)."""
+    stock_lock(sku_ids={sku_id for parts in sku_needs({sku.pk: sku for sku in skus}.values()).values()
+                        for sku_id in parts})
 
 
 def count_planned(plan: Plan) -> None:
@@ -379,8 +361,6 @@ def release_line(line: OrderLine, *, user, keep: int = 0) -> int:
     remainder reserved again at the same warehouse (its stock was freed a moment ago, under
     our lock, so that cannot fail). The caller holds the order and line locks.
     """
-    from inventory.services import stock_release
-
     excess = line.quantity_allocated - keep
     if excess <= 0:
         return 0
@@ -407,19 +387,6 @@ def release_line(line: OrderLine, *, user, keep: int = 0) -> int:
 
 
 # --- backorders -------------------------------------------------------------------------------------
-
-
-def kits_containing(sku_ids: Iterable[int]) -> set[int]:
-    """Every kit that holds any of ``sku_ids`` at any depth (one query per level)."""
-    found: set[int] = set()
-    frontier = set(sku_ids)
-    for _depth in range(MAX_KIT_DEPTH + 1):
-        if not frontier:
-            break
-        parents = set(KitComponent.objects.filter(component_id__in=frontier).values_list("kit_id", flat=True))
-        frontier = parents - found
-        found |= parents
-    return found
 
 
 def _backordered_lines():
@@ -450,7 +417,7 @@ def backorders_allocate(*, sku_ids: set[int], warehouse_id: int | None = None) -
         "order_id", "order__placed_at", "order__fulfillment_type", "sku_id").distinct())
     if not rows:
         return 0
-    per_unit = components_per_unit(Sku.objects.filter(pk__in={row[3] for row in rows}))
+    per_unit = sku_needs(Sku.objects.filter(pk__in={row[3] for row in rows}))
     order_skus: dict[int, set[int]] = defaultdict(set)
     placed: dict[int, tuple] = {}
     pickup_orders = set()

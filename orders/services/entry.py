@@ -71,7 +71,7 @@ from orders.services.errors import OrderError
 from orders.services.pricing import PricedBasket, price_basket
 from orders.services.repricing import line_amounts_fields, redeem_promotions
 from orders.services.status import event, save_events, settle
-from orders.services.tax import tax_rule
+from orders.services.tax import tax_address, tax_rule
 from orders.services.types import (
     LineRequest,
     Quote,
@@ -124,7 +124,9 @@ def basket_validate(*, channel: str, customer: Customer | None, lines: Sequence[
     priced = None
     if checked.are_valid:
         priced, pricing_errors = _price(channel=channel, customer=customer, lines=checked.lines,
-                                        ship_to=fulfillment.ship_to, source_code=source_code, coupons=coupon_codes,
+                                        ship_to=fulfillment.ship_to, fulfillment_type=fulfillment_type,
+                                        pickup_warehouse=pickup_warehouse, source_code=source_code,
+                                        coupons=coupon_codes,
                                         shipping_method=shipping_method, customer_type=customer_type, at=at,
                                         segment_codes=segment_codes)
         _merge(errors, pricing_errors)
@@ -212,7 +214,8 @@ def _check_fulfillment(*, kind: str, method: ShippingMethod | None, customer: Cu
         if store is not None and not ship_to.get("country"):
             # The store's own location, for tax and the packing slip.
             ship_to = {**ship_to, "name": ship_to["name"] or (customer.display_name if customer else ""),
-                       "city": store.city, "postal_code": store.postal_code, "country": store.country}
+                       "line1": store.address_line, "city": store.city, "region": store.region,
+                       "postal_code": store.postal_code, "country": store.country}
     else:
         if pickup_warehouse is not None:
             errors["pickup_warehouse"] = [_("A store is chosen only for pickup and ship-to-store orders.")]
@@ -223,11 +226,14 @@ def _check_fulfillment(*, kind: str, method: ShippingMethod | None, customer: Cu
 
 
 def _price(*, channel: str, customer: Customer | None, lines: Sequence[ValidatedLine], ship_to: dict,
+           fulfillment_type: str, pickup_warehouse: Warehouse | None,
            source_code: str, coupons: Sequence[str], shipping_method: ShippingMethod | None,
            customer_type: str | None, at: datetime,
            segment_codes: frozenset[str] | None) -> tuple[PricedBasket | None, dict[str, list[str]]]:
     is_tax_exempt = bool(customer and customer.is_tax_exempt)
-    rule = tax_rule(address=ship_to, is_exempt=is_tax_exempt)
+    # Tax is due where the goods are handed over: the store for pickup and ship-to-store.
+    address = tax_address(ship_to=ship_to, fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse)
+    rule = tax_rule(address=address, is_exempt=is_tax_exempt)
     items = [(line.sku, line.quantity, line.is_personalized) for line in lines]
     try:
         return price_basket(

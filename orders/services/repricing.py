@@ -20,7 +20,7 @@ from orders.models import Hold, Order, OrderEvent, OrderLine
 from orders.services.allocation import allocate_lines, release_line
 from orders.services.pricing import LineAmounts, PricedBasket, price_basket
 from orders.services.status import event
-from orders.services.tax import tax_rule
+from orders.services.tax import tax_address, tax_rule
 
 MAX_REDEEM_ATTEMPTS = 3
 AMOUNT_FIELDS = ("unit_price", "personalization_amount", "discount_amount", "tax_amount", "line_total")
@@ -107,7 +107,9 @@ def reprice_order(order: Order, *, lines: list[OrderLine], user, events: list[Or
 
 def _price_open_lines(order: Order, requested: list[OrderLine]) -> PricedBasket:
     customer = order.customer
-    rule = tax_rule(address=order.ship_to, is_exempt=customer.is_tax_exempt)
+    address = tax_address(ship_to=order.ship_to, fulfillment_type=order.fulfillment_type,
+                          pickup_warehouse=order.pickup_warehouse)
+    rule = tax_rule(address=address, is_exempt=customer.is_tax_exempt)
     items = [(line.sku, line.quantity_open, bool(line.personalization)) for line in requested]
     return price_basket(
         channel=order.channel, customer=customer, items=items, tax_rule=rule, source_code=order.source_code,
