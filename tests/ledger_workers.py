@@ -24,8 +24,8 @@ def start(database_name: str, barrier) -> None:
 
 def receive_and_adjust(sku_ids: list[int], warehouse_id: int, rounds: int, lock_timeout_ms: int,
                        hold_seconds: float) -> dict:
-    """Each round, per SKU: one transaction receiving 2 units and writing 1 off (two postings on the
-    shared inventory, GRNI and shrinkage accounts), kept open ``hold_seconds`` after its postings
+    """Each round, per SKU: one transaction receiving 2 units and counting 1 fewer than it holds then
+    (two postings on the shared inventory, GRNI and shrinkage accounts), kept open ``hold_seconds`` after its postings
     as an order's other work would. Waiting for any lock longer than ``lock_timeout_ms`` fails it."""
     from decimal import Decimal
 
@@ -33,7 +33,7 @@ def receive_and_adjust(sku_ids: list[int], warehouse_id: int, rounds: int, lock_
 
     from catalog.models import Sku
     from inventory.models import Warehouse
-    from inventory.services import stock_adjust, stock_receive
+    from inventory.services import stock_count, stock_receive
 
     skus = list(Sku.objects.filter(pk__in=sku_ids).order_by("pk"))
     warehouse = Warehouse.objects.get(pk=warehouse_id)
@@ -48,7 +48,8 @@ def receive_and_adjust(sku_ids: list[int], warehouse_id: int, rounds: int, lock_
                             cursor.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
                         stock_receive(sku=sku, warehouse=warehouse, quantity=2, unit_cost=Decimal("1.25"),
                                       user=None)
-                        stock_adjust(sku=sku, warehouse=warehouse, quantity=-1, reason="Damaged", user=None)
+                        # stock_adjust is a top-level (durable) service; a count runs inside a caller's transaction.
+                        stock_count(sku=sku, warehouse=warehouse, counted=_round + 1, user=None, reason="Damaged")
                         with connection.cursor() as cursor:
                             cursor.execute("SELECT pg_sleep(%s)", [hold_seconds])
                     outcome["ok"] += 1

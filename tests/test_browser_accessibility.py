@@ -28,10 +28,11 @@ MAIN_PAGES = {
     "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
-                "marketing:promotion_list", "marketing:pricelist_list", "catalog:import_list"},
-    "Accountant": {"home"},
+                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list"},
+    "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
+                   "payments:export_list", "payables:bill_list"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
-              "catalog:import_list"},
+              "imports:import_list"},
 }
 
 
