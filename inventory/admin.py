@@ -34,7 +34,7 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(StockLevel)
 class StockLevelAdmin(ReadOnlyAdmin):
-    list_display = ("sku", "warehouse", "on_hand", "reserved", "updated_at")
+    list_display = ("sku", "warehouse", "on_hand", "reserved", "value", "updated_at")
     list_filter = ("warehouse",)
     search_fields = ("sku__code",)
     list_select_related = ("sku", "warehouse")

@@ -1,8 +1,9 @@
 """Demo inventory for ``make run``: warehouses and stores, stock on hand, purchase orders, reservations.
 
 :func:`seed_inventory` runs after the demo catalog. The opening stock is one receipt movement per
-SKU and location, inserted in bulk together with the matching stock levels, so ``on_hand`` equals
-the sum of movements from the start. Purchase orders (one or more in every status) and open
+SKU and location, inserted in bulk together with the matching stock levels, so ``on_hand`` (and
+``value``) equals the sum of movements from the start, and posted as one opening entry per
+location (inventory against opening balance equity). Purchase orders (one or more in every status) and open
 reservations then go through the inventory services, so their receipts and holds are what the
 app itself would have written. Deterministic (seeded) and idempotent, like the catalog demo.
 """
@@ -13,6 +14,7 @@ import random
 import time
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -29,6 +31,8 @@ from inventory.services import (
     purchase_order_cancel, purchase_order_close, purchase_order_create, purchase_order_receive,
     purchase_order_send, stock_reserve,
 )
+from inventory.postings import movements_post
+from inventory.valuation import movement_value
 from oms.db import analyze
 from oms.demo import DEFAULT_SEED, DEFAULT_STYLES
 
@@ -120,15 +124,28 @@ def opening_stock(*, rng: random.Random, warehouses: dict[str, Warehouse], user)
                 covered, quantity = True, max(quantity, 24)
             if not covered or quantity == 0:
                 continue
-            levels.append((sku_id, warehouse.pk, quantity, 0, now))
-            movements.append((sku_id, warehouse.pk, StockMovement.Kind.RECEIPT.value, quantity, cost,
+            value = movement_value(on_hand=0, value=Decimal("0"), quantity=quantity, unit_cost=cost)
+            levels.append((sku_id, warehouse.pk, quantity, 0, value, now))
+            movements.append((sku_id, warehouse.pk, StockMovement.Kind.RECEIPT.value, quantity, cost, value,
                               "Opening balance", OPENING_REFERENCE, user.pk if user else None, now))
-    _copy(StockLevel, ["sku_id", "warehouse_id", "on_hand", "reserved", "updated_at"], levels)
-    _copy(StockMovement, ["sku_id", "warehouse_id", "kind", "quantity", "unit_cost", "reason", "reference",
+    _copy(StockLevel, ["sku_id", "warehouse_id", "on_hand", "reserved", "value", "updated_at"], levels)
+    _copy(StockMovement, ["sku_id", "warehouse_id", "kind", "quantity", "unit_cost", "value", "reason", "reference",
                           "created_by_id", "created_at"], movements)
     # The opening receipts were at standard cost, so that is the average cost so far.
     Sku.objects.filter(pk__in={level[0] for level in levels}).update(average_cost=F("cost"))
+    _post_opening_stock(warehouses=warehouses, user=user)
     return len(levels)
+
+
+def _post_opening_stock(*, warehouses: dict[str, Warehouse], user) -> None:
+    """The opening stock's entry, set-based: per warehouse, inventory against opening balance
+    equity, for the value of its opening movements (the journal the services would write, in
+    one entry per warehouse rather than one per movement)."""
+    for warehouse in sorted(warehouses.values(), key=lambda warehouse: warehouse.pk):
+        movement_ids = list(StockMovement.objects.filter(warehouse=warehouse, reference=OPENING_REFERENCE)
+                            .values_list("pk", flat=True))
+        movements_post(movement_ids=movement_ids, source=warehouse, kind="stock.opening", user=user,
+                       counter="opening_equity", memo="Opening stock")
 
 
 def _copy(model, columns: list[str], rows: list[tuple]) -> None:

@@ -21,6 +21,25 @@ CHECKS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "value equals the sum of movement values",
+        """
+        SELECT COALESCE(l.sku_id, m.sku_id), COALESCE(l.warehouse_id, m.warehouse_id),
+               'value=' || COALESCE(l.value, 0) || ' movements=' || COALESCE(m.total, 0)
+        FROM inventory_stocklevel l
+        FULL OUTER JOIN (SELECT sku_id, warehouse_id, SUM(value) AS total
+                         FROM inventory_stockmovement GROUP BY sku_id, warehouse_id) m
+          ON m.sku_id = l.sku_id AND m.warehouse_id = l.warehouse_id
+        WHERE COALESCE(l.value, 0) <> COALESCE(m.total, 0)
+        """,
+    ),
+    (
+        "no value left on an empty stock row",
+        """
+        SELECT sku_id, warehouse_id, 'on_hand=0 value=' || value
+        FROM inventory_stocklevel WHERE on_hand = 0 AND value <> 0
+        """,
+    ),
+    (
         "0 <= reserved <= on_hand",
         """
         SELECT sku_id, warehouse_id, 'on_hand=' || on_hand || ' reserved=' || reserved

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -39,6 +41,8 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    # Inventory value at moving average cost: always the sum of this row's movement values.
+    value = models.DecimalField(_("value"), **MONEY, default=Decimal("0"), db_default=Decimal("0"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -63,6 +67,11 @@ class StockLevel(models.Model):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
+    @property
+    def average_cost(self) -> Decimal | None:
+        """Value ÷ on hand (None with nothing on hand)."""
+        return self.value / self.on_hand if self.on_hand else None
+
 
 class StockMovement(models.Model):
     """One change of on_hand. Never edited or deleted (a database trigger refuses both)."""
@@ -80,6 +89,8 @@ class StockMovement(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     quantity = models.IntegerField(_("quantity"), help_text=_("Positive adds to on hand, negative takes away."))
     unit_cost = models.DecimalField(_("unit cost"), **MONEY, null=True, blank=True)
+    # What the movement added to (or, negative, took from) the stock's value; signed like quantity.
+    value = models.DecimalField(_("value"), **MONEY, default=Decimal("0"), db_default=Decimal("0"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
     purchase_order_line = models.ForeignKey("PurchaseOrderLine", on_delete=models.PROTECT, null=True, blank=True,

@@ -23,6 +23,8 @@ from catalog.selectors import kit_expand
 from inventory import hooks
 from inventory.errors import InsufficientStock, InventoryError
 from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
+from inventory.postings import movement_post, transfer_post
+from inventory.valuation import movement_value
 
 COST_STEP = Decimal("0.001")
 
@@ -48,8 +50,14 @@ def _refuse_kit(sku: Sku) -> None:
 
 
 def _post(level: StockLevel, *, kind: str, quantity: int, user, reason: str = "", reference: str = "",
-          unit_cost: Decimal | None = None, purchase_order_line: PurchaseOrderLine | None = None) -> StockMovement:
-    """Add ``quantity`` to a locked stock row and record the movement."""
+          unit_cost: Decimal | None = None, purchase_order_line: PurchaseOrderLine | None = None,
+          value: Decimal | None = None, post: bool = True) -> StockMovement:
+    """Add ``quantity`` to a locked stock row and record the movement, with its value and its entry.
+
+    The movement's value follows :mod:`inventory.valuation` (moving average cost) unless
+    ``value`` is given (a transfer's units arrive with the value they left with). With ``post``
+    its journal entry (:mod:`inventory.postings`) is written in the same transaction.
+    """
     if quantity == 0:
         raise InventoryError(_("A stock movement needs a quantity other than zero."))
     new_on_hand = level.on_hand + quantity
@@ -60,12 +68,22 @@ def _post(level: StockLevel, *, kind: str, quantity: int, user, reason: str = ""
             % {"free": level.available, "code": level.sku.code, "warehouse": level.warehouse.code,
                "reserved": level.reserved, "quantity": -quantity}
         )
-    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    if value is None:
+        needs_standard_cost = quantity > 0 and unit_cost is None and level.on_hand <= 0
+        value = movement_value(on_hand=level.on_hand, value=level.value, quantity=quantity, unit_cost=unit_cost,
+                               standard_cost=level.sku.cost if needs_standard_cost else Decimal("0"))
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, value=F("value") + value,
+                                                  updated_at=timezone.now())
     level.on_hand = new_on_hand
-    return StockMovement.objects.create(
+    level.value += value
+    movement = StockMovement.objects.create(
         sku_id=level.sku_id, warehouse_id=level.warehouse_id, kind=kind, quantity=quantity, reason=reason,
         reference=reference, unit_cost=unit_cost, purchase_order_line=purchase_order_line, created_by=user,
+        value=value,
     )
+    if post:
+        movement_post(movement, user=user)
+    return movement
 
 
 def _announce_arrival(sku_ids: set[int], warehouse_id: int) -> None:
@@ -116,9 +134,11 @@ def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quant
     with transaction.atomic(durable=True):
         levels = _lock_levels([(sku.pk, source.pk), (sku.pk, destination.pk)])
         out = _post(levels[(sku.pk, source.pk)], kind=StockMovement.Kind.TRANSFER, quantity=-quantity, user=user,
-                    reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference)
+                    reason=reason or _("To %(code)s") % {"code": destination.code}, reference=reference, post=False)
         into = _post(levels[(sku.pk, destination.pk)], kind=StockMovement.Kind.TRANSFER, quantity=quantity,
-                     user=user, reason=reason or _("From %(code)s") % {"code": source.code}, reference=reference)
+                     user=user, reason=reason or _("From %(code)s") % {"code": source.code}, reference=reference,
+                     value=-out.value, post=False)
+        transfer_post(out=out, into=into, user=user)
         _announce_arrival({sku.pk}, destination.pk)
     return out, into
 
@@ -142,14 +162,20 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: D
     return movement
 
 
-def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "") -> StockMovement:
-    """Returned units back on the shelf (orders' returns call this)."""
+def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "",
+                 unit_cost: Decimal | None = None) -> StockMovement:
+    """Returned units back on the shelf (orders' returns call this).
+
+    They come back at ``unit_cost`` (the cost they left with, when the caller knows it), else at
+    the current average cost; the entry is inventory against COGS.
+    """
     if quantity <= 0:
         raise InventoryError(_("Return a positive quantity."))
     _refuse_kit(sku)
     with transaction.atomic(savepoint=False):
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
-        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference)
+        movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference,
+                         unit_cost=unit_cost)
         _announce_arrival({sku.pk}, warehouse.pk)
     return movement
 

@@ -85,12 +85,24 @@ _ORDER_MANAGEMENT = _ORDER_ENTRY + [
     "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
 ]
 
+# The ledger: only accountants see it, post by hand, reverse, close periods and export; they keep
+# the chart's export codes and the posting map. Nobody else posts by hand (DESIGN.md).
+_LEDGER = [
+    "payments.view_ledger", "payments.post_manual_entry", "payments.reverse_entry", "payments.close_period",
+    "payments.export_gl",
+    "payments.view_account", "payments.change_account", "payments.add_account",
+    "payments.view_postingrule", "payments.change_postingrule", "payments.add_postingrule",
+    "payments.delete_postingrule",
+    "payments.view_journalentry", "payments.view_journalline", "payments.view_fiscalperiod",
+    "payments.view_fiscalyear", "payments.view_periodevent",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
     + _ORDER_ENTRY,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER,
     ADMIN: ["oms.view_system_status"],
 }
 

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from oms.hooks import on_ledger_post
+        from payments.ledger import chart, services, sources
+
+        # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
+        on_ledger_post(services.ledger_post)
+        sources.register_defaults()
+        # The default chart and posting map come back after a flush (transactional tests) too.
+        post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")

@@ -496,8 +496,12 @@ class StockCountKind(ImportKind):
         return new, updated, total - new - updated, {"units_found": units_in, "units_missing": units_out}
 
     def write(self, run: ImportRun) -> Counts:
+        from django.contrib.auth import get_user_model
+
         from inventory import hooks
         from inventory.models import StockLevel, StockMovement
+        from inventory.postings import movements_post
+        from inventory.valuation import movement_value_sql
 
         counts = self.preview(run)
         columns, expressions, params = insert_columns(StockLevel, {
@@ -518,19 +522,35 @@ class StockCountKind(ImportKind):
             "kind": ("%s", [StockMovement.Kind.COUNT.value]), "quantity": "c.quantity",
             "reason": ("%s || c.counted::text || %s", [before, after]),
             "reference": ("%s", [run.reference]), "created_by_id": ("%s", [run.user_id]),
+            "value": "c.value",
         })
+        # Each count movement is valued at moving average cost (inventory.valuation, its SQL form)
+        # and the stock row's value moves with on hand; the movements then post as one entry.
+        value = movement_value_sql(on_hand="l.on_hand", value="l.value", quantity="t.counted - l.on_hand",
+                                   standard_cost="s.cost")
         arrivals = run.fetchall(
             f"WITH changed AS (SELECT l.id, l.sku_id, l.warehouse_id, t.counted, "
-            f"  t.counted - l.on_hand AS quantity "
-            f"  {_LEVELS_OF_FILE} WHERE l.on_hand <> t.counted), "
-            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = c.counted, updated_at = now() "
-            f"  FROM changed c WHERE l.id = c.id RETURNING l.id), "
+            f"  t.counted - l.on_hand AS quantity, {value} AS value "
+            f"  {_LEVELS_OF_FILE} JOIN catalog_sku s ON s.id = l.sku_id WHERE l.on_hand <> t.counted), "
+            f"moved AS (UPDATE inventory_stocklevel l SET on_hand = c.counted, value = l.value + c.value, "
+            f"  updated_at = now() FROM changed c WHERE l.id = c.id RETURNING l.id), "
             f"posted AS (INSERT INTO inventory_stockmovement ({columns}) SELECT {expressions} FROM changed c "
-            f"  ORDER BY c.sku_id, c.warehouse_id RETURNING sku_id, warehouse_id, quantity) "
-            f"SELECT warehouse_id, array_agg(sku_id) FROM posted WHERE quantity > 0 GROUP BY warehouse_id", params)
+            f"  ORDER BY c.sku_id, c.warehouse_id RETURNING id, sku_id, warehouse_id, quantity) "
+            f"SELECT warehouse_id, array_agg(sku_id) FILTER (WHERE quantity > 0), array_agg(id) "
+            f"FROM posted GROUP BY warehouse_id", params)
         grown: dict[int, set[int]] = defaultdict(set)
-        for warehouse_id, sku_ids in arrivals:
-            grown[warehouse_id].update(sku_ids)
+        movement_ids: list[int] = []
+        for warehouse_id, sku_ids, ids in arrivals:
+            if sku_ids:
+                grown[warehouse_id].update(sku_ids)
+            movement_ids += ids
+        if movement_ids:
+            job = run.reference.removeprefix("import:")
+            source = (("catalog.importjob", job) if job.isdigit()
+                      else ("inventory.stockmovement", str(min(movement_ids))))
+            movements_post(movement_ids=movement_ids, source=source, kind="stock.count_import",
+                           user=None if run.user_id is None else get_user_model()(pk=run.user_id),
+                           memo=_("Stock count import %(reference)s") % {"reference": run.reference})
 
         def announce() -> None:
             for warehouse_id, sku_ids in grown.items():

@@ -1,0 +1,342 @@
+"""Ledger writes: the one posting service, reversals, manual entries, fiscal periods.
+
+Every journal entry is written by :func:`ledger_post` (business events, through
+``oms.hooks.ledger_post``, inside the event's own transaction) or by the two accountant
+services below, which call the same internals. Nothing here updates a balance row: an entry
+inserts one entry row and its lines, so concurrent postings never wait on each other for an
+account (the foreign-key checks take KEY SHARE locks, which do not conflict with one another).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oms.hooks import PostingLine
+from oms.money import round_money
+from payments.ledger.errors import LedgerError
+from payments.ledger.models import (
+    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
+)
+
+ZERO = Decimal("0")
+MANUAL = "manual"
+REVERSAL = "reversal"
+
+
+# --- fiscal periods ---------------------------------------------------------------------------
+
+
+def fiscal_year_ensure(year: int) -> FiscalYear:
+    """Calendar fiscal year ``year`` with its twelve monthly periods, created when missing.
+
+    Safe under concurrency (conflicting inserts are ignored, then the rows are read back);
+    runs in the caller's transaction.
+    """
+    FiscalYear.objects.bulk_create(
+        [FiscalYear(name=f"FY{year}", starts_on=date(year, 1, 1), ends_on=date(year, 12, 31))],
+        ignore_conflicts=True)
+    fiscal_year = FiscalYear.objects.get(starts_on=date(year, 1, 1))
+    FiscalPeriod.objects.bulk_create(
+        [FiscalPeriod(year=fiscal_year, number=month, starts_on=date(year, month, 1),
+                      ends_on=date(year, month, calendar.monthrange(year, month)[1]))
+         for month in range(1, 13)],
+        ignore_conflicts=True)
+    return fiscal_year
+
+
+def period_for(on_date: date) -> FiscalPeriod:
+    """The fiscal period containing ``on_date`` (its year is created when missing)."""
+    period = FiscalPeriod.objects.filter(starts_on__lte=on_date, ends_on__gte=on_date).first()
+    if period is None:
+        fiscal_year_ensure(on_date.year)
+        period = FiscalPeriod.objects.get(starts_on__lte=on_date, ends_on__gte=on_date)
+    return period
+
+
+def open_period_for(on_date: date) -> tuple[FiscalPeriod, date]:
+    """The period an event dated ``on_date`` posts in, and the entry's date: the event's own
+    period and date when it is open, else the first day of the next open period."""
+    period = period_for(on_date)
+    posting_date = on_date
+    while period.is_closed:
+        posting_date = period.ends_on + timedelta(days=1)
+        period = period_for(posting_date)
+    return period, posting_date
+
+
+def _lock_period(period: FiscalPeriod) -> FiscalPeriod:
+    # FOR UPDATE, not NO KEY UPDATE: it conflicts with the KEY SHARE lock that every posting takes
+    # on its period (the foreign key and the insert trigger), so a close waits for postings in
+    # flight to commit, and postings that come after see the period closed.
+    return FiscalPeriod.objects.select_for_update().get(pk=period.pk)
+
+
+_CLOSING_TOTALS = """
+INSERT INTO payments_closingbalance (period_id, account_id, debit_total, credit_total)
+SELECT %(period)s, account_id, sum(debit), sum(credit) FROM payments_journalline
+WHERE entry_date BETWEEN %(starts)s AND %(ends)s
+GROUP BY account_id
+"""
+
+
+def period_close(*, period: FiscalPeriod, user) -> FiscalPeriod:
+    """Close a period: nothing posts into it any more, and its closing balances are written once."""
+    with transaction.atomic(durable=True):
+        locked = _lock_period(period)
+        if locked.is_closed:
+            raise LedgerError(_("Period %(period)s is already closed.") % {"period": locked})
+        with connection.cursor() as cursor:
+            cursor.execute(_CLOSING_TOTALS, {"period": locked.pk, "starts": locked.starts_on, "ends": locked.ends_on})
+        locked.status = FiscalPeriod.Status.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_by = _user_or_none(user)
+        locked.save(update_fields=["status", "closed_at", "closed_by"])
+        PeriodEvent.objects.create(period=locked, action=PeriodEvent.Action.CLOSE, user=_user_or_none(user))
+    return locked
+
+
+def period_reopen(*, period: FiscalPeriod, reason: str, user) -> FiscalPeriod:
+    """Reopen a closed period (a reason is required and recorded); its closing balances go."""
+    if not reason or not reason.strip():
+        raise LedgerError(_("Reopening a period needs a reason."))
+    with transaction.atomic(durable=True):
+        locked = _lock_period(period)
+        if not locked.is_closed:
+            raise LedgerError(_("Period %(period)s is not closed.") % {"period": locked})
+        ClosingBalance.objects.filter(period=locked).delete()
+        locked.status = FiscalPeriod.Status.OPEN
+        locked.closed_at = None
+        locked.closed_by = None
+        locked.save(update_fields=["status", "closed_at", "closed_by"])
+        PeriodEvent.objects.create(period=locked, action=PeriodEvent.Action.REOPEN, reason=reason.strip(),
+                                   user=_user_or_none(user))
+    return locked
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    account_id: int
+    debit: Decimal
+    credit: Decimal
+    warehouse_id: int | None
+    memo: str
+
+
+def _user_or_none(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _source_key(source) -> tuple[str, str]:
+    if source is None:
+        return "", ""
+    if isinstance(source, tuple):
+        source_type, source_id = source
+        return str(source_type), str(source_id)
+    meta = source._meta
+    return f"{meta.app_label}.{meta.model_name}", str(source.pk)
+
+
+def _role_candidates(role: str) -> list[str]:
+    """``a.b:c`` → [``a.b:c``, ``a.b``]: a qualified role falls back to its base."""
+    candidates = [role]
+    if ":" in role:
+        candidates.append(role.split(":", 1)[0])
+    return candidates
+
+
+def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
+    """Accounts for the lines' roles and codes, amounts rounded to the currency, sides checked."""
+    roles = {candidate for line in lines if line.role for candidate in _role_candidates(line.role)}
+    codes = {line.account_code for line in lines if line.account_code}
+    rules: dict[tuple[str, int | None], int] = {}
+    accounts: dict[int, Account] = {}
+    if roles:
+        for rule in PostingRule.objects.filter(role__in=roles).select_related("account"):
+            rules[(rule.role, rule.warehouse_id)] = rule.account_id
+            accounts[rule.account_id] = rule.account
+    by_code = {account.code: account for account in Account.objects.filter(code__in=codes)} if codes else {}
+    resolved = []
+    for line in lines:
+        if (line.role is None) == (line.account_code is None):
+            raise LedgerError(_("A journal line names either a posting role or an account code."))
+        if line.debit < 0 or line.credit < 0:
+            raise LedgerError(_("A journal line's amounts are never negative."))
+        debit, credit = round_money(line.debit, currency), round_money(line.credit, currency)
+        if debit and credit:
+            raise LedgerError(_("A journal line is a debit or a credit, not both."))
+        if not debit and not credit:
+            continue  # nothing to post on this line
+        if line.account_code is not None:
+            account = by_code.get(line.account_code)
+            if account is None:
+                raise LedgerError(_("There is no account %(code)s.") % {"code": line.account_code})
+        else:
+            account_id = next(
+                (rules[key] for candidate in _role_candidates(line.role)
+                 for key in ((candidate, line.warehouse_id), (candidate, None)) if key in rules), None)
+            if account_id is None:
+                raise LedgerError(_("The posting map has no account for “%(role)s”; an accountant adds it.")
+                                  % {"role": line.role})
+            account = accounts[account_id]
+        if not account.is_active:
+            raise LedgerError(_("Account %(account)s is inactive.") % {"account": account})
+        resolved.append(_Line(account.pk, debit, credit, line.warehouse_id, line.memo[:500]))
+    return resolved
+
+
+def _net(lines: list[_Line]) -> list[_Line]:
+    """One line per account, debits and credits netted; accounts that net to zero drop out."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    first: dict[int, _Line] = {}
+    for line in lines:
+        totals[line.account_id] += line.debit - line.credit
+        first.setdefault(line.account_id, line)
+    return [
+        _Line(account_id, max(amount, ZERO), max(-amount, ZERO), first[account_id].warehouse_id,
+              first[account_id].memo)
+        for account_id, amount in totals.items() if amount
+    ]
+
+
+def _check_balanced(lines: list[_Line], currency: str) -> None:
+    if len(lines) < 2:
+        raise LedgerError(_("A journal entry needs at least two lines with an amount."))
+    debits = sum((line.debit for line in lines), ZERO)
+    credits = sum((line.credit for line in lines), ZERO)
+    if debits != credits:
+        raise LedgerError(_("The entry does not balance: debits %(debits)s, credits %(credits)s (%(currency)s).")
+                          % {"debits": debits, "credits": credits, "currency": currency})
+
+
+_INSERT_ENTRY = """
+INSERT INTO payments_journalentry
+    (entry_date, period_id, kind, source_type, source_id, memo, currency, reversal_of_id, created_by_id, created_at)
+VALUES (%(entry_date)s, %(period)s, %(kind)s, %(source_type)s, %(source_id)s, %(memo)s, %(currency)s,
+        %(reversal_of)s, %(user)s, %(now)s)
+ON CONFLICT (source_type, source_id, kind) WHERE NOT (source_type = '') DO NOTHING
+RETURNING id
+"""
+
+
+def _write(*, source_type: str, source_id: str, kind: str, lines: list[_Line], on_date: date, user, memo: str,
+           currency: str, reversal_of: JournalEntry | None = None, redirect_closed: bool = True) -> JournalEntry:
+    """Insert the entry and its lines (the caller checked them); the existing entry for a repeated source."""
+    if redirect_closed:
+        period, entry_date = open_period_for(on_date)
+        if entry_date != on_date:
+            memo = _("%(memo)s [event dated %(date)s, posted in the next open period]") % {
+                "memo": memo, "date": on_date.isoformat()}
+    else:
+        period, entry_date = period_for(on_date), on_date
+        if period.is_closed:
+            raise LedgerError(_("Period %(period)s is closed; nothing can be posted on %(date)s.")
+                              % {"period": period, "date": on_date.isoformat()})
+    user = _user_or_none(user)
+    now = timezone.now()
+    fields = {"entry_date": entry_date, "period": period.pk, "kind": kind, "source_type": source_type,
+              "source_id": source_id, "memo": memo.strip()[:500], "currency": currency,
+              "reversal_of": reversal_of.pk if reversal_of else None, "user": user.pk if user else None, "now": now}
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ENTRY, fields)
+        row = cursor.fetchone()
+    if row is None:  # written before, by this transaction or one that committed meanwhile
+        return JournalEntry.objects.get(source_type=source_type, source_id=source_id, kind=kind)
+    entry = JournalEntry(pk=row[0], entry_date=entry_date, period=period, kind=kind, source_type=source_type,
+                         source_id=source_id, memo=fields["memo"], currency=currency, reversal_of=reversal_of,
+                         created_by=user, created_at=now)
+    entry._state.adding = False
+    JournalLine.objects.bulk_create([
+        JournalLine(entry_id=entry.pk, account_id=line.account_id, entry_date=entry_date, debit=line.debit,
+                    credit=line.credit, currency=currency, memo=line.memo, warehouse_id=line.warehouse_id)
+        for line in lines
+    ])
+    return entry
+
+
+def ledger_post(*, source, kind: str, lines: list[PostingLine], on_date: date, user, memo: str = "",
+                currency: str | None = None, net_same_account: bool = False) -> JournalEntry | None:
+    """Post the entry of one business event, in the caller's transaction; idempotent on (source, kind).
+
+    The lines' amounts are rounded to the currency and must balance (LedgerError otherwise;
+    the database checks again at commit). An event dated in a closed period posts on the first
+    day of the next open period, the event's own date kept in the memo. Posting an event again
+    returns the entry written the first time. ``net_same_account``: see ``oms.hooks.ledger_post``.
+    """
+    source_type, source_id = _source_key(source)
+    if not source_type or not source_id:
+        raise LedgerError(_("A posting names its source document; manual entries use journal_entry_manual."))
+    if not kind or len(kind) > 50:
+        raise LedgerError(_("A posting needs a kind of at most 50 characters."))
+    currency = currency or settings.DEFAULT_CURRENCY
+    # Checks first (reads only): a refused posting leaves the caller's transaction usable.
+    resolved = _resolve(lines, currency)
+    if net_same_account:
+        resolved = _net(resolved)
+        if not resolved:
+            return None
+    _check_balanced(resolved, currency)
+    with transaction.atomic(savepoint=False):
+        return _write(source_type=source_type, source_id=source_id, kind=kind, lines=resolved, on_date=on_date,
+                      user=user, memo=memo, currency=currency)
+
+
+def _require(user, permission: str, action: str) -> None:
+    if user is None or not user.has_perm(permission):
+        raise LedgerError(_("You may not %(action)s.") % {"action": action})
+
+
+def journal_entry_manual(*, on_date: date, memo: str, lines: list[PostingLine], user,
+                         currency: str | None = None) -> JournalEntry:
+    """A manual entry by an accountant: balanced lines (account codes or roles) and a reason.
+
+    Refused in a closed period (no redirect: the accountant chose the date).
+    """
+    _require(user, "payments.post_manual_entry", _("post manual journal entries"))
+    if not memo or not memo.strip():
+        raise LedgerError(_("A manual entry needs a reason."))
+    currency = currency or settings.DEFAULT_CURRENCY
+    with transaction.atomic(durable=True):
+        resolved = _resolve(lines, currency)
+        _check_balanced(resolved, currency)
+        return _write(source_type="", source_id="", kind=MANUAL, lines=resolved, on_date=on_date, user=user,
+                      memo=memo, currency=currency, redirect_closed=False)
+
+
+def journal_entry_reverse(*, entry: JournalEntry, reason: str, user, on_date: date | None = None) -> JournalEntry:
+    """Reverse an entry: a new entry with every line on the other side, linked both ways
+    (``reversal.reversal_of`` is the entry, ``entry.reversed_by`` the reversal).
+
+    Dated ``on_date`` (today by default), or the next open period's first day when that is closed.
+    ``user`` None is the system (a return reversing its sale); a person needs ``payments.reverse_entry``.
+    """
+    if user is not None:
+        _require(user, "payments.reverse_entry", _("reverse journal entries"))
+    if not reason or not reason.strip():
+        raise LedgerError(_("A reversal needs a reason."))
+    with transaction.atomic(durable=True):
+        original = JournalEntry.objects.select_related("period").get(pk=entry.pk)
+        if JournalEntry.objects.filter(reversal_of=original).exists():
+            raise LedgerError(_("Entry %(number)s is already reversed.") % {"number": original.pk})
+        lines = [
+            _Line(line.account_id, line.credit, line.debit, line.warehouse_id, line.memo)
+            for line in original.lines.order_by("pk")
+        ]
+        if on_date is None:
+            from inventory.postings import business_date
+
+            on_date = business_date()
+        memo = _("Reversal of entry %(number)s: %(reason)s") % {"number": original.pk, "reason": reason.strip()}
+        return _write(source_type="payments.journalentry", source_id=str(original.pk), kind=REVERSAL, lines=lines,
+                      on_date=on_date, user=user, memo=memo, currency=original.currency, reversal_of=original)

@@ -1,0 +1,3 @@
+from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's models here)
+    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
+)
