@@ -226,3 +226,12 @@ def test_payment_attempt_keys_are_unique(shirt):
         PaymentAttempt.objects.create(tender=tender, action="authorize", amount=tender.amount,
                                       idempotency_key=f"tender-{tender.pk}-authorize-1")
     assert Hold.objects.filter(order=order, reason="payment").exists()
+
+
+@pytest.mark.django_db
+def test_agents_take_payments_accountants_see_them_and_warehouse_sees_none(make_user):
+    agent, warehouse, accountant = make_user("Agent"), make_user("Warehouse"), make_user("Accountant")
+
+    assert agent.has_perm("payments.take_payment") and agent.has_perm("payments.view_tender")
+    assert accountant.has_perm("payments.view_tender") and not accountant.has_perm("payments.take_payment")
+    assert not [perm for perm in warehouse.get_all_permissions() if perm.startswith("payments.")]
