@@ -235,3 +235,16 @@ def test_agents_take_payments_accountants_see_them_and_warehouse_sees_none(make_
     assert agent.has_perm("payments.take_payment") and agent.has_perm("payments.view_tender")
     assert accountant.has_perm("payments.view_tender") and not accountant.has_perm("payments.take_payment")
     assert not [perm for perm in warehouse.get_all_permissions() if perm.startswith("payments.")]
+
+
+@pytest.mark.django_db
+def test_the_quote_shows_what_placing_would_refuse_in_the_payment(shirt):
+    from orders.services import order_quote
+
+    quote = order_quote(channel="phone", customer=CustomerFactory(), lines=[line(shirt, 1)], ship_to=NEW_YORK,
+                        payment=[{"kind": "card", "payment_method": "pm_x", "amount": "25.00"}])
+    fine = order_quote(channel="phone", customer=CustomerFactory(), lines=[line(shirt, 1)], ship_to=NEW_YORK,
+                       payment=[{"kind": "card", "payment_method": "pm_x"}])
+
+    assert quote.errors == {"payment": ["The payments (25.00) add up to more than the order total (20.00)."]}
+    assert fine.errors == {} and not Tender.objects.exists()
