@@ -10,7 +10,11 @@ class PaymentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from oms.hooks import on_ledger_post
+        from orders import hooks as order_hooks
+        from payments import tasks
         from payments.ledger import chart, nav, services, sources
+        from payments.tenders import services as tender_services
+        from payments.tenders import webhooks
 
         # Celery's autodiscovery imports <app>.tasks only; the export's task lives in the ledger package.
         from payments.ledger import export_tasks  # noqa: F401
@@ -34,3 +38,12 @@ class PaymentsConfig(AppConfig):
         sources.register_source_url("payments.vendorbill", payables_nav.bill_url)
         register_demo_step(name="payables", order=50, step="payments.payables.demo.seed_payables")
         register_home_panel(payables_selectors.home_panel)
+
+        # Cards at placement: tenders and an "awaiting authorization" hold, released by the authorize task.
+        order_hooks.on_payment_validate(tender_services.payment_validate)
+        order_hooks.on_payment_check(tender_services.card_payment_check)
+        # A cancelled order's authorizations are voided (after commit, on the payments queue).
+        order_hooks.on_status_changed(tasks.order_cancelled)
+        # A shipment captures the money it ships (fulfillment calls the hook after its commit).
+        order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
+        webhooks.register_defaults()

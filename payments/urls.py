@@ -1,5 +1,6 @@
 from django.urls import path
 
+from payments import views as payment_views
 from payments.ledger import views
 
 app_name = "payments"
@@ -17,4 +18,5 @@ urlpatterns = [
     path("ledger/exports/<int:pk>/", views.export_batch, name="export_batch"),
     path("ledger/exports/<int:pk>/download/", views.export_batch_download, name="export_batch_download"),
     path("ledger/exports/<int:pk>/void/", views.export_batch_void_view, name="export_batch_void"),
+    path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from catalog.models import Sku
 from inventory.models import Warehouse
@@ -101,6 +102,8 @@ class ValidatedBasket:
     address_problems: Mapping[str, str]
     delivery_problems: tuple[str, ...]
     priced: PricedBasket | None
+    # The opaque payment instructions order entry was given (orders.hooks: payment_validate, payment_check).
+    payment: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def is_valid(self) -> bool:
