@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist; each gets its own test database). 1 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test bench browser install stop check-deploy
 
@@ -36,7 +38,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 # The layering of DESIGN.md first (import-linter's contracts in pyproject.toml): a broken contract fails the build.
 test: $(STAMP) browser
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
