@@ -1,0 +1,11 @@
+from django.urls import path
+
+from payments.cards import views
+
+app_name = "payments_cards"
+
+urlpatterns = [
+    path("setup-intent/", views.setup_intent, name="setup_intent"),
+    path("orders/<int:pk>/tenders/", views.tender_panel, name="tender_panel"),
+    path("orders/<int:pk>/another-card/", views.tender_retry, name="tender_retry"),
+]
