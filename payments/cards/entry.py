@@ -3,7 +3,8 @@
 The section offers the customer's saved cards (brand, last four, expiry), a new card keyed into
 Stripe Elements, or no card. Its inputs:
 
-* ``card_choice``: ``new``, the pk of a saved :class:`PaymentCard`, or ``none``;
+* ``card_choice``: ``new``, the pk of a saved :class:`PaymentCard`, or ``none``; ``new`` with the
+  card field left empty is no card (the script sets a card up only when one was keyed in);
 * ``card_setup_intent``: the SetupIntent the browser confirmed with the new card (``seti_…``);
 * ``card_save``: keep the new card for the customer's next orders.
 
@@ -60,8 +61,8 @@ def entry_payment_read(data: Mapping) -> list[dict]:
     choice = str(data.get("card_choice") or "").strip()
     if choice == CHOICE_NEW:
         setup_intent = str(data.get("card_setup_intent") or "").strip()
-        if not setup_intent:
-            return [{"kind": "card", "entry_error": _("Key the caller's card into the card field first.")}]
+        if not setup_intent:  # the card field was left empty: no card on this order (other tenders may pay)
+            return []
         try:
             card = gateway.setup_intent_card(setup_intent)
         except gateway.CardGatewayError as error:

@@ -9,7 +9,10 @@ ids, brand, last four and expiry.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 
 import stripe
 from django.conf import settings
@@ -44,13 +47,31 @@ STRIPE_JS = "https://js.stripe.com/v3/"
 
 
 def stripe_js_url() -> str:
-    """Where the page loads stripe.js from: ``STRIPE_JS_URL``, or localstripe's stand-in when the
-    API is localstripe and no other address is set."""
-    configured = getattr(settings, "STRIPE_JS_URL", "") or STRIPE_JS
-    base = settings.STRIPE_API_BASE.rstrip("/")
-    if base and configured == STRIPE_JS:
-        return f"{base}/js.stripe.com/v3/"
-    return configured
+    """Where the page loads stripe.js from: Stripe's (or ``STRIPE_JS_URL``), or, with localstripe,
+    its stand-in wrapped by our server (:func:`localstripe_js`)."""
+    if settings.STRIPE_API_BASE:
+        from django.urls import reverse
+
+        return reverse("payments_cards:localstripe_js")
+    return getattr(settings, "STRIPE_JS_URL", "") or STRIPE_JS
+
+
+@lru_cache(maxsize=4)
+def localstripe_js(api_base: str) -> str:
+    """localstripe's stand-in for stripe.js, made safe to share a page with htmx and Bootstrap.
+
+    It declares ``class Element`` at the top level of a classic script, which shadows the DOM's
+    ``Element`` for every script of the page (htmx's ``Element.prototype.matches.call`` then
+    fails). Wrapped in a function its declarations stay its own; ``Stripe`` is still assigned
+    to the window, and it still talks to localstripe (its address is written in, since
+    ``document.currentScript`` is now our URL). Only for the test gateway: real Stripe.js loads
+    from js.stripe.com.
+    """
+    base = api_base.rstrip("/")
+    with urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=10) as response:  # loopback, test only
+        source = response.read().decode()
+    source = source.replace("document.currentScript.src", json.dumps(f"{base}/js.stripe.com/v3/"))
+    return f"(function () {{\n{source}\nwindow.Stripe = Stripe;\n}})();\n"
 
 
 def publishable_key() -> str:

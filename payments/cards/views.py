@@ -21,6 +21,17 @@ from payments.tenders import services as tender_services
 from payments.tenders.models import PaymentCard, Tender
 
 
+@require_GET
+@login_required
+def localstripe_js(request: HttpRequest) -> HttpResponse:
+    """localstripe's stripe.js stand-in, wrapped (see ``gateway.localstripe_js``); 404 with real Stripe."""
+    if not settings.STRIPE_API_BASE:
+        raise Http404
+    response = HttpResponse(gateway.localstripe_js(settings.STRIPE_API_BASE), content_type="text/javascript")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
 @require_POST
 @login_required
 @permission_required("payments.take_payment", raise_exception=True)

@@ -21,7 +21,7 @@
   var cardKeyed = false;
   card.mount("#card-element");
   card.on("change", function (event) {
-    cardKeyed = true;
+    cardKeyed = !(event && event.empty);  // Stripe says "empty"; localstripe's stand-in says nothing
     setupIntent.value = "";  // a card keyed again replaces the one set up before
     var kept = document.getElementById("card-kept");
     if (kept) { kept.remove(); }
@@ -84,7 +84,8 @@
 
   // On the form itself, so it runs before the page's own submit handler (which disables the button).
   form.addEventListener("submit", function (event) {
-    if (choice() !== "new" || setupIntent.value) { return; }
+    // Nothing keyed into the card field: the order goes without a card (another tender may pay).
+    if (choice() !== "new" || setupIntent.value || !cardKeyed) { return; }
     event.preventDefault();
     var button = submitButton();
     if (form.getAttribute("data-card-busy")) { return; }
@@ -104,7 +105,7 @@
       if (button) { button.disabled = false; }
       errors.classList.add("text-danger");
       showError((error && error.message) || panel.getAttribute("data-message-failed"));
-      if (!cardKeyed) { focusCard(); }
+      focusCard();
     });
   });
 })();
