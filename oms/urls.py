@@ -15,6 +15,7 @@ urlpatterns = [
     path("marketing/", include("marketing.urls")),
     path("orders/", include("orders.urls")),
     path("payments/cards/", include("payments.cards.urls")),
+    path("payments/", include("payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

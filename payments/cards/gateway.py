@@ -1,6 +1,6 @@
 """The Stripe calls the card screens make, outside any database transaction (none moves money).
 
-A SetupIntent for the customer's Stripe Customer is created when the agent is about to
+Built on ``payments.gateway`` (core's client). A SetupIntent for the customer's Stripe Customer is created when the agent is about to
 tokenize a card; once the browser has confirmed it, :func:`setup_intent_card` reads it back,
 attaches its PaymentMethod to the Customer (Stripe does that itself for a SetupIntent with a
 customer; localstripe does not, and attaching again is harmless) and returns what we may keep:
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from orders.models import Customer
+from payments import gateway as payment_gateway
 from payments.tenders.models import PaymentCard
 
 
@@ -30,17 +31,9 @@ class CardGatewayError(Exception):
         self.message = message
 
 
-def client() -> stripe.StripeClient:
-    """A Stripe client on ``STRIPE_API_KEY``, pointed at localstripe when ``STRIPE_API_BASE`` is set."""
-    base = settings.STRIPE_API_BASE
-    return stripe.StripeClient(settings.STRIPE_API_KEY or "sk_test_localstripe",
-                               base_addresses={"api": base} if base else None, max_network_retries=2)
-
-
 def is_test_gateway() -> bool:
-    """True when payments go to a test gateway (localstripe, or Stripe with test keys)."""
-    return bool(settings.STRIPE_API_BASE) or not settings.STRIPE_API_KEY or \
-        settings.STRIPE_API_KEY.startswith(("sk_test_", "rk_test_"))
+    """True when payments go to a test gateway (localstripe, or Stripe with test keys): the badge."""
+    return payment_gateway.is_test_gateway()
 
 
 STRIPE_JS = "https://js.stripe.com/v3/"
@@ -75,33 +68,41 @@ def localstripe_js(api_base: str) -> str:
 
 
 def publishable_key() -> str:
-    return settings.STRIPE_PUBLISHABLE_KEY or "pk_test_localstripe"
+    return settings.STRIPE_PUBLISHABLE_KEY
 
 
 def stripe_customer_id(customer: Customer) -> str:
-    """The customer's Stripe Customer id (from a card of theirs we already keep), or a new one."""
+    """The customer's Stripe Customer id (from a card of theirs we already keep), or a new one.
+
+    The idempotency key is the customer's: two agents setting up a card for the same caller at
+    once get one Stripe Customer (Stripe honours the key; localstripe may make two, harmlessly).
+    """
     known = (PaymentCard.objects.filter(customer=customer).exclude(stripe_customer_id="")
              .order_by("-created_at", "-pk").values_list("stripe_customer_id", flat=True).first())
     if known:
         return known
     try:
-        created = client().v1.customers.create(params={
-            "name": customer.display_name[:200], "metadata": {"oms_customer": customer.number}})
+        return payment_gateway.customer_create(
+            email=customer.primary_email or "", name=customer.display_name[:200],
+            idempotency_key=f"customer-{customer.pk}-stripe-customer", metadata={"oms_customer": customer.number})
     except stripe.StripeError as error:
-        raise CardGatewayError(error.user_message or str(error)) from error
-    return created.id
+        raise CardGatewayError(_gateway_message(error)) from error
 
 
 def setup_intent_create(*, customer: Customer) -> dict:
     """A SetupIntent for an off-session card of ``customer``: its id and the browser's client secret."""
     stripe_customer = stripe_customer_id(customer)
     try:
-        intent = client().v1.setup_intents.create(params={
-            "customer": stripe_customer, "usage": "off_session", "payment_method_types": ["card"],
-            "metadata": {"oms_customer": customer.number}})
+        intent = payment_gateway.setup_intent_create(customer=stripe_customer, idempotency_key=None)
     except stripe.StripeError as error:
-        raise CardGatewayError(error.user_message or str(error)) from error
-    return {"id": intent.id, "client_secret": intent.client_secret}
+        raise CardGatewayError(_gateway_message(error)) from error
+    return {"id": intent["id"], "client_secret": intent["client_secret"]}
+
+
+def _gateway_message(error: stripe.StripeError) -> str:
+    if isinstance(error, (stripe.APIConnectionError, stripe.AuthenticationError)):
+        return _("The payment gateway cannot be reached just now. Try again in a moment.")
+    return str(error.user_message or _("The gateway refused the card."))
 
 
 @dataclass(frozen=True)
@@ -123,25 +124,33 @@ class ConfirmedCard:
 
 def setup_intent_card(setup_intent_id: str) -> ConfirmedCard:
     """The card of a SetupIntent the browser confirmed, attached to the intent's Customer."""
-    if not setup_intent_id.startswith("seti_"):
+    if not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 255:
         raise CardGatewayError(_("That is not a card set up through Stripe."))
-    gateway = client()
+    payment_gateway.assert_no_transaction()
     try:
-        intent = gateway.v1.setup_intents.retrieve(setup_intent_id)
+        intent = payment_gateway.client().v1.setup_intents.retrieve(setup_intent_id)
         if intent.status != "succeeded" or not intent.payment_method:
             raise CardGatewayError(_status_message(intent.status))
-        payment_method_id = intent.payment_method if isinstance(intent.payment_method, str) else intent.payment_method.id
-        payment_method = gateway.v1.payment_methods.retrieve(payment_method_id)
-        customer = intent.customer if isinstance(intent.customer, str) else getattr(intent.customer, "id", "")
-        if customer and not payment_method.customer:
-            payment_method = gateway.v1.payment_methods.attach(payment_method_id, params={"customer": customer})
+        payment_method_id = _id(intent.payment_method)
+        customer = _id(intent.customer)
+        payment_method = payment_gateway.payment_method_retrieve(payment_method_id)
+        if customer and not payment_method.get("customer"):
+            payment_method = payment_gateway.payment_method_attach(
+                payment_method=payment_method_id, customer=customer,
+                idempotency_key=f"{setup_intent_id}-attach")
     except stripe.StripeError as error:
-        raise CardGatewayError(error.user_message or str(error)) from error
-    card = payment_method.card
-    return ConfirmedCard(payment_method=payment_method.id, stripe_customer=customer or "",
-                         brand=str(card.brand or ""), last4=str(card.last4 or ""),
-                         exp_month=int(card.exp_month) if card.exp_month else None,
-                         exp_year=int(card.exp_year) if card.exp_year else None)
+        raise CardGatewayError(_gateway_message(error)) from error
+    card = payment_method.get("card") or {}
+    return ConfirmedCard(payment_method=payment_method_id, stripe_customer=customer,
+                         brand=str(card.get("brand") or ""), last4=str(card.get("last4") or ""),
+                         exp_month=int(card["exp_month"]) if card.get("exp_month") else None,
+                         exp_year=int(card["exp_year"]) if card.get("exp_year") else None)
+
+
+def _id(value) -> str:
+    if not value:
+        return ""
+    return value if isinstance(value, str) else str(getattr(value, "id", "") or "")
 
 
 def _status_message(status: str) -> str:

@@ -83,10 +83,18 @@ def tender_retry(request: HttpRequest, pk: int) -> HttpResponse:
         elif instruction.get("entry_error"):
             error = instruction["entry_error"]
         else:
-            tender_add_card(order=order, user=request.user, instruction=instruction)
-            messages.success(request, _("The new card is being authorized for order %(number)s.")
-                             % {"number": order.number})
-            return redirect(order)
+            failed = context["latest_failure"]
+            try:
+                if failed.status == Tender.Status.REQUIRES_ACTION:
+                    # It still covers its amount: cancel it, so the new card takes its place, not both.
+                    tender_services.tender_void(tender=failed, user=request.user)
+                tender_add_card(order=order, user=request.user, instruction=instruction)
+            except tender_services.PaymentError as refused:
+                error = str(refused)
+            else:
+                messages.success(request, _("The new card is being authorized for order %(number)s.")
+                                 % {"number": order.number})
+                return redirect(order)
     panel = entry.entry_payment_panel(user=request.user, customer=order.customer)
     if panel is None:  # take_payment is checked above; this keeps the template's contract plain
         raise Http404
