@@ -107,8 +107,12 @@ def tender_panel_context(*, order: Order, user) -> dict:
         "summary": summary,
         "latest_failure": latest_failure,
         "is_pending": any(tender.status == Tender.Status.PENDING for tender in tenders),
+        # A card waiting for authentication still covers its amount; "another card" voids it first.
         "can_retry": (user.has_perm(TAKE_PAYMENT) and latest_failure is not None
-                      and (_has_open_payment_hold(order) or summary.uncovered > 0)),
+                      and (latest_failure.status == Tender.Status.REQUIRES_ACTION
+                           or _has_open_payment_hold(order) or summary.uncovered > 0)),
+        "can_recheck": (user.has_perm(TAKE_PAYMENT) and latest_failure is not None
+                        and latest_failure.status == Tender.Status.REQUIRES_ACTION),
         "show_gateway_ids": user.has_perm(VIEW_GATEWAY_IDS),
         "is_test_gateway": gateway.is_test_gateway(),
     }

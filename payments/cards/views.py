@@ -103,6 +103,22 @@ def tender_retry(request: HttpRequest, pk: int) -> HttpResponse:
         "shop_time_zone": settings.SHOP_TIME_ZONE}, status=422 if error else 200)
 
 
+@require_POST
+@login_required
+@permission_required("payments.take_payment", raise_exception=True)
+def tender_recheck(request: HttpRequest, pk: int, tender_pk: int) -> HttpResponse:
+    """Ask the gateway again about a card that needed authentication (the caller says it is done)."""
+    from payments import tasks
+
+    tender = get_object_or_404(Tender.objects.select_related("order"), pk=tender_pk, order_id=pk,
+                               kind=Tender.Kind.CARD)
+    if tender.status == Tender.Status.REQUIRES_ACTION:
+        tender_id = tender.pk
+        tasks.payment_authorize_task.delay(tender_id=tender_id)  # no transaction is open here
+        messages.info(request, _("Checking the card's authentication with the gateway…"))
+    return redirect(tender.order)
+
+
 def tender_add_card(*, order: Order, user, instruction: dict) -> Tender:
     """A new card tender for what the order's live tenders leave uncovered; core authorizes it after commit."""
     card = None
