@@ -93,34 +93,12 @@ LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
 WEBHOOK_SECRET = "whsec_test_oms_localstripe"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe_server():
-    """localstripe on a free loopback port, from scratch, for the whole run; its base URL."""
-    import urllib.error
-    import urllib.request
+    """localstripe on a free loopback port, from scratch, for the whole run (oms.test_gateway); its URL."""
+    from oms.test_gateway import start
 
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
-                               cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1).close()
-            break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("localstripe did not start") from None
-            time.sleep(0.2)
+    process, url = start()
     try:
         yield url
     finally:
@@ -134,10 +112,9 @@ def localstripe_server():
 @pytest.fixture
 def stripe_gateway(localstripe_server, settings, monkeypatch):
     """The SDK pointed at an emptied localstripe (settings, and the environment a worker inherits)."""
-    import urllib.request
+    from oms.test_gateway import flush
 
-    request = urllib.request.Request(f"{localstripe_server}/_config/data", method="DELETE")
-    urllib.request.urlopen(request, timeout=10).close()
+    flush(localstripe_server)
     values = {"STRIPE_API_KEY": LOCALSTRIPE_KEY, "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
               "STRIPE_API_BASE": localstripe_server, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
               "STRIPE_JS_URL": f"{localstripe_server}/js.stripe.com/v3/"}

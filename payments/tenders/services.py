@@ -660,6 +660,9 @@ def _capture_tender(tender_id: int, amount: Decimal, *, user, reference: str, re
         result.captured += attempt.amount
         result.tenders.append(Tender.objects.get(pk=tender_id))
         return attempt.amount
+    if attempt.status != AS.PENDING:  # the same reference failed before: never call the gateway on a closed attempt
+        result.messages.append(attempt.error_message or _("That capture failed."))
+        return ZERO
     tender = Tender.objects.get(pk=tender_id)
     try:
         state = gateway.payment_intent_retrieve(attempt.gateway_id)
