@@ -321,3 +321,12 @@ def test_try_another_card_on_an_order_with_nothing_to_replace_goes_back_to_the_o
 
     assert (response.status_code, response["Location"]) == (302, order.get_absolute_url())
     assert Tender.objects.filter(order=order).count() == 1
+
+
+def test_the_customer_page_s_order_history_carries_the_flag_too(role_client):
+    order = OrderFactory(number="A-CUST")
+    tender(order, expires_in=dt.timedelta(hours=5))
+
+    body = role_client("Agent").get(order.customer.get_absolute_url()).content.decode()
+
+    assert 'data-flag="authorization_expiring"' in body.split('data-order="A-CUST"')[1].split("</tr>")[0]

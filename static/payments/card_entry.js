@@ -15,7 +15,8 @@
   var form = panel.closest("form");
   var errors = document.getElementById("card-errors");
   var setupIntent = document.getElementById("card-setup-intent");
-  var stripe = window.Stripe(panel.getAttribute("data-publishable-key"));
+  // Stripe's own messages (a decline, an incomplete number) in the page's language.
+  var stripe = window.Stripe(panel.getAttribute("data-publishable-key"), { locale: document.documentElement.lang || "auto" });
   var elements = stripe.elements();
   var card = elements.create("card", { hidePostalCode: false });
   var cardKeyed = false;
