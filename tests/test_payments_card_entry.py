@@ -57,7 +57,7 @@ def test_the_server_reads_the_confirmed_card_back_and_attaches_it_to_the_custome
     setup_intent = keyed_card(client, world.customer, GOOD_CARD, base=stripe_gateway)
 
     (instruction,) = entry.entry_payment_read({"card_choice": "new", "card_setup_intent": setup_intent,
-                                               "card_save": "on"})
+                                               "card_save": "on", "customer": str(world.customer.pk)})
 
     payment_method = instruction["payment_method"]
     assert payment_method.startswith("pm_") and instruction["stripe_customer"].startswith("cus_")
@@ -74,14 +74,34 @@ def test_an_unconfirmed_or_unknown_setup_intent_refuses_the_order_with_a_message
 
     response = client.post(reverse("orders:order_entry"), entry_post(world, card_choice="new",
                                                                     card_setup_intent=unconfirmed["id"]))
-    unknown = entry.entry_payment_read({"card_choice": "new", "card_setup_intent": "seti_nothere"})
+    unknown = entry.entry_payment_read({"card_choice": "new", "card_setup_intent": "seti_nothere",
+                                        "customer": str(world.customer.pk)})
 
     assert response.status_code == 422
     assert "The card was not set up (Stripe says requires_payment_method)" in response.content.decode()
     assert (Order.objects.count(), Tender.objects.count(), PaymentCard.objects.count()) == (0, 0, 0)
     assert unknown[0]["kind"] == "card" and unknown[0]["entry_error"]
-    assert entry.entry_payment_read({"card_choice": "new", "card_setup_intent": "pm_123"})[0]["entry_error"] == (
+    assert entry.entry_payment_read({"card_choice": "new", "card_setup_intent": "pm_123",
+                                     "customer": str(world.customer.pk)})[0]["entry_error"] == (
         "That is not a card set up through Stripe.")
+    assert entry.entry_payment_read({"card_choice": "new", "card_setup_intent": "seti_x"})[0]["entry_error"] == (
+        "Choose the customer first: the card is kept on their account.")
+
+
+def test_a_card_set_up_for_one_caller_is_refused_on_another_s_order(role_client, stripe_gateway):
+    from tests.screens_orders_helpers import CustomerFactory
+
+    world = entry_world()
+    client = role_client("Agent")
+    someone_else = CustomerFactory()
+    their_card = keyed_card(client, someone_else, GOOD_CARD, base=stripe_gateway)
+
+    response = client.post(reverse("orders:order_entry"), entry_post(world, card_choice="new",
+                                                                    card_setup_intent=their_card))
+
+    assert response.status_code == 422
+    assert "That card was set up for another customer: key it in again." in response.content.decode()
+    assert (Order.objects.count(), Tender.objects.count(), PaymentCard.objects.count()) == (0, 0, 0)
 
 
 def test_a_card_declined_when_set_up_never_reaches_the_server(role_client, stripe_gateway):

@@ -251,6 +251,7 @@ def test_a_returning_caller_s_saved_cards_are_offered_by_brand_last_four_and_exp
     older = card(customer, last4="1111", exp=(1, 2029))
     newer = card(customer, last4="4444", brand="mastercard", exp=(7, 2031))
     card(customer, last4="9999", saved=False)  # used once, not kept
+    card(customer, last4="7777", exp=(1, 2020))  # kept, but expired
     card(CustomerFactory(), last4="5555")  # somebody else's
     client = role_client("Agent")
 
@@ -259,7 +260,8 @@ def test_a_returning_caller_s_saved_cards_are_offered_by_brand_last_four_and_exp
                        HTTP_HX_REQUEST="true").content.decode()
 
     for body in (page, swap):
-        assert [f"•••• {digits}" in body for digits in ("4444", "1111", "9999", "5555")] == [True, True, False, False]
+        assert [f"•••• {digits}" in body for digits in ("4444", "1111", "9999", "5555", "7777")] == [
+            True, True, False, False, False]
         assert body.index("•••• 4444") < body.index("•••• 1111")
         assert "expires 07/31" in body and "expires 01/29" in body
         assert f'value="{newer.pk}" checked' in body and f'value="{older.pk}" checked' not in body

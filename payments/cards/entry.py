@@ -17,8 +17,10 @@ as a field error, so the order is refused with the message and nothing is writte
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Customer
@@ -30,11 +32,15 @@ CHOICE_NONE = "none"
 TAKE_PAYMENT = "payments.take_payment"
 
 
-def saved_cards(customer: Customer | None) -> list[PaymentCard]:
-    """The cards ``customer`` asked us to keep, newest first (one query)."""
+def saved_cards(customer: Customer | None, *, today: dt.date | None = None) -> list[PaymentCard]:
+    """The cards ``customer`` asked us to keep and that have not expired, newest first (one query)."""
     if customer is None:
         return []
-    return list(PaymentCard.objects.filter(customer=customer, is_saved=True).order_by("-created_at", "-pk")[:20])
+    today = today or timezone.localdate()
+    cards = PaymentCard.objects.filter(customer=customer, is_saved=True).order_by("-created_at", "-pk")[:20]
+    # A card is good to the end of its expiry month.
+    return [card for card in cards
+            if not card.exp_year or not card.exp_month or (card.exp_year, card.exp_month) >= (today.year, today.month)]
 
 
 def entry_payment_panel(*, user, customer: Customer | None = None, quote=None) -> dict | None:
@@ -63,8 +69,12 @@ def entry_payment_read(data: Mapping) -> list[dict]:
         setup_intent = str(data.get("card_setup_intent") or "").strip()
         if not setup_intent:  # the card field was left empty: no card on this order (other tenders may pay)
             return []
+        customer_id = str(data.get("customer") or "")
+        customer = Customer.objects.filter(pk=int(customer_id)).first() if customer_id.isdigit() else None
+        if customer is None:
+            return [{"kind": "card", "entry_error": _("Choose the customer first: the card is kept on their account.")}]
         try:
-            card = gateway.setup_intent_card(setup_intent)
+            card = gateway.setup_intent_card(setup_intent, customer_number=customer.number)
         except gateway.CardGatewayError as error:
             return [{"kind": "card", "entry_error": error.message}]
         return [{"kind": "card", "payment_method": card.payment_method,

@@ -122,17 +122,27 @@ class ConfirmedCard:
                 "stripe_customer": self.stripe_customer}
 
 
-def setup_intent_card(setup_intent_id: str) -> ConfirmedCard:
-    """The card of a SetupIntent the browser confirmed, attached to the intent's Customer."""
+def setup_intent_card(setup_intent_id: str, *, customer_number: str | None = None) -> ConfirmedCard:
+    """The card of a SetupIntent the browser confirmed, attached to the intent's Customer.
+
+    With ``customer_number``, the intent's Stripe Customer must be that customer's (its
+    ``oms_customer`` metadata): a SetupIntent id posted for one caller never puts another's card
+    on the order.
+    """
     if not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 255:
         raise CardGatewayError(_("That is not a card set up through Stripe."))
     payment_gateway.assert_no_transaction()
     try:
-        intent = payment_gateway.client().v1.setup_intents.retrieve(setup_intent_id)
+        stripe_client = payment_gateway.client()
+        intent = stripe_client.v1.setup_intents.retrieve(setup_intent_id)
         if intent.status != "succeeded" or not intent.payment_method:
             raise CardGatewayError(_status_message(intent.status))
         payment_method_id = _id(intent.payment_method)
         customer = _id(intent.customer)
+        if customer_number is not None:
+            owner = stripe_client.v1.customers.retrieve(customer).to_dict() if customer else {}
+            if (owner.get("metadata") or {}).get("oms_customer") != customer_number:
+                raise CardGatewayError(_("That card was set up for another customer: key it in again."))
         payment_method = payment_gateway.payment_method_retrieve(payment_method_id)
         if customer and not payment_method.get("customer"):
             payment_method = payment_gateway.payment_method_attach(
