@@ -125,3 +125,19 @@ def test_a_returning_caller_pays_with_the_card_kept_last_time(page, sign_in, pay
     (tender,) = wait_tender(second, Tender.Status.AUTHORIZED)
     assert tender.card_id == saved.pk
     assert PaymentCard.objects.filter(customer=world.customer).count() == 1
+
+
+def test_a_card_refused_when_it_is_set_up_is_said_under_the_card_field_and_nothing_is_placed(page, sign_in,
+                                                                                            stripe_gateway):
+    world = entry_world()
+    sign_in("Agent")
+    enter_order(page, world)
+
+    key_card(page, "4000000000000002")  # localstripe declines it when it is attached (set up)
+    page.keyboard.press("Control+Enter")
+
+    page.wait_for_function("() => document.querySelector('#card-errors').textContent.includes('declined')")
+    assert page.locator("#card-errors").inner_text() == "Your card was declined."
+    assert page.locator("#place-order").is_enabled()  # the agent can key another card and place again
+    assert page.evaluate("document.activeElement.closest('#card-element') !== null")
+    assert (Order.objects.count(), Tender.objects.count()) == (0, 0)
