@@ -82,7 +82,7 @@ def test_a_declined_card_then_a_good_one_ends_authorized(page, sign_in, payments
     wait_tender(order, Tender.Status.DECLINED)
     problem = page.locator("#payment-problem")
     problem.wait_for()
-    assert "The card was declined." in problem.inner_text()
+    assert "Card •••• 0341 was declined. Your card was declined." in problem.inner_text()
     assert Hold.objects.filter(order=order, reason=Hold.Reason.PAYMENT, released_at__isnull=True).exists()
 
     page.locator("#try-another-card").focus()

@@ -164,7 +164,7 @@ def test_after_a_decline_the_agent_tries_another_card_and_it_is_authorized(role_
     declined = services.payment_authorize(tender=order.tenders.get(), user=None)
     assert declined.status == "declined"
     page = client.get(order.get_absolute_url()).content.decode()
-    assert "The card was declined." in page and reverse("payments_cards:tender_retry", args=[order.pk]) in page
+    assert "Card •••• 0341 was declined." in page and reverse("payments_cards:tender_retry", args=[order.pk]) in page
 
     good_card = keyed_card(client, world.customer, GOOD_CARD, base=stripe_gateway)
     response = client.post(reverse("payments_cards:tender_retry", args=[order.pk]),
@@ -194,7 +194,7 @@ def test_3d_secure_shows_a_message_and_the_agent_checks_again_once_the_caller_au
     waiting = wait_for(lambda: Tender.objects.filter(pk=tender.pk, status="requires_action").first())
 
     page = client.get(order.get_absolute_url()).content.decode()
-    assert "The card needs the caller's authentication (3-D Secure)." in page
+    assert "Card •••• 3184 needs the caller's authentication (3-D Secure)." in page
     assert reverse("payments_cards:tender_recheck", args=[order.pk, tender.pk]) in page
 
     authenticate(waiting.stripe_payment_intent_id)

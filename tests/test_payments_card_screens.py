@@ -100,7 +100,7 @@ def test_a_declined_card_says_why_and_offers_another_card_to_those_who_take_paym
     accountant_page = role_client("Accountant").get(order.get_absolute_url()).content.decode()
 
     assert 'id="payment-problem" data-status="declined"' in agent_page
-    assert "The card was declined." in agent_page and "Your card was declined." in agent_page
+    assert "Card •••• 4242 was declined." in agent_page and "Your card was declined." in agent_page
     assert reverse("payments_cards:tender_retry", args=[order.pk]) in agent_page
     assert "Your card was declined." in accountant_page
     assert reverse("payments_cards:tender_retry", args=[order.pk]) not in accountant_page
@@ -115,7 +115,7 @@ def test_a_card_that_needs_authentication_says_so(role_client):
     body = role_client("Agent").get(order.get_absolute_url()).content.decode()
 
     assert 'data-status="requires_action"' in body
-    assert "The card needs the caller's authentication (3-D Secure)." in body
+    assert "Card •••• 4242 needs the caller's authentication (3-D Secure)." in body
     assert "Try another card" in body
 
 
@@ -332,3 +332,16 @@ def test_the_customer_page_s_order_history_carries_the_flag_too(role_client):
     body = role_client("Agent").get(order.customer.get_absolute_url()).content.decode()
 
     assert 'data-flag="authorization_expiring"' in body.split('data-order="A-CUST"')[1].split("</tr>")[0]
+
+
+def test_each_tender_row_says_what_it_authorized_captured_and_refunded(role_client):
+    order = OrderFactory(total=Decimal("80.000"))
+    tender(order, amount="80.000", captured="50.000", refunded="5.500")
+
+    body = role_client("Accountant").get(order.get_absolute_url()).content.decode()
+
+    row = body.split('<tr class="tender"')[1].split("</tr>")[0]
+    assert '<span class="tender-authorized">authorized $80.00</span>' in row
+    assert '<span class="tender-captured">captured $50.00</span>' in row
+    assert '<span class="tender-refunded">refunded $5.50</span>' in row
+    assert '<td class="text-end fw-semibold">$80.00</td>' in row
