@@ -269,3 +269,19 @@ def test_amounts_are_decimal_in_the_panel_summary(role_client, stripe_gateway):
 
     assert (panel["summary"].authorized, panel["summary"].paid, panel["summary"].balance_due) == (
         order.total, Decimal("0"), order.total)
+
+
+def test_a_refused_order_keeps_the_card_already_keyed_in(role_client, stripe_gateway):
+    world = entry_world()
+    client = role_client("Agent")
+    setup_intent = keyed_card(client, world.customer, GOOD_CARD, base=stripe_gateway)
+    data = entry_post(world, card_choice="new", card_setup_intent=setup_intent, card_save="on")
+    data["line-1-quantity"] = "0"  # a mistake elsewhere on the form
+
+    response = client.post(reverse("orders:order_entry"), data)
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert f'<input type="hidden" name="card_setup_intent" id="card-setup-intent" value="{setup_intent}">' in body
+    assert 'id="card-kept"' in body and 'id="card-save" checked' in body
+    assert (Order.objects.count(), Tender.objects.count()) == (0, 0)

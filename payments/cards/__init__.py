@@ -13,5 +13,10 @@ turns it into a tender; the authorization runs in a task after commit.
 * ``entry``: the order-entry panel and the reader of its POST;
 * ``panels``: the order page's tender panel (hidden from those without ``payments.view_tender``,
   so Warehouse sees no payment data) and the order list's expiring-authorization flag;
-* ``views``: the SetupIntent endpoint, the polling tender panel and "Try another card".
+* ``views``: the SetupIntent endpoint, the polling tender panel, "Try another card", "check
+  again" after 3-D Secure, and localstripe's stripe.js stand-in served wrapped (it declares a
+  global ``Element`` class that would shadow the DOM's for htmx).
+
+The browser script is ``static/payments/card_entry.js`` (no inline script: the publishable key
+and URLs are data attributes; the secret key never reaches a page).
 """
