@@ -47,3 +47,16 @@ class PaymentsConfig(AppConfig):
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         webhooks.register_defaults()
+        self._register_card_screens()
+
+    @staticmethod
+    def _register_card_screens() -> None:
+        """Stripe Elements on order entry, the order page's tender panel, the list's expiry flag."""
+        from orders import hooks as order_hooks
+        from payments.cards import entry, panels
+
+        order_hooks.register_entry_panel(entry.entry_payment_panel)
+        order_hooks.on_entry_payment(entry.entry_payment_read)
+        order_hooks.on_payment_validate(entry.entry_payment_validate)
+        order_hooks.register_order_panel(panels.order_tender_panel)
+        order_hooks.register_order_list_flag(panels.AUTHORIZATION_EXPIRING_FLAG)

@@ -214,6 +214,8 @@ def payment_validate(basket, payment: Sequence[Mapping]) -> dict[str, list[str]]
     for instruction in payment:
         if instruction.get("kind") not in Kind.values:
             errors.append(_("Unknown payment kind %(kind)s.") % {"kind": instruction.get("kind") or "?"})
+        elif instruction.get("kind") == Kind.CARD and instruction.get("entry_error"):
+            continue  # the entry page could not read its card; its own validator says why (payments.cards.entry)
         elif instruction.get("kind") == Kind.CARD:
             errors.extend(card_instruction_errors(instruction, basket.customer))
     return {"payment": errors} if errors else {}
@@ -817,6 +819,17 @@ def payment_void(*, order: Order, user, reason: str = "") -> list[Tender]:
                 _void_call_and_record(attempt, user=user)
         voided.append(Tender.objects.get(pk=tender_id))
     return voided
+
+
+def tender_void(*, tender: Tender, user) -> Tender:
+    """Void one card tender (cancel its PaymentIntent): an agent gives up a card that needs
+    authentication to try another. Safe to run again; what was captured stays captured."""
+    if tender.kind != Kind.CARD:
+        raise PaymentError(_("Only card tenders are voided at the gateway."))
+    attempt = _void_attempt(tender.pk, user=user)
+    if attempt is not None:
+        _void_call_and_record(attempt, user=user)
+    return Tender.objects.get(pk=tender.pk)
 
 
 def _void_attempt(tender_id: int, *, user) -> PaymentAttempt | None:
