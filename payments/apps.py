@@ -17,3 +17,12 @@ class PaymentsConfig(AppConfig):
         sources.register_defaults()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
+        self._ready_receivables()
+
+    def _ready_receivables(self) -> None:
+        from oms.demo import register_demo_step
+        from payments.receivables import nav
+
+        nav.register_nav()
+        # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
+        register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")

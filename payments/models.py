@@ -1,3 +1,6 @@
 from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's models here)
     Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
 )
+from payments.receivables.models import (  # noqa: F401, E402  (and the receivables' models)
+    CustomerPayment, DepositBatch, Invoice, PaymentApplication, ReceivedCheck,
+)

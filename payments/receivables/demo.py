@@ -1,0 +1,2 @@
+def seed_receivables(*, stdout=None, options=None) -> None:
+    pass
