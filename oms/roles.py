@@ -97,22 +97,25 @@ _LEDGER = [
     "payments.view_fiscalyear", "payments.view_periodevent",
 ]
 
+# Payments: agents and managers take card, gift-card and check payments (and see last four only);
+# accountants see tenders and gateway attempts. Warehouse sees no payment data at all.
+_PAYMENTS_TAKE = ["payments.take_payment", "payments.view_tender"]
+_PAYMENTS_VIEW = ["payments.view_tender", "payments.view_paymentattempt", "payments.view_webhookevent"]
 # Receivables (issue 12): accountants see receivables, statements, aging and deposits, record
-# payments received and apply them; agents take check payments (at order entry).
+# payments received and apply them, and release credit-limit holds (as managers do).
 _RECEIVABLES = [
     "payments.view_receivables", "payments.receive_payment", "payments.deposit_checks", "payments.void_invoice",
-    "payments.take_check", "payments.view_invoice", "payments.view_customerpayment",
-    "payments.view_paymentapplication", "payments.view_depositbatch", "payments.view_receivedcheck",
-    "orders.release_credit_hold",
+    "payments.view_invoice", "payments.view_customerpayment", "payments.view_paymentapplication",
+    "payments.view_depositbatch", "payments.view_receivedcheck", "orders.release_credit_hold",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + ["payments.take_check"],
+    + _ORDER_ENTRY + _PAYMENTS_TAKE,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
-    + ["payments.take_check"],
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _RECEIVABLES,
+    + _PAYMENTS_TAKE,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYMENTS_VIEW + _RECEIVABLES,
     ADMIN: ["oms.view_system_status"],
 }
 

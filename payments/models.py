@@ -1,6 +1,7 @@
 from payments.ledger.models import (  # noqa: F401  (Django finds the ledger's models here)
     Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
 )
+from payments.tenders.models import PaymentAttempt, PaymentCard, Tender, WebhookEvent  # noqa: F401
 from payments.receivables.models import (  # noqa: F401, E402  (and the receivables' models)
     CustomerPayment, DepositBatch, Invoice, PaymentApplication, ReceivedCheck,
 )
