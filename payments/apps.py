@@ -21,8 +21,11 @@ class PaymentsConfig(AppConfig):
 
     def _ready_receivables(self) -> None:
         from oms.demo import register_demo_step
-        from payments.receivables import nav
+        from orders.hooks import on_payment_check
+        from payments.receivables import credit, nav
 
         nav.register_nav()
+        # An order on account over the customer's credit limit goes on a credit-limit hold.
+        on_payment_check(credit.credit_check)
         # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
         register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")

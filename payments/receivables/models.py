@@ -181,6 +181,8 @@ class ReceivedCheck(models.Model):
     customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="received_checks")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="received_checks")
+    tender = models.OneToOneField("payments.Tender", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="received_check", help_text=_("The order's check tender."))
     payment = models.OneToOneField(CustomerPayment, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="received_check")
     batch = models.ForeignKey(DepositBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="checks")
@@ -191,7 +193,6 @@ class ReceivedCheck(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
-        permissions = [("take_check", _("Can take check payments"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="received_check_amount_positive"),
             models.CheckConstraint(condition=Q(order__isnull=True) | Q(payment__isnull=True),

@@ -296,10 +296,11 @@ def payment_apply_oldest(*, payment: CustomerPayment, user, applied_on: date | N
 
 
 def check_receive(*, order: Order, number: str, amount: Decimal, check_date: date, user,
-                  received_on: date | None = None) -> ReceivedCheck:
-    """A check taken for ``order`` (its check tender): on hand until deposited; posts undeposited
-    checks against the order's customer deposits. Runs in the caller's transaction (placement)."""
-    if user is not None and not user.has_perm("payments.take_check"):
+                  received_on: date | None = None, tender=None) -> ReceivedCheck:
+    """A check taken for ``order`` (its check ``tender``): on hand until deposited; posts undeposited
+    checks against the order's customer deposits. Runs in the caller's transaction (placement).
+    Needs ``payments.take_payment`` (agents, managers); ``user=None`` is the system (a channel)."""
+    if user is not None and not user.has_perm("payments.take_payment"):
         raise PermissionDenied(_("You may not take check payments."))
     number = (number or "").strip()
     if not number:
@@ -309,7 +310,7 @@ def check_receive(*, order: Order, number: str, amount: Decimal, check_date: dat
     with transaction.atomic():
         check = ReceivedCheck.objects.create(number=number[:30], amount=amount, currency=order.currency,
                                              check_date=check_date, customer_id=order.customer_id, order=order,
-                                             received_on=received_on, received_by=_user(user))
+                                             tender=tender, received_on=received_on, received_by=_user(user))
         ledger_post(source=check, kind="check.receive", on_date=received_on, user=user, currency=order.currency,
                     memo=_("Check %(number)s for order %(order)s") % {"number": number, "order": order.number},
                     lines=[PostingLine(role=UNDEPOSITED_CHECKS, debit=amount), PostingLine(role=DEPOSITS, credit=amount)])
@@ -357,6 +358,24 @@ def deposit_batch_deposit(*, batch: DepositBatch, user, deposited_on: date | Non
 
 
 # --- cash and marketplace-collected tenders -------------------------------------------------------
+
+
+def tender_record(*, tender, user, check_date: date | None = None):
+    """What a new check, cash or marketplace-collected tender records and posts, in the caller's
+    transaction (the tender service calls it when it adds such a tender): a check becomes a
+    :class:`ReceivedCheck` on hand (number: the tender's ``reference``); cash and marketplace
+    money post at once. Card, gift-card and on-account tenders record nothing here (the
+    invoice posts an on-account order at shipment). Returns the check or the journal entry."""
+    from payments.tenders.models import Tender
+
+    if tender.kind == Tender.Kind.CHECK:
+        return check_receive(order=tender.order, number=tender.reference, amount=tender.amount,
+                             check_date=check_date or business_date(), user=user, tender=tender)
+    if tender.kind == Tender.Kind.CASH:
+        return cash_tender_post(tender=tender, user=user)
+    if tender.kind == Tender.Kind.MARKETPLACE:
+        return marketplace_tender_post(tender=tender, user=user)
+    return None
 
 
 def cash_tender_post(*, tender, user, on_date: date | None = None):

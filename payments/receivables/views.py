@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory.postings import business_date
+from oms.money import round_money
 from orders.models import Customer
 from payments.receivables import documents, selectors, services
 from payments.receivables.exports import csv_bytes, xlsx_bytes
@@ -43,9 +44,11 @@ def _export_header() -> list[str]:
 
 
 def _export_rows(rows):
+    terms = dict(Customer.Terms.choices)
     for row in rows:
-        yield [row.customer_number, row.customer_name, row.terms, row.credit_limit, row.currency,
-               *row.bucket_amounts(), row.total, row.invoice_count]
+        amounts = [round_money(amount, row.currency) for amount in (row.credit_limit, *row.bucket_amounts(), row.total)]
+        yield [row.customer_number, row.customer_name, str(terms.get(row.terms, row.terms)), amounts[0], row.currency,
+               *amounts[1:], row.invoice_count]
 
 
 @login_required
