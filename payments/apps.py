@@ -21,11 +21,13 @@ class PaymentsConfig(AppConfig):
 
     def _ready_receivables(self) -> None:
         from oms.demo import register_demo_step
-        from orders.hooks import on_payment_check
-        from payments.receivables import credit, nav
+        from orders.hooks import on_payment_check, register_order_panel
+        from payments.receivables import credit, nav, panels
 
         nav.register_nav()
         # An order on account over the customer's credit limit goes on a credit-limit hold.
         on_payment_check(credit.credit_check)
+        # The order page shows the customer's credit and the order's invoices to accountants and managers.
+        register_order_panel(panels.account_panel)
         # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
         register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")

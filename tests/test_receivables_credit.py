@@ -185,3 +185,19 @@ def test_a_wholesale_customer_over_the_limit_is_held_released_invoiced_billed_an
     csv_text = client.get(reverse("receivables:aging"), {"q": "W-ACME", "export": "csv"}).content.decode("utf-8-sig")
     assert csv_text.splitlines()[1] == "W-ACME,Acme Wholesale,Net 30,500.00,USD,99.95,0.00,250.00,0.00,0.00,349.95,2"
     assert payments_violations() == []
+
+
+@pytest.mark.parametrize(("role", "shown"), [("Accountant", True), ("Manager", True), ("Agent", False),
+                                             ("Warehouse", False)])
+def test_the_order_page_shows_the_credit_position_to_accountants_and_managers(client, make_user, shirt, role, shown):
+    customer = wholesale(credit_limit="50.00")
+    order = place(customer=customer, lines=[line(shirt, 5)], payment=ON_ACCOUNT)
+    invoice = services.invoice_create(order=order, amount=D("40.00"), user=None)
+    client.force_login(make_user(role))
+
+    page = client.get(order.get_absolute_url()).content.decode()
+
+    assert ('id="account-panel"' in page) is shown
+    if shown:
+        assert f"Invoice {invoice.number}" in page
+        assert '<dd class="col-6">$50.00</dd>' in page  # the credit limit
