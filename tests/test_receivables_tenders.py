@@ -133,3 +133,16 @@ def test_a_payment_applied_concurrently_is_never_applied_twice():
     assert payment.amount_applied == D("90.00")
     assert sorted(set(results) - {"ok"}) == ["The payment has 10.00 unapplied; 30.00 cannot be applied."]
     assert payments_violations() == []
+
+
+@pytest.mark.django_db
+def test_invoicing_captures_the_orders_on_account_tender():
+    order = shipped_order(wholesale(), "100.00")
+    on_account = tender(order, Tender.Kind.ON_ACCOUNT, "100.00")
+
+    first = services.invoice_create(order=order, amount=D("60.00"), user=None)
+    second = services.invoice_create(order=order, amount=D("40.00"), user=None)
+
+    on_account.refresh_from_db()
+    assert (on_account.status, on_account.captured_amount) == (Tender.Status.CAPTURED, D("100.00"))
+    assert on_account.reference == f"{first.number}, {second.number}"

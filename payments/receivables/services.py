@@ -34,6 +34,9 @@ against a clearing account for that marketplace (``marketplace_clearing:<name>``
 to one shared clearing account), not left unposted: the shipment's revenue posting draws on
 ``customer_deposits`` for every order alike.
 
+An invoice also counts as captured on the order's on-account tender (``captured_amount``, the
+most a refund may give back to that tender), whose ``reference`` lists the order's invoices.
+
 Locks: a payment's application locks the payment, then the invoices in pk order
 (``FOR NO KEY UPDATE``: only non-key columns change), and refuses to apply more than the
 invoice's open amount or the payment's unapplied amount; CHECK constraints back this up.
@@ -117,7 +120,8 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
     """Invoice ``amount`` of ``order`` on the customer's account (fulfillment calls it at shipment).
 
     Due after the customer's terms (net 30: thirty days). Posts receivables against the
-    order's customer deposits (the module docstring). Runs in the caller's transaction when
+    order's customer deposits (the module docstring) and counts as captured on the order's
+    on-account tender. Runs in the caller's transaction when
     there is one (the shipment's), else in its own. Refuses to invoice more than the order's
     total over all its invoices that are not void.
     """
@@ -138,10 +142,27 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
             customer=customer, order=locked, currency=currency, terms=customer.terms, issued_on=issued_on,
             due_on=due_date(issued_on=issued_on, terms=customer.terms), amount=amount, created_by=_user(user))
         invoice.refresh_from_db(fields=["number"])
+        _on_account_tender_invoiced(locked, invoice)
         ledger_post(source=invoice, kind="invoice.issue", on_date=issued_on, user=user, currency=currency,
                     memo=_("Invoice %(number)s, order %(order)s") % {"number": invoice.number, "order": locked.number},
                     lines=[PostingLine(role=RECEIVABLES, debit=amount), PostingLine(role=DEPOSITS, credit=amount)])
     return invoice
+
+
+def _on_account_tender_invoiced(order: Order, invoice: Invoice) -> None:
+    """The order's on-account tender (when it has one) counts what is invoiced as captured (what a
+    refund may give back) and names its invoices in its reference."""
+    from payments.tenders.models import Tender
+
+    tender = (Tender.objects.filter(order=order, kind=Tender.Kind.ON_ACCOUNT)
+              .exclude(status__in=(Tender.Status.VOIDED, Tender.Status.DECLINED, Tender.Status.EXPIRED))
+              .order_by("sequence", "pk").select_for_update(no_key=True).first())
+    if tender is None:
+        return
+    tender.captured_amount += invoice.amount
+    tender.status = Tender.Status.CAPTURED
+    tender.reference = ", ".join(part for part in (tender.reference, invoice.number) if part)[:100]
+    tender.save(update_fields=["captured_amount", "status", "reference", "updated_at"])
 
 
 def invoice_void(*, invoice: Invoice, user, reason: str) -> Invoice:
