@@ -10,23 +10,35 @@ class PaymentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from oms.hooks import on_ledger_post
+        from orders import hooks as order_hooks
+        from payments import tasks
         from payments.ledger import chart, services, sources
+        from payments.tenders import services as tender_services
+        from payments.tenders import webhooks
 
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
+        # Cards at placement: tenders and an "awaiting authorization" hold, released by the authorize task.
+        order_hooks.on_payment_validate(tender_services.payment_validate)
+        order_hooks.on_payment_check(tender_services.card_payment_check)
+        # A cancelled order's authorizations are voided (after commit, on the payments queue).
+        order_hooks.on_status_changed(tasks.order_cancelled)
+        webhooks.register_defaults()
         self._ready_receivables()
 
     def _ready_receivables(self) -> None:
         from oms.demo import register_demo_step
-        from orders.hooks import on_payment_check, register_order_panel
+        from orders.hooks import on_payment_check, on_payment_validate, register_order_panel
         from payments.receivables import credit, nav, panels
 
         nav.register_nav()
-        # An order on account over the customer's credit limit goes on a credit-limit hold.
-        on_payment_check(credit.credit_check)
+        # Check, cash, marketplace and on-account tenders at placement; an order on account over
+        # the customer's credit limit goes on a credit-limit hold.
+        on_payment_validate(credit.receivables_payment_validate)
+        on_payment_check(credit.receivables_payment_check)
         # The order page shows the customer's credit and the order's invoices to accountants and managers.
         register_order_panel(panels.account_panel)
         # After the orders' demo step (40): on-account orders with invoices across the aging buckets.

@@ -201,3 +201,40 @@ def test_the_order_page_shows_the_credit_position_to_accountants_and_managers(cl
     if shown:
         assert f"Invoice {invoice.number}" in page
         assert '<dd class="col-6">$50.00</dd>' in page  # the credit limit
+
+
+def test_placement_records_check_cash_and_on_account_tenders_and_posts_them(shirt):
+    from payments.models import ReceivedCheck, Tender
+    from tests.ledger_helpers import balance
+
+    customer = wholesale(credit_limit="1000.00")
+
+    order = place(customer=customer, lines=[line(shirt, 5)], payment=[  # 99.95
+        {"kind": "check", "number": "5150", "amount": "30.00", "date": "2026-11-28"},
+        {"kind": "cash", "amount": "9.95"},
+        {"kind": "on_account"}])
+
+    tenders = list(order.tenders.order_by("sequence").values_list(
+        "kind", "status", "amount", "authorized_amount", "captured_amount", "reference"))
+    assert tenders == [
+        ("check", "captured", D("30.00"), D("30.00"), D("30.00"), "5150"),
+        ("cash", "captured", D("9.95"), D("9.95"), D("9.95"), ""),
+        ("on_account", "authorized", D("60.00"), D("60.00"), D("0"), ""),
+    ]
+    check = ReceivedCheck.objects.get()
+    assert (check.tender.kind, check.number, check.check_date, check.amount) == (
+        "check", "5150", date(2026, 11, 28), D("30.00"))
+    assert (balance("1060"), balance("1000"), balance("2300")) == (D("30.00"), D("9.95"), D("-39.95"))
+    assert order.status == OrderStatus.ALLOCATED
+    assert open_orders_on_account(customer=customer) == D("60.00")
+    assert payments_violations() == []
+
+
+def test_a_check_without_its_number_refuses_the_order(shirt):
+    from orders.models import Order
+    from orders.services import OrderError
+
+    with pytest.raises(OrderError, match="Enter the check number."):
+        place(customer=wholesale(), lines=[line(shirt, 1)], payment=[{"kind": "check", "amount": "19.99"}])
+
+    assert Order.objects.count() == 0

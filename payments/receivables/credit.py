@@ -1,13 +1,25 @@
-"""The credit check at placement, registered on ``orders.hooks.payment_check``.
+"""Placement: the check, cash, marketplace-collected and on-account tenders, and the credit check.
 
-An order paid (wholly or partly) on account is held on a credit-limit hold when the
-customer's open receivables, plus their other open orders on account not invoiced yet, plus
-this order's amount on account would pass their ``credit_limit``, or when the customer has no
-terms (prepaid). An accountant or a manager releases the hold (``orders.release_credit_hold``).
+Registered on ``orders.hooks.payment_validate`` and ``payment_check`` (the card tenders are
+``payments.tenders``'). In the placement transaction, :func:`receivables_payment_check` writes
+one tender per ``check``, ``cash``, ``marketplace`` and ``on_account`` instruction, for the
+amount the instructions give it (``payments.tenders.services.payment_amounts``):
+
+- a check (``{"kind": "check", "number": "1234", "amount": "10.00", "date": "2026-11-30"}``) is
+  received: captured, a :class:`ReceivedCheck` on hand until its deposit batch, posted;
+- cash (store, POS) and what a marketplace collected (``"reference"``: its payout or order id,
+  else the order's channel id) are captured and posted at once;
+- on account (``{"kind": "on_account"}``) is authorized by the terms, captured when invoiced.
+
+**The credit check.** An order with an amount on account is held on a credit-limit hold when
+the customer's open receivables, plus their other open orders on account not invoiced yet,
+plus this order's amount on account would pass their ``credit_limit``, or when the customer has
+no terms (prepaid). An accountant or a manager releases it (``orders.release_credit_hold``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -17,26 +29,25 @@ from orders.hooks import PaymentCheckFailure
 from orders.models import Customer, Hold
 from payments.receivables.selectors import credit_exposure
 
+ZERO = Decimal("0")
 ON_ACCOUNT = "on_account"
+RECORDED_KINDS = ("check", "cash", "marketplace", ON_ACCOUNT)
 
 
 def on_account_amount(order, payment) -> Decimal:
-    """What the payment instructions put on account: an ``on_account`` instruction's ``amount``,
-    or what the order's total leaves after the other instructions' amounts."""
+    """What the payment instructions put on account (``payment_amounts``' rule: an instruction's
+    ``amount``, or for the first without one, what the others leave of the total)."""
+    from payments.tenders.services import payment_amounts
+
     instructions = [item for item in (payment or []) if isinstance(item, dict)]
-    on_account = [item for item in instructions if item.get("kind") == ON_ACCOUNT]
-    if not on_account:
-        return Decimal("0")
-    with_amount = [Decimal(str(item["amount"])) for item in on_account if item.get("amount") not in (None, "")]
-    if with_amount:
-        return round_money(sum(with_amount, Decimal("0")), order.currency)
-    others = sum((Decimal(str(item["amount"])) for item in instructions
-                  if item.get("kind") != ON_ACCOUNT and item.get("amount") not in (None, "")), Decimal("0"))
-    return max(round_money(order.total - others, order.currency), Decimal("0"))
+    if not any(item.get("kind") == ON_ACCOUNT for item in instructions):
+        return ZERO
+    amounts = payment_amounts(total=order.total, currency=order.currency, payment=instructions)
+    return sum((amount for item, amount in zip(instructions, amounts) if item.get("kind") == ON_ACCOUNT), ZERO)
 
 
 def credit_check(order, payment=None) -> PaymentCheckFailure | None:
-    """``payment_check`` step: None when the order's amount on account fits the customer's credit."""
+    """None when the order's amount on account fits the customer's credit, else a credit-limit hold."""
     amount = on_account_amount(order, payment)
     if amount <= 0:
         return None
@@ -52,3 +63,61 @@ def credit_check(order, payment=None) -> PaymentCheckFailure | None:
                 "limit": round_money(customer.credit_limit, order.currency)},
             reason=Hold.Reason.CREDIT)
     return None
+
+
+def _check_date(instruction) -> date | None:
+    raw = instruction.get("date") or instruction.get("check_date")
+    if not raw:
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+def receivables_payment_validate(basket, payment) -> dict[str, list[str]]:
+    """``orders.hooks.payment_validate``: a check needs its number (and a readable date). No writes."""
+    errors = []
+    for instruction in payment or ():
+        if instruction.get("kind") != "check":
+            continue
+        number = str(instruction.get("number") or "").strip()
+        if not number:
+            errors.append(_("Enter the check number."))
+        elif len(number) > 30:
+            errors.append(_("A check number has at most 30 characters."))
+        if (instruction.get("date") or instruction.get("check_date")) and _check_date(instruction) is None:
+            errors.append(_("The check date is not a date."))
+    return {"payment": errors} if errors else {}
+
+
+def receivables_payment_check(order, payment=None) -> PaymentCheckFailure | None:
+    """``orders.hooks.payment_check``: the tenders of the recorded kinds, then the credit check."""
+    instructions = list(payment or ())
+    if not any(instruction.get("kind") in RECORDED_KINDS for instruction in instructions):
+        return None
+    from payments.receivables.services import tender_record
+    from payments.tenders.models import Tender
+    from payments.tenders.services import _tender_create, payment_amounts
+
+    amounts = payment_amounts(total=order.total, currency=order.currency, payment=instructions)
+    user = order.created_by
+    for instruction, amount in zip(instructions, amounts):
+        kind = instruction.get("kind")
+        if kind not in RECORDED_KINDS or amount <= 0:
+            continue
+        if kind == "check":
+            reference = str(instruction.get("number") or "").strip()
+        elif kind == "marketplace":
+            reference = str(instruction.get("reference") or order.external_id or "").strip()
+        else:
+            reference = ""
+        tender = _tender_create(order=order, kind=kind, amount=amount, user=user, reference=reference,
+                                status=Tender.Status.AUTHORIZED if kind == ON_ACCOUNT else Tender.Status.CAPTURED)
+        tender.authorized_amount = amount
+        tender.captured_amount = ZERO if kind == ON_ACCOUNT else amount
+        tender.save(update_fields=["authorized_amount", "captured_amount"])
+        tender_record(tender=tender, user=user, check_date=_check_date(instruction))
+    return credit_check(order, instructions)

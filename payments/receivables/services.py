@@ -317,11 +317,12 @@ def payment_apply_oldest(*, payment: CustomerPayment, user, applied_on: date | N
 
 
 def check_receive(*, order: Order, number: str, amount: Decimal, check_date: date, user,
-                  received_on: date | None = None, tender=None) -> ReceivedCheck:
+                  received_on: date | None = None, tender=None, check_permission: bool = True) -> ReceivedCheck:
     """A check taken for ``order`` (its check ``tender``): on hand until deposited; posts undeposited
     checks against the order's customer deposits. Runs in the caller's transaction (placement).
-    Needs ``payments.take_payment`` (agents, managers); ``user=None`` is the system (a channel)."""
-    if user is not None and not user.has_perm("payments.take_payment"):
+    Needs ``payments.take_payment`` (agents, managers); ``user=None`` is the system (a channel).
+    Placement does not check it again (``check_permission=False``): placing the order did."""
+    if check_permission and user is not None and not user.has_perm("payments.take_payment"):
         raise PermissionDenied(_("You may not take check payments."))
     number = (number or "").strip()
     if not number:
@@ -391,7 +392,8 @@ def tender_record(*, tender, user, check_date: date | None = None):
 
     if tender.kind == Tender.Kind.CHECK:
         return check_receive(order=tender.order, number=tender.reference, amount=tender.amount,
-                             check_date=check_date or business_date(), user=user, tender=tender)
+                             check_date=check_date or business_date(), user=user, tender=tender,
+                             check_permission=False)
     if tender.kind == Tender.Kind.CASH:
         return cash_tender_post(tender=tender, user=user)
     if tender.kind == Tender.Kind.MARKETPLACE:
