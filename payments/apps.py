@@ -31,8 +31,10 @@ class PaymentsConfig(AppConfig):
 
     def _ready_receivables(self) -> None:
         from oms.demo import register_demo_step
-        from orders.hooks import on_payment_check, on_payment_validate, register_order_panel
-        from payments.receivables import credit, nav, panels
+        from orders.hooks import (
+            on_entry_payment, on_payment_check, on_payment_validate, register_entry_panel, register_order_panel,
+        )
+        from payments.receivables import credit, entry, nav, panels
 
         nav.register_nav()
         # Check, cash, marketplace and on-account tenders at placement; an order on account over
@@ -41,5 +43,8 @@ class PaymentsConfig(AppConfig):
         on_payment_check(credit.receivables_payment_check)
         # The order page shows the customer's credit and the order's invoices to accountants and managers.
         register_order_panel(panels.account_panel)
+        # Order entry: an agent takes a check or puts the order on the customer's account.
+        register_entry_panel(entry.entry_panel)
+        on_entry_payment(entry.entry_payment)
         # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
         register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")

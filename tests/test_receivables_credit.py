@@ -238,3 +238,53 @@ def test_a_check_without_its_number_refuses_the_order(shirt):
         place(customer=wholesale(), lines=[line(shirt, 1)], payment=[{"kind": "check", "amount": "19.99"}])
 
     assert Order.objects.count() == 0
+
+
+def test_the_entry_page_offers_check_and_account_inputs_to_agents(client, make_user):
+    from payments.receivables.entry import entry_payment
+
+    customer = wholesale()
+    client.force_login(make_user("Agent"))
+
+    page = client.get(reverse("orders:order_entry"), {"customer": customer.pk}).content.decode()
+
+    assert 'id="entry-check-panel"' in page and 'name="receivables_check_number"' in page
+    assert 'name="receivables_on_account"' in page  # net 30: the account is offered
+    assert entry_payment({"receivables_check_number": "77", "receivables_check_amount": "10.00",
+                          "receivables_check_date": "2026-11-30", "receivables_on_account": "1"}) == [
+        {"kind": "check", "number": "77", "amount": "10.00", "date": "2026-11-30"}, {"kind": "on_account"}]
+    assert entry_payment({"receivables_check_number": "", "receivables_check_amount": ""}) == []
+
+
+def test_a_prepaid_customer_is_not_offered_the_account(client, make_user):
+    client.force_login(make_user("Agent"))
+
+    page = client.get(reverse("orders:order_entry"), {"customer": wholesale(terms="prepaid").pk}).content.decode()
+
+    assert 'name="receivables_check_number"' in page and 'name="receivables_on_account"' not in page
+
+
+def test_an_agent_places_an_order_paid_by_check_with_the_rest_on_account(client, make_user):
+    from orders.models import Order
+    from payments.models import ReceivedCheck
+    from tests.screens_orders_helpers import entry_world
+
+    world = entry_world()
+    customer = world.customer
+    customer.customer_type, customer.terms, customer.credit_limit = "wholesale", "net30", D("1000.00")
+    customer.save(update_fields=["customer_type", "terms", "credit_limit"])
+    client.force_login(make_user("Agent"))
+    data = {"customer": customer.pk, "source_code": "", "coupons": "", "ship_choice": "",
+            "shipping_method": world.ground.pk, "notes": "", "add_sku": "", "add_quantity": "1", "action": "place",
+            "line-1-sku": world.mug.pk, "line-1-quantity": 2,
+            "receivables_check_number": "3141", "receivables_check_amount": "10.00",
+            "receivables_check_date": "2026-11-30", "receivables_on_account": "1"}
+
+    response = client.post(reverse("orders:order_entry"), data)
+
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert list(order.tenders.order_by("sequence").values_list("kind", "amount")) == [
+        ("check", D("10.00")), ("on_account", order.total - D("10.00"))]
+    assert ReceivedCheck.objects.get().number == "3141"
+    assert not order.holds.exists()
