@@ -146,3 +146,37 @@ def test_invoicing_captures_the_orders_on_account_tender():
     on_account.refresh_from_db()
     assert (on_account.status, on_account.captured_amount) == (Tender.Status.CAPTURED, D("100.00"))
     assert on_account.reference == f"{first.number}, {second.number}"
+
+
+@pytest.mark.django_db
+def test_a_refund_on_account_is_a_credit_note_on_the_orders_invoices():
+    customer = wholesale()
+    order = shipped_order(customer, "100.00")
+    invoice = services.invoice_create(order=order, amount=D("100.00"), user=None)
+
+    credit = services.invoice_credit(order=order, amount=D("30.00"), user=None, reason="Two mugs broken")
+
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.open_amount) == (D("30.00"), D("70.00"))
+    assert (credit.method, credit.amount, credit.amount_applied) == ("credit_note", D("30.00"), D("30.00"))
+    assert lines_of(entry_of(credit, "credit_note.issue")) == [("4000", D("30.00"), 0), (DEPOSITS, 0, D("30.00"))]
+    assert balance(AR) == D("70.00")
+    assert balance("4000") == D("30.00")  # revenue reduced (debit) by the credit
+    assert payments_violations() == []
+
+
+@pytest.mark.django_db
+def test_a_credit_note_beyond_what_is_open_stays_a_credit_on_the_account():
+    from payments.receivables.selectors import unapplied_credit
+
+    customer = wholesale()
+    order = shipped_order(customer, "50.00")
+    invoice = services.invoice_create(order=order, amount=D("50.00"), user=None)
+    payment = services.customer_payment_receive(customer=customer, amount=D("50.00"), method="wire", user=None)
+    services.payment_apply(payment=payment, amounts={invoice: D("50.00")}, user=None)
+
+    services.invoice_credit(order=order, amount=D("20.00"), user=None, reason="Returned")
+
+    assert unapplied_credit(customer=customer) == D("20.00")
+    assert balance(AR) == D("0")
+    assert payments_violations() == []

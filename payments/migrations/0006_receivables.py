@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('amount', models.DecimalField(decimal_places=3, max_digits=14, verbose_name='amount')),
                 ('amount_applied', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14, verbose_name='applied')),
                 ('received_on', models.DateField(verbose_name='received on')),
-                ('method', models.CharField(choices=[('check', 'Check'), ('wire', 'Wire transfer'), ('cash', 'Cash'), ('card', 'Card')], max_length=20, verbose_name='method')),
+                ('method', models.CharField(choices=[('check', 'Check'), ('wire', 'Wire transfer'), ('cash', 'Cash'), ('card', 'Card'), ('credit_note', 'Credit note')], max_length=20, verbose_name='method')),
                 ('reference', models.CharField(blank=True, help_text='Check number, wire reference or card authorization.', max_length=100, verbose_name='reference')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

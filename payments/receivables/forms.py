@@ -32,7 +32,8 @@ class StatementForm(forms.Form):
 
 class PaymentReceiveForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=3, min_value=0)
-    method = forms.ChoiceField(label=_("Method"), choices=CustomerPayment.Method.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=[
+        choice for choice in CustomerPayment.Method.choices if choice[0] != CustomerPayment.Method.CREDIT_NOTE])
     reference = forms.CharField(label=_("Reference"), max_length=30, required=False,
                                 help_text=_("The check number for a check."))
     received_on = forms.DateField(label=_("Received on"), initial=date.today,

@@ -117,6 +117,8 @@ class CustomerPayment(models.Model):
         WIRE = "wire", _("Wire transfer")
         CASH = "cash", _("Cash")
         CARD = "card", _("Card")
+        # Not money: a credit we give (a refund of an order on account), applied to its invoices.
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="customer_payments")
     currency = models.CharField(_("currency"), max_length=3, default=settings.DEFAULT_CURRENCY)

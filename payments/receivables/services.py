@@ -79,6 +79,7 @@ METHOD_ROLES = {
     CustomerPayment.Method.CASH: CASH,
     CustomerPayment.Method.CARD: "card_clearing",
 }
+RECEIVED_METHODS = [method for method in CustomerPayment.Method.values if method != CustomerPayment.Method.CREDIT_NOTE]
 # Days from the invoice date to its due date, by the customer's terms (prepaid: due at once).
 TERMS_DAYS = {
     Customer.Terms.PREPAID: 0,
@@ -196,7 +197,7 @@ def customer_payment_receive(*, customer: Customer, amount: Decimal, method: str
     """
     currency = currency or customer.currency
     amount = _positive(amount, currency)
-    if method not in CustomerPayment.Method.values:
+    if method not in RECEIVED_METHODS:
         raise ReceivablesError(_("Unknown payment method."))
     reference = (reference or "").strip()
     if method == CustomerPayment.Method.CHECK and not reference:
@@ -311,6 +312,50 @@ def payment_apply_oldest(*, payment: CustomerPayment, user, applied_on: date | N
         applications = _apply(locked_payment, planned, user=user, applied_on=applied_on) if planned else []
     payment.amount_applied = locked_payment.amount_applied
     return applications
+
+
+def invoice_credit(*, order: Order, amount: Decimal, user, reason: str, debit_role: str = "revenue",
+                   source=None, kind: str = "credit_note.issue") -> CustomerPayment:
+    """A credit note for ``order`` (a refund of what it had on account): applied to the order's open
+    invoices, oldest first; what they do not take stays a credit on the customer's account.
+
+    Posts ``debit_role`` (revenue for goods shipped) against the unapplied credit, then each
+    application as any payment's: so the credit reduces receivables exactly by what it takes off
+    the invoices. ``source`` (default the credit note) and ``kind`` name the entry (a refund
+    allocation). In the caller's transaction (the refund's).
+    """
+    currency = order.currency
+    amount = _positive(amount, currency)
+    today = business_date()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update(no_key=True).select_related("customer").get(pk=order.pk)
+        credit = CustomerPayment.objects.create(
+            customer=locked.customer, currency=currency, amount=amount, method=CustomerPayment.Method.CREDIT_NOTE,
+            reference=_("Credit, order %(order)s") % {"order": locked.number}, received_on=today,
+            created_by=_user(user))
+        ledger_post(source=source if source is not None else credit, kind=kind, on_date=today, user=user,
+                    currency=currency, memo=_("Credit note for order %(order)s: %(reason)s") % {
+                        "order": locked.number, "reason": (reason or "").strip()},
+                    lines=[PostingLine(role=debit_role, debit=amount), PostingLine(role=UNAPPLIED, credit=amount)])
+        open_ids = Invoice.objects.filter(order=locked, status=Invoice.Status.OPEN).values_list("pk", flat=True)
+        invoices = sorted(_lock_invoices(open_ids).values(), key=lambda invoice: (invoice.due_on, invoice.pk))
+        left, planned = amount, []
+        for invoice in invoices:
+            if left <= 0:
+                break
+            take = min(left, invoice.open_amount)
+            planned.append(_Planned(invoice, take))
+            left -= take
+        if planned:
+            _apply(credit, planned, user=user, applied_on=today)
+    return credit
+
+
+def on_account_refund(*, allocation, tender, user) -> None:
+    """A refund allocation to an on-account tender, as the refunds' registry calls it
+    (``register_tender_refunder("on_account", on_account_refund)``): a credit note on the order."""
+    invoice_credit(order=tender.order, amount=allocation.amount, user=user, reason=_("Refund"),
+                   source=allocation, kind="payment.refund")
 
 
 # --- checks and deposit batches -------------------------------------------------------------------
