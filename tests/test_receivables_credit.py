@@ -3,7 +3,6 @@ and an accountant (or a manager) releases it; then its invoice, statement and ag
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 

@@ -5,10 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from inventory.postings import business_date
 from oms.invariants import all_violations
-from payments.models import CustomerPayment, DepositBatch, Invoice, JournalEntry, ReceivedCheck
+from payments.models import CustomerPayment, DepositBatch, Invoice, JournalEntry, ReceivedCheck, Tender
 from payments.receivables.selectors import BUCKETS, aging_totals
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,10 @@ def test_the_demo_has_receivables_in_every_aging_bucket_posted_through_the_servi
     two_weeks_ago = business_date() - timedelta(days=14)
     assert not ReceivedCheck.objects.filter(batch__isnull=True, received_on__lt=two_weeks_ago).exists()
     assert JournalEntry.objects.filter(kind="invoice.issue").count() == Invoice.objects.count()
+    on_account = Tender.objects.filter(kind="on_account")
+    assert on_account.count() == Invoice.objects.count()
+    assert not on_account.exclude(status="captured").exists()
+    assert not on_account.exclude(captured_amount=F("amount")).exists()
     assert all_violations() == []
     assert "Demo receivables:" in output
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.postings import business_date
-from payments.models import CustomerPayment, DepositBatch, Invoice, ReceivedCheck
+from payments.models import CustomerPayment, DepositBatch
 from payments.receivables import services
 from tests.ledger_helpers import balance
 from tests.receivables_helpers import payments_violations, shipped_order, wholesale

@@ -1,5 +1,5 @@
-"""Demo receivables (``seed_demo``, after the orders' step): invoices on account for the wholesale
-customers' shipped orders of the last thirteen months, payments received by check and wire
+"""Demo receivables (``seed_demo``, after the orders' step): the wholesale customers' shipped
+orders of the last thirteen months taken on account (an on-account tender) and invoiced, payments received by check and wire
 applied to most of the older ones (some only in part, some leaving a credit), and the checks
 of all but the last two weeks deposited in weekly batches. So a fresh ``make run`` shows
 receivables across every aging bucket, statements and deposits.
@@ -48,9 +48,17 @@ def seed_receivables(*, stdout, options: dict) -> None:
         Order.objects.filter(customer__customer_type="wholesale", status__in=SHIPPED, total__gt=0,
                              placed_at__date__gte=since)
         .exclude(customer__terms="prepaid").select_related("customer").order_by("placed_at", "pk")[:MAX_INVOICES])
+    from payments.tenders.models import Tender
+    from payments.tenders.services import _tender_create
+
     invoices = []
     with transaction.atomic():
         for order in orders:
+            # The order was taken on account (terms authorize it); invoicing captures the tender.
+            if not order.tenders.exists():
+                on_account = _tender_create(order=order, kind=Tender.Kind.ON_ACCOUNT, amount=order.total, user=None,
+                                            status=Tender.Status.AUTHORIZED)
+                Tender.objects.filter(pk=on_account.pk).update(authorized_amount=on_account.amount)
             shipped_on = min(order.placed_at.date() + timedelta(days=rng.randint(1, 4)), today)
             invoices.append(services.invoice_create(order=order, amount=order.total, user=None, issued_on=shipped_on))
 

@@ -268,8 +268,11 @@ def customer_statement(*, customer: Customer, starts_on: date, ends_on: date) ->
                                        balance))
         else:
             balance -= document.amount
-            description = _("Payment, %(method)s %(reference)s") % {
-                "method": document.get_method_display(), "reference": document.reference}
+            if document.method == CustomerPayment.Method.CREDIT_NOTE:
+                description = document.reference
+            else:
+                description = _("Payment, %(method)s %(reference)s") % {
+                    "method": document.get_method_display(), "reference": document.reference}
             lines.append(StatementLine(on_date, kind, document.reference or str(document.pk), str(description).strip(),
                                        ZERO, document.amount, balance))
     open_invoices = list(Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN, issued_on__lte=ends_on)
