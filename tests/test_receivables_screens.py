@@ -178,3 +178,30 @@ def test_exports_keep_formula_like_text_as_text(client, make_user):
     assert (rows[1][1].value, rows[1][1].data_type) == ('=HYPERLINK("http://x","click")', "s")
     assert [cell.value for cell in rows[1][5:11]] == [10, 0, 0, 0, 0, 10]
     assert xlsx["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_an_accountant_applies_a_payment_and_voids_an_unpaid_invoice_from_the_account_page(client, make_user, account):
+    customer, invoice, payment = account
+    spare = services.invoice_create(order=shipped_order(customer, "15.00"), amount=D("15.00"), user=None)
+    client.force_login(make_user("Accountant"))
+    page = client.get(reverse("receivables:customer_account", args=[customer.pk])).content.decode()
+    assert reverse("receivables:payment_apply", args=[payment.pk]) in page
+    assert reverse("receivables:invoice_void", args=[spare.pk]) in page
+
+    client.post(reverse("receivables:payment_apply", args=[payment.pk]), {"invoice": invoice.pk, "amount": "50.00"})
+    client.post(reverse("receivables:invoice_void", args=[spare.pk]), {"reason": "Sent twice"})
+
+    invoice.refresh_from_db()
+    spare.refresh_from_db()
+    assert (invoice.amount_paid, spare.status) == (D("50.00"), "void")
+    assert payments_violations() == []
+
+
+@pytest.mark.parametrize("role", ["Agent", "Warehouse", "Manager"])
+def test_others_cannot_void_invoices(client, make_user, account, role):
+    _customer, invoice, _payment = account
+    client.force_login(make_user(role))
+
+    assert client.post(reverse("receivables:invoice_void", args=[invoice.pk]), {"reason": "x"}).status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.status == "open"

@@ -88,8 +88,10 @@ def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
     today = business_date()
     invoices = list(Invoice.objects.filter(customer=customer).select_related("order").order_by("-issued_on", "-pk")[:100])
     payments = list(CustomerPayment.objects.filter(customer=customer).order_by("-received_on", "-pk")[:100])
+    open_invoices = [invoice for invoice in invoices if invoice.status == Invoice.Status.OPEN]
     context = {
         "customer": customer, "invoices": invoices, "payments": payments, "today": today,
+        "open_invoices": open_invoices,
         "open_receivables": selectors.open_receivables(customer=customer),
         "unapplied": selectors.unapplied_credit(customer=customer),
         "aging": [(selectors.BUCKET_LABELS[b], amount) for b, amount in
@@ -169,6 +171,20 @@ def payment_apply(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Enter the amount to apply."))
     return redirect("receivables:customer_account", pk=payment.customer_id)
+
+
+@require_POST
+@login_required
+@permission_required("payments.void_invoice", raise_exception=True)
+def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        services.invoice_void(invoice=invoice, user=request.user, reason=request.POST.get("reason", ""))
+    except services.ReceivablesError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Invoice %(number)s is void.") % {"number": invoice.number})
+    return redirect("receivables:customer_account", pk=invoice.customer_id)
 
 
 @login_required
