@@ -370,3 +370,15 @@ def test_credit_exposure_counts_open_receivables():
     services.invoice_create(order=shipped_order(customer, "300.00"), amount=D("300.00"), user=None)
 
     assert open_receivables(customer=customer) == D("300.00")
+
+
+def test_invoicing_the_same_shipment_again_returns_its_invoice():
+    order = shipped_order(wholesale(), "100.00")
+
+    first = services.invoice_create(order=order, amount=D("60.00"), user=None, shipment_reference="SHP-1")
+    again = services.invoice_create(order=order, amount=D("60.00"), user=None, shipment_reference="SHP-1")
+    other = services.invoice_create(order=order, amount=D("40.00"), user=None, shipment_reference="SHP-2")
+
+    assert again.pk == first.pk and other.pk != first.pk
+    assert Invoice.objects.filter(order=order).count() == 2
+    assert balance(AR) == D("100.00")

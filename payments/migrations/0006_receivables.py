@@ -71,6 +71,7 @@ class Migration(migrations.Migration):
                 ('number', models.CharField(db_default=django.db.models.functions.comparison.Cast(models.Func(models.Value('payments_invoice_number_seq'), function='nextval', output_field=models.BigIntegerField()), models.CharField(max_length=20)), max_length=20, unique=True, verbose_name='number')),
                 ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
                 ('terms', models.CharField(max_length=20, verbose_name='terms')),
+                ('shipment_reference', models.CharField(blank=True, help_text='The shipment invoiced (an order\'s shipment is invoiced once).', max_length=100, verbose_name='shipment')),
                 ('issued_on', models.DateField(verbose_name='issued on')),
                 ('due_on', models.DateField(verbose_name='due on')),
                 ('amount', models.DecimalField(decimal_places=3, max_digits=14, verbose_name='amount')),
@@ -166,6 +167,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='invoice',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'paid'), _negated=True), ('amount_paid', models.F('amount')), _connector='OR'), name='invoice_paid_in_full'),
+        ),
+        migrations.AddConstraint(
+            model_name='invoice',
+            constraint=models.UniqueConstraint(condition=models.Q(('shipment_reference', ''), _negated=True), fields=('order', 'shipment_reference'), name='invoice_one_per_shipment'),
         ),
         migrations.AddConstraint(
             model_name='paymentapplication',

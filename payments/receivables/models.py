@@ -71,6 +71,8 @@ class Invoice(models.Model):
                               related_name="invoices")
     currency = models.CharField(_("currency"), max_length=3, default=settings.DEFAULT_CURRENCY)
     terms = models.CharField(_("terms"), max_length=20)
+    shipment_reference = models.CharField(_("shipment"), max_length=100, blank=True, help_text=_(
+        "The shipment invoiced (an order's shipment is invoiced once)."))
     issued_on = models.DateField(_("issued on"))
     due_on = models.DateField(_("due on"))
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -95,6 +97,8 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=~Q(status="void") | Q(amount_paid=0), name="invoice_void_unpaid"),
             models.CheckConstraint(condition=~Q(status="paid") | Q(amount_paid=F("amount")),
                                    name="invoice_paid_in_full"),
+            models.UniqueConstraint(fields=["order", "shipment_reference"], condition=~Q(shipment_reference=""),
+                                    name="invoice_one_per_shipment"),
         ]
         indexes = [
             models.Index(fields=["customer", "issued_on"], name="invoice_customer_issued"),

@@ -117,14 +117,16 @@ def _user(user):
 # --- invoices -------------------------------------------------------------------------------------
 
 
-def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | None = None) -> Invoice:
+def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | None = None,
+                   shipment_reference: str = "") -> Invoice:
     """Invoice ``amount`` of ``order`` on the customer's account (fulfillment calls it at shipment).
 
     Due after the customer's terms (net 30: thirty days). Posts receivables against the
     order's customer deposits (the module docstring) and counts as captured on the order's
     on-account tender. Runs in the caller's transaction when
     there is one (the shipment's), else in its own. Refuses to invoice more than the order's
-    total over all its invoices that are not void.
+    total over all its invoices that are not void. With a ``shipment_reference`` it is idempotent:
+    invoicing the same shipment again returns the invoice written the first time.
     """
     currency = order.currency
     amount = _positive(amount, currency)
@@ -132,6 +134,11 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
     with transaction.atomic():
         # The order row is locked so that two shipments cannot both invoice its last amount.
         locked = Order.objects.select_for_update(no_key=True).select_related("customer").get(pk=order.pk)
+        shipment_reference = (shipment_reference or "").strip()[:100]
+        if shipment_reference:
+            existing = Invoice.objects.filter(order=locked, shipment_reference=shipment_reference).first()
+            if existing is not None:
+                return existing
         invoiced = (Invoice.objects.filter(order=locked).exclude(status=Invoice.Status.VOID)
                     .aggregate(total=Sum("amount"))["total"] or ZERO)
         if invoiced + amount > locked.total:
@@ -141,6 +148,7 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
         customer = locked.customer
         invoice = Invoice.objects.create(
             customer=customer, order=locked, currency=currency, terms=customer.terms, issued_on=issued_on,
+            shipment_reference=shipment_reference,
             due_on=due_date(issued_on=issued_on, terms=customer.terms), amount=amount, created_by=_user(user))
         invoice.refresh_from_db(fields=["number"])
         _on_account_tender_invoiced(locked, invoice)
