@@ -287,3 +287,16 @@ def test_an_agent_places_an_order_paid_by_check_with_the_rest_on_account(client,
         ("check", D("10.00")), ("on_account", order.total - D("10.00"))]
     assert ReceivedCheck.objects.get().number == "3141"
     assert not order.holds.exists()
+
+
+@pytest.mark.parametrize(("role", "offered"), [("Accountant", True), ("Manager", True), ("Agent", False)])
+def test_the_order_page_offers_the_credit_hold_release_to_accountants_and_managers(client, make_user, shirt, role,
+                                                                                   offered):
+    order = place(customer=wholesale(credit_limit="50.00"), lines=[line(shirt, 5)], payment=ON_ACCOUNT)
+    hold = order.holds.get(reason=Hold.Reason.CREDIT)
+    client.force_login(make_user(role))
+
+    page = client.get(order.get_absolute_url()).content.decode()
+
+    assert (reverse("orders:hold_release", args=[hold.pk]) in page) is offered
+    assert "Over the credit limit: 0.00 open and 99.95 on this order, limit 50.00." in page
