@@ -9,10 +9,22 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from payments.models import CustomerPayment, DepositBatch, Invoice, JournalEntry, PaymentApplication, ReceivedCheck
+from payments.models import (
+    CustomerPayment,
+    DepositBatch,
+    Invoice,
+    JournalEntry,
+    PaymentApplication,
+    ReceivedCheck,
+)
 from payments.receivables import services
 from payments.receivables.selectors import (
-    aging_rows, aging_totals, bucket_of, customer_statement, open_receivables, unapplied_credit,
+    aging_rows,
+    aging_totals,
+    bucket_of,
+    customer_statement,
+    open_receivables,
+    unapplied_credit,
 )
 from payments.receivables.services import ReceivablesError
 from tests.ledger_helpers import balance, lines_of

@@ -203,7 +203,7 @@ def test_the_order_page_shows_the_credit_position_to_accountants_and_managers(cl
 
 
 def test_placement_records_check_cash_and_on_account_tenders_and_posts_them(shirt):
-    from payments.models import ReceivedCheck, Tender
+    from payments.models import ReceivedCheck
     from tests.ledger_helpers import balance
 
     customer = wholesale(credit_limit="1000.00")

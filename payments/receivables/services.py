@@ -61,7 +61,11 @@ from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders.models import Customer, Order
 from payments.receivables.models import (
-    CustomerPayment, DepositBatch, Invoice, PaymentApplication, ReceivedCheck,
+    CustomerPayment,
+    DepositBatch,
+    Invoice,
+    PaymentApplication,
+    ReceivedCheck,
 )
 
 ZERO = Decimal("0")

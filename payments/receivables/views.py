@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.db.models import Count, Sum
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
