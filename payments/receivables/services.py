@@ -154,7 +154,6 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
             customer=customer, order=locked, currency=currency, terms=customer.terms, issued_on=issued_on,
             shipment_reference=shipment_reference,
             due_on=due_date(issued_on=issued_on, terms=customer.terms), amount=amount, created_by=_user(user))
-        invoice.refresh_from_db(fields=["number"])
         _on_account_tender_invoiced(locked, invoice)
         ledger_post(source=invoice, kind="invoice.issue", on_date=issued_on, user=user, currency=currency,
                     memo=_("Invoice %(number)s, order %(order)s") % {"number": invoice.number, "order": locked.number},
@@ -409,7 +408,6 @@ def deposit_batch_create(*, checks: Iterable[ReceivedCheck], user) -> DepositBat
         if len(currencies) != 1:
             raise ReceivablesError(_("A deposit batch holds checks of one currency."))
         batch = DepositBatch.objects.create(currency=currencies.pop(), created_by=_user(user))
-        batch.refresh_from_db(fields=["number"])
         ReceivedCheck.objects.filter(pk__in=check_ids).update(batch=batch)
     return batch
 
