@@ -394,3 +394,26 @@ def test_invoicing_the_same_shipment_again_returns_its_invoice():
     assert again.pk == first.pk and other.pk != first.pk
     assert Invoice.objects.filter(order=order).count() == 2
     assert balance(AR) == D("100.00")
+
+
+def test_an_application_locks_the_payment_then_the_invoices_in_pk_order_before_writing():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = wholesale()
+    invoices = [services.invoice_create(order=shipped_order(customer, "10.00"), amount=D("10.00"), user=None)
+                for _ in range(3)]
+    payment = services.customer_payment_receive(customer=customer, amount=D("30.00"), method="wire", user=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.payment_apply(payment=payment, amounts={invoices[2]: D("10.00"), invoices[0]: D("10.00")}, user=None)
+
+    sql = [query["sql"] for query in queries.captured_queries]
+
+    def lock_of(table: str) -> int:
+        return next(index for index, text in enumerate(sql) if f'FROM "{table}"' in text and "FOR NO KEY UPDATE" in text)
+
+    lock_payment, lock_invoices = lock_of("payments_customerpayment"), lock_of("payments_invoice")
+    first_write = next(i for i, text in enumerate(sql) if text.startswith(("UPDATE", "INSERT")))
+    assert lock_payment < lock_invoices < first_write
+    assert 'ORDER BY "payments_invoice"."id" ASC' in sql[lock_invoices]
