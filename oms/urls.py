@@ -24,6 +24,7 @@ urlpatterns = [
     path("payments/cards/", include("payments.cards.urls")),
     path("payments/", include("payments.urls")),
     path("payables/", include("payments.payables.urls")),
+    path("receivables/", include("payments.receivables.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

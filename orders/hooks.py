@@ -89,7 +89,7 @@ PaymentInstructions = Sequence[Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class PaymentCheckFailure:
-    """Why an order may not go on yet; ``reason`` is a Hold.Reason (payment or fraud)."""
+    """Why an order may not go on yet; ``reason`` is a Hold.Reason (payment, fraud or credit)."""
 
     note: str
     reason: str = "payment"

@@ -34,9 +34,11 @@ intents: each succeeded ``capture`` attempt names its intent (``gateway_id``) an
 is what a refund goes back against (newest first, never more than that attempt captured).
 
 Postings: an authorization posts nothing. A capture posts Dr ``card_clearing``, Cr
-``customer_deposits`` (the order has not shipped: money received before shipment is a deposit)
-or ``receivables`` (it has shipped: revenue was recognised against receivables), in the
-transaction that records it, with the capture attempt as its source.
+``customer_deposits``, in the transaction that records it, with the capture attempt as its
+source. One rule for every tender (payments.receivables.services): money received is a customer
+deposit, shipment recognises revenue against customer deposits, and only an invoice on account
+moves the balance into receivables, so the receivables control account always equals the open
+invoices.
 """
 
 from __future__ import annotations
@@ -789,9 +791,9 @@ def _capture_record(attempt: PaymentAttempt, outcome: _Outcome, *, user) -> Deci
 
 
 def capture_post(*, attempt: PaymentAttempt, tender: Tender, user):
-    """The entry of a card capture: Dr card clearing, Cr deposits (not shipped) or receivables (shipped)."""
+    """The entry of a card capture: Dr card clearing, Cr customer deposits (see the module docstring)."""
     order = tender.order
-    credit_role = "receivables" if order.status in SHIPPED_STATUSES else "customer_deposits"
+    credit_role = "customer_deposits"
     memo = _("Card capture, order %(number)s") % {"number": order.number}
     return ledger_post(
         source=attempt, kind="payment.capture", user=user, on_date=business_date(attempt.completed_at),
