@@ -100,7 +100,7 @@ def receivables_payment_check(order, payment=None) -> PaymentCheckFailure | None
         return None
     from payments.receivables.services import tender_record
     from payments.tenders.models import Tender
-    from payments.tenders.services import _tender_create, payment_amounts
+    from payments.tenders.services import tender_create, payment_amounts
 
     amounts = payment_amounts(total=order.total, currency=order.currency, payment=instructions)
     user = order.created_by
@@ -114,7 +114,7 @@ def receivables_payment_check(order, payment=None) -> PaymentCheckFailure | None
             reference = str(instruction.get("reference") or order.external_id or "").strip()
         else:
             reference = ""
-        tender = _tender_create(order=order, kind=kind, amount=amount, user=user, reference=reference,
+        tender = tender_create(order=order, kind=kind, amount=amount, user=user, reference=reference,
                                 status=Tender.Status.AUTHORIZED if kind == ON_ACCOUNT else Tender.Status.CAPTURED)
         tender.authorized_amount = amount
         tender.captured_amount = ZERO if kind == ON_ACCOUNT else amount

@@ -49,14 +49,14 @@ def seed_receivables(*, stdout, options: dict) -> None:
                              placed_at__date__gte=since)
         .exclude(customer__terms="prepaid").select_related("customer").order_by("placed_at", "pk")[:MAX_INVOICES])
     from payments.tenders.models import Tender
-    from payments.tenders.services import _tender_create
+    from payments.tenders.services import tender_create
 
     invoices = []
     with transaction.atomic():
         for order in orders:
             # The order was taken on account (terms authorize it); invoicing captures the tender.
             if not order.tenders.exists():
-                on_account = _tender_create(order=order, kind=Tender.Kind.ON_ACCOUNT, amount=order.total, user=None,
+                on_account = tender_create(order=order, kind=Tender.Kind.ON_ACCOUNT, amount=order.total, user=None,
                                             status=Tender.Status.AUTHORIZED)
                 Tender.objects.filter(pk=on_account.pk).update(authorized_amount=on_account.amount)
             shipped_on = min(order.placed_at.date() + timedelta(days=rng.randint(1, 4)), today)

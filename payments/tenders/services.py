@@ -238,7 +238,7 @@ def card_payment_check(order: Order, payment: Sequence[Mapping]):
         return None
     for instruction, amount in cards:
         card = card_from_instruction(instruction, customer=order.customer)
-        tender = _tender_create(order=order, kind=Kind.CARD, amount=amount, user=order.created_by, card=card)
+        tender = tender_create(order=order, kind=Kind.CARD, amount=amount, user=order.created_by, card=card)
         _authorize_on_commit(tender)
     return PaymentCheckFailure(note=awaiting_authorization_note())
 
@@ -277,7 +277,7 @@ def order_balance_due(order: Order) -> Decimal:
     return max(order.total - covered, ZERO)
 
 
-def _tender_create(*, order: Order, kind: str, amount: Decimal, user, card: PaymentCard | None = None,
+def tender_create(*, order: Order, kind: str, amount: Decimal, user, card: PaymentCard | None = None,
                    reference: str = "", status: str = TS.PENDING) -> Tender:
     """A tender of ``order``, numbered next, in the caller's transaction (which holds the order's lock
     or created the order)."""
@@ -313,7 +313,7 @@ def tender_add(*, order: Order, kind: str, user, amount: Decimal | None = None, 
         if kind == Kind.CARD and card is None:
             card = card_from_instruction({"payment_method": payment_method, **(card_details or {})},
                                          customer=locked.customer)
-        tender = _tender_create(order=locked, kind=kind, amount=amount, user=user, card=card, reference=reference,
+        tender = tender_create(order=locked, kind=kind, amount=amount, user=user, card=card, reference=reference,
                                 status=status)
         if kind == Kind.CARD and authorize:
             _authorize_on_commit(tender)
