@@ -81,7 +81,7 @@ _ORDER_ENTRY = _ORDERS_VIEW + [
     "orders.add_customernote", "orders.add_hold", "orders.place_order", "orders.cancel_order", "orders.edit_order",
 ]
 _ORDER_MANAGEMENT = _ORDER_ENTRY + [
-    "orders.release_hold", "orders.release_fraud_hold", "orders.override_price",
+    "orders.release_hold", "orders.release_fraud_hold", "orders.release_credit_hold", "orders.override_price",
     "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
 ]
 _PAYABLES = [
@@ -105,6 +105,13 @@ _LEDGER = [
 # accountants see tenders and gateway attempts. Warehouse sees no payment data at all.
 _PAYMENTS_TAKE = ["payments.take_payment", "payments.view_tender"]
 _PAYMENTS_VIEW = ["payments.view_tender", "payments.view_paymentattempt", "payments.view_webhookevent"]
+# Receivables (issue 12): accountants see receivables, statements, aging and deposits, record
+# payments received and apply them, and release credit-limit holds (as managers do).
+_RECEIVABLES = [
+    "payments.view_receivables", "payments.receive_payment", "payments.deposit_checks", "payments.void_invoice",
+    "payments.view_invoice", "payments.view_customerpayment", "payments.view_paymentapplication",
+    "payments.view_depositbatch", "payments.view_receivedcheck", "orders.release_credit_hold",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
@@ -112,7 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES,
     ADMIN: ["oms.view_system_status"],
 }
 

@@ -57,7 +57,13 @@ shown in registration order.
 **entry_payment(data).** What the order-entry page's POST says about payment: each registered
 reader takes the POSTed form data (a ``QueryDict``) and returns payment instructions (a list of
 dicts as above, ``[]`` for none); the page passes their concatenation to ``order_place``. The
-entry panel's inputs are the reader's business, not the page's.
+entry panel's inputs are the reader's business, not the page's. Entry panels that change with
+the customer may name an ``update_template`` (a partial with ``hx-swap-oob``): the page sends it
+again, out of band, when the customer changes.
+
+**order_list_flags.** Higher apps register :class:`OrderListFlag` badges for the order list
+(payments: authorizations that expire within a day). Each is one boolean annotation of the
+list's query, so the list costs the same number of queries with or without them.
 
 This module is the bottom of orders: it imports none of orders' services or tasks, which
 call it (``orders.tasks`` → ``orders.services`` → ``orders.hooks``, checked by import-linter).
@@ -83,7 +89,7 @@ PaymentInstructions = Sequence[Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class PaymentCheckFailure:
-    """Why an order may not go on yet; ``reason`` is a Hold.Reason (payment or fraud)."""
+    """Why an order may not go on yet; ``reason`` is a Hold.Reason (payment, fraud or credit)."""
 
     note: str
     reason: str = "payment"
@@ -243,3 +249,42 @@ def entry_payment(data: Mapping[str, Any]) -> list[dict]:
     for reader in list(_entry_payment_readers):
         instructions.extend(reader(data) or ())
     return instructions
+
+
+# --- flags on the order list ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderListFlag:
+    """A badge on the order list, worked out in the list's own query (no query per row).
+
+    ``annotation()`` returns a boolean expression on ``Order`` (an ``Exists`` subquery on the
+    higher app's table, served by an index); a row shows ``label`` when it is true and the user
+    holds ``permission`` (``None``: everyone who sees the list). ``key`` names the annotation
+    (``flag_<key>``) and the badge's ``data-flag``.
+    """
+
+    key: str
+    annotation: Callable[[], Any]
+    label: Any
+    permission: str | None = None
+    css_class: str = "text-bg-danger"
+    title: Any = ""
+
+
+_order_list_flags: list[OrderListFlag] = []
+
+
+def register_order_list_flag(flag: OrderListFlag) -> OrderListFlag:
+    """Register a flag of the order list (one per key: registering the key again replaces it)."""
+    _order_list_flags[:] = [known for known in _order_list_flags if known.key != flag.key] + [flag]
+    return flag
+
+
+def remove_order_list_flag(flag: OrderListFlag) -> None:
+    _remove(_order_list_flags, flag)
+
+
+def order_list_flags() -> list[OrderListFlag]:
+    """The registered flags, in registration order."""
+    return list(_order_list_flags)

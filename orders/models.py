@@ -266,6 +266,7 @@ class Order(models.Model):
             ("edit_order", _("Can edit orders before picking")),
             ("release_hold", _("Can release holds")),
             ("release_fraud_hold", _("Can release payment and fraud holds")),
+            ("release_credit_hold", _("Can release credit-limit holds")),
             ("override_price", _("Can override prices")),
         ]
         constraints = [
@@ -380,6 +381,8 @@ class Hold(models.Model):
         STOCK = "stock", _("Stock")
         FRAUD = "fraud", _("Fraud")
         MANUAL = "manual", _("Manual")
+        # Over the customer's credit limit (payments' credit check); released by an accountant or manager.
+        CREDIT = "credit", _("Credit limit")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from catalog.models import Sku
 from oms.pagination import keyset_page as oms_keyset_page
+from orders import hooks
 from orders.models import Customer, CustomerNote, Hold, LineAllocation, Order, OrderEvent, OrderLine
 from orders.services.customers import normalize_emails, normalize_phone, normalize_phones
 
@@ -159,10 +160,13 @@ LIST_ROW_FIELDS = (
 def order_list_rows() -> QuerySet[Order]:
     """Orders with what a list row shows, and no more (no address or pricing JSON): the
     customer's number and name (joined) and the open hold reasons (a subquery per row, on the
-    hold's order index). Templates must not read other fields, or each row costs a query.
+    hold's order index), and the flags higher apps register (``orders.hooks.order_list_flags``:
+    one boolean column each, ``flag_<key>``). Templates must not read other fields, or each row
+    costs a query.
     """
+    flags = {f"flag_{flag.key}": flag.annotation() for flag in hooks.order_list_flags()}
     return (Order.objects.select_related("customer").only(*LIST_ROW_FIELDS)
-            .annotate(open_holds=_open_hold_reasons()))
+            .annotate(open_holds=_open_hold_reasons(), **flags))
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -69,8 +69,11 @@ STATUS_BADGE_CLASSES = {
 }
 
 
-def _decorate_rows(orders: list[Order]) -> list[Order]:
+def _decorate_rows(orders: list[Order], *, user=None) -> list[Order]:
     """Give list rows their labels and badge classes, worked out once per page.
+
+    The flags higher apps register (``orders.hooks.order_list_flags``) show to ``user`` when
+    they hold the flag's permission.
 
     ``get_status_display`` hashes every lazy choice label on each call, and an include per
     row costs a template context each; on a page of 100 rows that was most of the time.
@@ -80,7 +83,10 @@ def _decorate_rows(orders: list[Order]) -> list[Order]:
     order_url = reverse("orders:order_detail", args=[0]).removesuffix("0/")
     customer_url = reverse("orders:customer_detail", args=[0]).removesuffix("0/")
     hold_labels = {value: _("%(reason)s hold") % {"reason": label} for value, label in Hold.Reason.choices}
+    flags = [flag for flag in hooks.order_list_flags()
+             if flag.permission is None or (user is not None and user.has_perm(flag.permission))]
     for order in orders:
+        order.flag_badges = [flag for flag in flags if getattr(order, f"flag_{flag.key}", False)]
         order.status_label = status_labels.get(order.status, order.status)
         order.status_class = STATUS_BADGE_CLASSES.get(order.status, "text-bg-secondary")
         order.hold_badges = [(reason, hold_labels.get(reason, reason)) for reason in (order.open_holds or [])]
@@ -174,7 +180,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Customer.objects.select_related("default_ship_address", "default_bill_address"), pk=pk)
     history = selectors.customer_history(customer=customer, after=request.GET.get("after"),
                                          before=request.GET.get("before"))
-    _decorate_rows(history.orders.orders)
+    _decorate_rows(history.orders.orders, user=request.user)
     context = {"customer": customer, "history": history, "page": history.orders}
     if _wants_fragment(request):
         return _render(request, "orders/customer_detail.html#orders", context)
@@ -281,7 +287,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         page = selectors.order_search(**form.filters(), after=request.GET.get("after"),
                                       before=request.GET.get("before"))
-        _decorate_rows(page.orders)
+        _decorate_rows(page.orders, user=request.user)
     else:
         page = selectors.OrderPage(orders=[])
     filter_query = request.GET.copy()
@@ -372,9 +378,14 @@ def order_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@permission_required("orders.release_hold", raise_exception=True)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    # Holds are released with orders.release_hold, credit-limit holds with orders.release_credit_hold
+    # (accountants have only that one); the service checks the rest (fraud-level holds).
+    if not (request.user.has_perm("orders.release_hold") or request.user.has_perm("orders.release_credit_hold")):
+        raise PermissionDenied
     hold = get_object_or_404(Hold.objects.select_related("order"), pk=pk)
+    if not request.user.has_perm("orders.release_hold") and hold.reason != Hold.Reason.CREDIT:
+        raise PermissionDenied
     form = forms.ReleaseHoldForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -736,7 +747,9 @@ def entry_draft(request: HttpRequest) -> HttpResponse:
         "ship": action in ("customer", "customer-clear", "ship"),
         "method": action in ("customer", "customer-clear", "method"),
     }
-    response = _render(request, "orders/order_entry.html#draft_update", _entry_context(state, regions=regions))
+    # Entry panels (payments') are sent again only when the customer changed (their update_template).
+    response = _render(request, "orders/order_entry.html#draft_update",
+                       _entry_context(state, user=request.user if regions["customer"] else None, regions=regions))
     if action == "customer":
         focus = "#source-code"
     elif action == "customer-clear":

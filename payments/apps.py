@@ -47,3 +47,38 @@ class PaymentsConfig(AppConfig):
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         webhooks.register_defaults()
+        self._register_card_screens()
+        self._ready_receivables()
+
+    @staticmethod
+    def _register_card_screens() -> None:
+        """Stripe Elements on order entry, the order page's tender panel, the list's expiry flag."""
+        from orders import hooks as order_hooks
+        from payments.cards import entry, panels
+
+        order_hooks.register_entry_panel(entry.entry_payment_panel)
+        order_hooks.on_entry_payment(entry.entry_payment_read)
+        order_hooks.on_payment_validate(entry.entry_payment_validate)
+        order_hooks.register_order_panel(panels.order_tender_panel)
+        order_hooks.register_order_list_flag(panels.AUTHORIZATION_EXPIRING_FLAG)
+
+    @staticmethod
+    def _ready_receivables() -> None:
+        from oms.demo import register_demo_step
+        from orders.hooks import (
+            on_entry_payment, on_payment_check, on_payment_validate, register_entry_panel, register_order_panel,
+        )
+        from payments.receivables import credit, entry, nav, panels
+
+        nav.register_nav()
+        # Check, cash, marketplace and on-account tenders at placement; an order on account over
+        # the customer's credit limit goes on a credit-limit hold.
+        on_payment_validate(credit.receivables_payment_validate)
+        on_payment_check(credit.receivables_payment_check)
+        # The order page shows the customer's credit and the order's invoices to accountants and managers.
+        register_order_panel(panels.account_panel)
+        # Order entry: an agent takes a check or puts the order on the customer's account.
+        register_entry_panel(entry.entry_panel)
+        on_entry_payment(entry.entry_payment)
+        # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
+        register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")

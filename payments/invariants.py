@@ -85,6 +85,12 @@ from payments.payables.invariants import CHECKS as PAYABLES_CHECKS  # noqa: E402
 CHECKS += PAYABLES_CHECKS
 
 
+# The receivables' checks (issue 12) run with the ledger's.
+from payments.receivables.invariants import CHECKS as _RECEIVABLES_CHECKS  # noqa: E402
+
+CHECKS = CHECKS + _RECEIVABLES_CHECKS
+
+
 def violations() -> list[tuple[str, int | None, int | None, str]]:
     """(check name, first id, second id, detail) for every row that breaks a ledger invariant."""
     found = []

@@ -201,11 +201,12 @@ SEARCH_ENDPOINTS = {
     "payments:trial_balance": ("Accountant", ["on_date", "period"]),
     "payables:bill_list": ("Accountant", ["q", "status", "vendor", "page"]),
     "payables:reconciliation": ("Accountant", ["vendor", "date_from", "date_to"]),
+    "receivables:aging": ("Accountant", ["q", "as_of", "past_due", "sort", "after"]),
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.
 OBJECT_ENDPOINTS = {"catalog:sku_detail", "imports:import_job", "marketing:pricelist_detail",
-                    "payments:export_batch"}
+                    "payments:export_batch", "payments_cards:tender_panel"}
 BAD_VALUES = ["\x00", "abc\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "line\x0bbreak"]
 
 

@@ -515,7 +515,7 @@ def _pre_process_holds(order: Order, validated: ValidatedBasket, *, user) -> lis
     if validated.delivery_problems:
         notes[Hold.Reason.ADDRESS].extend(validated.delivery_problems)
     for failure in hooks.payment_check(order, validated.payment):
-        known = failure.reason in (Hold.Reason.PAYMENT, Hold.Reason.FRAUD)
+        known = failure.reason in (Hold.Reason.PAYMENT, Hold.Reason.FRAUD, Hold.Reason.CREDIT)
         reason = failure.reason if known else Hold.Reason.PAYMENT
         notes[reason].append(failure.note)
     return [Hold(order=order, reason=reason,

@@ -15,7 +15,8 @@ least one is open: a second hold only adds to it, and releasing one hold leaves 
 while another is open. Releasing the last one moves the order on: it is released, its
 backordered lines are allocated again, and it becomes ``allocated`` when every unit is
 reserved. Any user may put a hold; releasing needs ``orders.release_hold``, and payment and
-fraud holds ``orders.release_fraud_hold`` as well (``PermissionDenied`` otherwise). ``user=None``
+fraud holds ``orders.release_fraud_hold`` as well, and credit-limit holds only
+``orders.release_credit_hold`` (``PermissionDenied`` otherwise). ``user=None``
 is the system (a task acting on a gateway's answer) and may release any hold.
 
 **Changes** (edit, partial cancellation, substitution) are allowed before picking
@@ -150,6 +151,8 @@ def can_release_hold(user, hold: Hold) -> bool:
     """Whether ``user`` may release ``hold`` (``None``, the system, may release any)."""
     if user is None:
         return True
+    if hold.reason == Hold.Reason.CREDIT:  # accountants release these, with managers
+        return user.has_perm("orders.release_credit_hold")
     if not user.has_perm("orders.release_hold"):
         return False
     return hold.reason not in FRAUD_LEVEL_REASONS or user.has_perm("orders.release_fraud_hold")

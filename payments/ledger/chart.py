@@ -12,6 +12,11 @@ CHART = [
     ("1000", "Cash", "asset", ["cash"]),
     ("1010", "Bank", "asset", ["bank"]),
     ("1050", "Card clearing", "asset", ["card_clearing"]),
+    # Checks received and not yet banked (their deposit batch posts bank against this account).
+    ("1060", "Undeposited checks", "asset", ["undeposited_checks"]),
+    # What marketplaces collected for us and owe in their payouts ("marketplace_clearing:<name>"
+    # falls back here; a rule per marketplace gives each its own account).
+    ("1070", "Marketplace clearing", "asset", ["marketplace_clearing"]),
     ("1100", "Accounts receivable", "asset", ["receivables"]),
     ("1200", "Inventory", "asset", ["inventory"]),
     ("2000", "Accounts payable", "liability", ["accounts_payable"]),

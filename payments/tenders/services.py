@@ -34,9 +34,11 @@ intents: each succeeded ``capture`` attempt names its intent (``gateway_id``) an
 is what a refund goes back against (newest first, never more than that attempt captured).
 
 Postings: an authorization posts nothing. A capture posts Dr ``card_clearing``, Cr
-``customer_deposits`` (the order has not shipped: money received before shipment is a deposit)
-or ``receivables`` (it has shipped: revenue was recognised against receivables), in the
-transaction that records it, with the capture attempt as its source.
+``customer_deposits``, in the transaction that records it, with the capture attempt as its
+source. One rule for every tender (payments.receivables.services): money received is a customer
+deposit, shipment recognises revenue against customer deposits, and only an invoice on account
+moves the balance into receivables, so the receivables control account always equals the open
+invoices.
 """
 
 from __future__ import annotations
@@ -214,6 +216,8 @@ def payment_validate(basket, payment: Sequence[Mapping]) -> dict[str, list[str]]
     for instruction in payment:
         if instruction.get("kind") not in Kind.values:
             errors.append(_("Unknown payment kind %(kind)s.") % {"kind": instruction.get("kind") or "?"})
+        elif instruction.get("kind") == Kind.CARD and instruction.get("entry_error"):
+            continue  # the entry page could not read its card; its own validator says why (payments.cards.entry)
         elif instruction.get("kind") == Kind.CARD:
             errors.extend(card_instruction_errors(instruction, basket.customer))
     return {"payment": errors} if errors else {}
@@ -234,7 +238,7 @@ def card_payment_check(order: Order, payment: Sequence[Mapping]):
         return None
     for instruction, amount in cards:
         card = card_from_instruction(instruction, customer=order.customer)
-        tender = _tender_create(order=order, kind=Kind.CARD, amount=amount, user=order.created_by, card=card)
+        tender = tender_create(order=order, kind=Kind.CARD, amount=amount, user=order.created_by, card=card)
         _authorize_on_commit(tender)
     return PaymentCheckFailure(note=awaiting_authorization_note())
 
@@ -273,7 +277,7 @@ def order_balance_due(order: Order) -> Decimal:
     return max(order.total - covered, ZERO)
 
 
-def _tender_create(*, order: Order, kind: str, amount: Decimal, user, card: PaymentCard | None = None,
+def tender_create(*, order: Order, kind: str, amount: Decimal, user, card: PaymentCard | None = None,
                    reference: str = "", status: str = TS.PENDING) -> Tender:
     """A tender of ``order``, numbered next, in the caller's transaction (which holds the order's lock
     or created the order)."""
@@ -309,7 +313,7 @@ def tender_add(*, order: Order, kind: str, user, amount: Decimal | None = None, 
         if kind == Kind.CARD and card is None:
             card = card_from_instruction({"payment_method": payment_method, **(card_details or {})},
                                          customer=locked.customer)
-        tender = _tender_create(order=locked, kind=kind, amount=amount, user=user, card=card, reference=reference,
+        tender = tender_create(order=locked, kind=kind, amount=amount, user=user, card=card, reference=reference,
                                 status=status)
         if kind == Kind.CARD and authorize:
             _authorize_on_commit(tender)
@@ -787,9 +791,9 @@ def _capture_record(attempt: PaymentAttempt, outcome: _Outcome, *, user) -> Deci
 
 
 def capture_post(*, attempt: PaymentAttempt, tender: Tender, user):
-    """The entry of a card capture: Dr card clearing, Cr deposits (not shipped) or receivables (shipped)."""
+    """The entry of a card capture: Dr card clearing, Cr customer deposits (see the module docstring)."""
     order = tender.order
-    credit_role = "receivables" if order.status in SHIPPED_STATUSES else "customer_deposits"
+    credit_role = "customer_deposits"
     memo = _("Card capture, order %(number)s") % {"number": order.number}
     return ledger_post(
         source=attempt, kind="payment.capture", user=user, on_date=business_date(attempt.completed_at),
@@ -817,6 +821,17 @@ def payment_void(*, order: Order, user, reason: str = "") -> list[Tender]:
                 _void_call_and_record(attempt, user=user)
         voided.append(Tender.objects.get(pk=tender_id))
     return voided
+
+
+def tender_void(*, tender: Tender, user) -> Tender:
+    """Void one card tender (cancel its PaymentIntent): an agent gives up a card that needs
+    authentication to try another. Safe to run again; what was captured stays captured."""
+    if tender.kind != Kind.CARD:
+        raise PaymentError(_("Only card tenders are voided at the gateway."))
+    attempt = _void_attempt(tender.pk, user=user)
+    if attempt is not None:
+        _void_call_and_record(attempt, user=user)
+    return Tender.objects.get(pk=tender.pk)
 
 
 def _void_attempt(tender_id: int, *, user) -> PaymentAttempt | None:
