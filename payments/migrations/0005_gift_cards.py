@@ -20,8 +20,16 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER payments_giftcardtransaction_immutable
     BEFORE UPDATE OR DELETE ON payments_giftcardtransaction
     FOR EACH ROW EXECUTE FUNCTION payments_refuse_gift_card_transaction_change();
+
+-- Raised by a guarded redemption that found no card row to change (payments.giftcards.services).
+CREATE FUNCTION payments_gift_card_refuse(card_id bigint) RETURNS numeric AS $$
+BEGIN
+    RAISE EXCEPTION 'gift card % refused the redemption', card_id USING ERRCODE = 'GC001';
+END;
+$$ LANGUAGE plpgsql VOLATILE;
 """
 IMMUTABLE_BACKWARD = """
+DROP FUNCTION IF EXISTS payments_gift_card_refuse(bigint);
 DROP TRIGGER IF EXISTS payments_giftcardtransaction_immutable ON payments_giftcardtransaction;
 DROP FUNCTION IF EXISTS payments_refuse_gift_card_transaction_change();
 """
