@@ -10,10 +10,13 @@ class PaymentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from oms.hooks import on_ledger_post
+        from payments.giftcards import nav as gift_card_nav
+        from payments.giftcards import tasks as gift_card_tasks  # noqa: F401  (Celery finds the task)
         from payments.ledger import chart, services, sources
 
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
+        gift_card_nav.register_nav()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
