@@ -14,6 +14,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("marketing/", include("marketing.urls")),
     path("orders/", include("orders.urls")),
+    path("payments/", include("payments.urls")),
     path("payments/gift-cards/", include("payments.giftcards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

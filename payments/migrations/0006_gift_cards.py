@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0007_lean_indexes'),
-        ('payments', '0004_ledger_balance_check_once'),
+        ('payments', '0005_tenders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
