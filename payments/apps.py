@@ -14,6 +14,7 @@ class PaymentsConfig(AppConfig):
         from payments import tasks
         from payments.giftcards import nav as gift_card_nav
         from payments.giftcards import tasks as gift_card_tasks  # noqa: F401  (Celery finds the task)
+        from payments.giftcards import tenders as gift_card_tenders
         from payments.ledger import chart, services, sources
         from payments.tenders import services as tender_services
         from payments.tenders import webhooks
@@ -27,6 +28,9 @@ class PaymentsConfig(AppConfig):
         # Cards at placement: tenders and an "awaiting authorization" hold, released by the authorize task.
         order_hooks.on_payment_validate(tender_services.payment_validate)
         order_hooks.on_payment_check(tender_services.card_payment_check)
+        # Gift cards at placement: known and sufficient (validation), redeemed in the placement transaction.
+        order_hooks.on_payment_validate(gift_card_tenders.gift_card_payment_validate)
+        order_hooks.on_payment_check(gift_card_tenders.gift_card_payment_check)
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         webhooks.register_defaults()

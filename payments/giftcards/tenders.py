@@ -1,0 +1,121 @@
+"""Gift cards as a tender at order entry: ``{"kind": "gift_card", "code": "...", "amount": "10.00"}``.
+
+**Validation** (``orders.hooks.payment_validate``, quote and placement, nothing written): every
+gift card instruction names a known, active, unexpired card in the order's currency whose
+balance covers what the instruction is to pay (an ``amount`` left out means the rest of the
+order total, as for every tender). Anything else refuses the order with a message in the
+payment field, nothing written: the agent asks for another card or a smaller amount.
+
+**Redemption** (``orders.hooks.payment_check``, inside the placement transaction): one tender
+per instruction, ``captured`` for its amount, redeemed from the card in a savepoint of the
+placement (the card's guarded UPDATE, its transaction row and the posting Dr gift card
+liability, Cr customer deposits). When the card can no longer pay although it passed
+validation a moment before (another order took its balance in between), the order is still
+placed but goes on a payment hold: the tender is ``declined`` with the card's message in
+``failure_message``, nothing was taken from the card, and the agent adds another tender.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.postings import business_date
+from payments.giftcards.errors import GiftCardError
+from payments.giftcards.models import GiftCard
+from payments.giftcards.selectors import gift_card_balance
+from payments.giftcards.services import gift_card_redeem_in_transaction
+from payments.tenders.models import Tender
+from payments.tenders.services import PaymentError, _tender_create, payment_amounts
+
+KIND = Tender.Kind.GIFT_CARD
+
+
+def _gift_card_instructions(payment: Sequence[Mapping], *, total: Decimal, currency: str):
+    """(instruction, amount) of the gift card instructions; [] when the amounts are malformed
+    (the payments core's validator says so)."""
+    try:
+        amounts = payment_amounts(total=total, currency=currency, payment=payment)
+    except PaymentError:
+        return []
+    return [(instruction, amount) for instruction, amount in zip(payment, amounts)
+            if instruction.get("kind") == KIND]
+
+
+def _problem(card: GiftCard | None, amount: Decimal, currency: str, today) -> str:
+    """Why ``card`` cannot pay ``amount`` now ("" when it can); no lock, a read."""
+    if card is None:
+        return _("There is no gift card with that code.")
+    masked = card.masked_code
+    if card.status == GiftCard.Status.EXPIRED or (card.expires_on is not None and card.expires_on < today):
+        return _("Gift card %(card)s has expired.") % {"card": masked}
+    if card.status != GiftCard.Status.ACTIVE:
+        return _("Gift card %(card)s is %(status)s.") % {"card": masked,
+                                                          "status": card.get_status_display().lower()}
+    if card.currency != currency:
+        return _("Gift card %(card)s is in %(card_currency)s, the order in %(order_currency)s.") % {
+            "card": masked, "card_currency": card.currency, "order_currency": currency}
+    if card.balance < amount:
+        return _("Gift card %(card)s has %(balance)s left, less than %(amount)s.") % {
+            "card": masked, "balance": card.balance.quantize(Decimal("0.01")), "amount": amount}
+    return ""
+
+
+def gift_card_payment_validate(basket, payment: Sequence[Mapping]) -> dict[str, list[str]]:
+    """``orders.hooks.payment_validate`` for gift cards: each card exists and covers its amount. No writes."""
+    priced = basket.priced
+    instructions = _gift_card_instructions(payment or (), total=priced.total, currency=priced.currency)
+    if not instructions:
+        return {}
+    today = business_date()
+    errors: list[str] = []
+    wanted: dict[int, Decimal] = defaultdict(Decimal)  # one card named twice must cover both
+    cards: dict[int, GiftCard] = {}
+    for instruction, amount in instructions:
+        card = gift_card_balance(code=str(instruction.get("code") or ""))
+        if card is not None:
+            wanted[card.pk] += amount
+            cards[card.pk] = card
+        elif _problem(None, amount, priced.currency, today) not in errors:
+            errors.append(_problem(None, amount, priced.currency, today))
+    for card_id, amount in wanted.items():
+        problem = _problem(cards[card_id], amount, priced.currency, today)
+        if problem:
+            errors.append(problem)
+    return {"payment": errors} if errors else {}
+
+
+def gift_card_payment_check(order, payment: Sequence[Mapping]):
+    """``orders.hooks.payment_check`` for gift cards: a captured tender per instruction, redeemed
+    in the placement transaction; a payment hold when a card can no longer pay."""
+    from orders.hooks import PaymentCheckFailure
+
+    instructions = [(instruction, amount) for instruction, amount in
+                    _gift_card_instructions(payment or (), total=order.total, currency=order.currency) if amount > 0]
+    if not instructions:
+        return None
+    failures = []
+    for instruction, amount in instructions:
+        card = gift_card_balance(code=str(instruction.get("code") or ""))
+        tender = _tender_create(order=order, kind=KIND, amount=amount, user=order.created_by,
+                                reference=card.masked_code if card else "")
+        try:
+            if card is None:
+                raise GiftCardError(_("There is no gift card with that code."), reason="unknown")
+            gift_card_redeem_in_transaction(card=card, amount=amount, order=order, user=order.created_by,
+                                            tender_id=tender.pk)
+        except GiftCardError as refused:
+            Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.DECLINED,
+                                                       failure_message=str(refused)[:500])
+            failures.append(str(refused))
+        else:
+            Tender.objects.filter(pk=tender.pk).update(
+                status=Tender.Status.CAPTURED, authorized_amount=tender.amount, captured_amount=tender.amount,
+                authorized_at=timezone.now())
+    if failures:
+        return PaymentCheckFailure(note=" ".join(failures))
+    return None
