@@ -33,4 +33,5 @@ class PaymentsConfig(AppConfig):
         order_hooks.on_payment_check(gift_card_tenders.gift_card_payment_check)
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
+        order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
         webhooks.register_defaults()

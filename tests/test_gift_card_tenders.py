@@ -135,3 +135,28 @@ def test_a_card_drained_between_validation_and_redemption_puts_the_order_on_a_pa
     assert GiftCardTransaction.objects.filter(card=card, kind="redeem").count() == 1
     assert JournalEntry.objects.count() == entries
     assert all_violations() == []
+
+
+def test_cancelling_an_order_puts_its_gift_card_payment_back_on_the_card_once(shirt, card, monkeypatch):
+    from orders.services import order_cancel
+    from payments.giftcards import tasks, tenders
+
+    queued = []
+    monkeypatch.setattr(tasks.gift_card_tenders_return_task, "delay", lambda **kwargs: queued.append(kwargs))
+    order = place(lines=[line(shirt, 2)], customer=CustomerFactory(),
+                  payment=[{"kind": "gift_card", "code": card.code}])
+    order_cancel(order=order, user=None, reason="Customer changed their mind")
+    tenders.order_cancelled(order.pk, "allocated", "cancelled")
+
+    returned = tenders.gift_card_tenders_return(order=order, user=None)
+    again = tenders.gift_card_tenders_return(order=order, user=None)
+
+    assert queued == [{"order_id": order.pk}]
+    tender = order.tenders.get()
+    assert [t.pk for t in returned] == [tender.pk] and again == []
+    assert (tender.captured_amount, tender.refunded_amount) == (Decimal("39.98"), Decimal("39.98"))
+    assert GiftCard.objects.get(pk=card.pk).balance == Decimal("100.000")
+    refund = GiftCardTransaction.objects.get(card=card, kind="refund")
+    assert (refund.amount, refund.tender_id, refund.order) == (Decimal("39.980"), tender.pk, order)
+    assert balance(DEPOSITS) == Decimal("0") and balance(LIABILITY) == Decimal("-100.000")
+    assert all_violations() == []

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from inventory.postings import business_date
 from payments.giftcards.errors import GiftCardError
-from payments.giftcards.models import GiftCard
+from payments.giftcards.models import GiftCard, GiftCardTransaction
 from payments.giftcards.selectors import gift_card_balance
 from payments.giftcards.services import gift_card_redeem_in_transaction
 from payments.tenders.models import Tender
@@ -119,3 +119,45 @@ def gift_card_payment_check(order, payment: Sequence[Mapping]):
     if failures:
         return PaymentCheckFailure(note=" ".join(failures))
     return None
+
+
+def gift_card_tenders_return(*, order, user) -> list[Tender]:
+    """Put a cancelled order's gift card payments back on their cards; the tenders changed.
+
+    Each gift card tender's captured amount not yet refunded is refunded to the card it was
+    redeemed from (Dr customer deposits, Cr gift card liability) and recorded as refunded on the
+    tender, in one transaction. Safe to run again: a tender fully refunded is skipped. A card that
+    no longer takes money back (expired, void) keeps its tender unrefunded, with the card's
+    message in ``failure_message``, for a refund to another tender.
+    """
+    from django.db import transaction
+
+    from payments.giftcards.services import gift_card_refund
+
+    changed = []
+    with transaction.atomic(durable=True):
+        tenders = list(Tender.objects.filter(order_id=order.pk, kind=KIND).order_by("pk")
+                       .select_for_update(no_key=True))
+        for tender in tenders:
+            left = tender.captured_amount - tender.refunded_amount
+            redemption = (GiftCardTransaction.objects.filter(tender_id=tender.pk, kind=GiftCardTransaction.Kind.REDEEM)
+                          .select_related("card").first())
+            if left <= 0 or redemption is None:
+                continue
+            try:
+                gift_card_refund(card=redemption.card, amount=left, order=redemption.order, user=user,
+                                 tender_id=tender.pk, memo=_("Order cancelled"))
+            except GiftCardError as refused:
+                Tender.objects.filter(pk=tender.pk).update(failure_message=str(refused)[:500])
+                continue
+            Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.captured_amount)
+            changed.append(tender)
+    return changed
+
+
+def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
+    """``orders.hooks.status_changed``: a cancelled order's gift card payments go back (a task)."""
+    if to_status == "cancelled":
+        from payments.giftcards.tasks import gift_card_tenders_return_task
+
+        gift_card_tenders_return_task.delay(order_id=order_id)
