@@ -31,6 +31,8 @@ class PaymentsConfig(AppConfig):
         # Gift cards at placement: known and sufficient (validation), redeemed in the placement transaction.
         order_hooks.on_payment_validate(gift_card_tenders.gift_card_payment_validate)
         order_hooks.on_payment_check(gift_card_tenders.gift_card_payment_check)
+        order_hooks.register_entry_panel(gift_card_tenders.gift_card_entry_panel)
+        order_hooks.on_entry_payment(gift_card_tenders.gift_card_entry_payment)
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         order_hooks.on_status_changed(gift_card_tenders.order_cancelled)

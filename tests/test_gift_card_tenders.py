@@ -160,3 +160,57 @@ def test_cancelling_an_order_puts_its_gift_card_payment_back_on_the_card_once(sh
     assert (refund.amount, refund.tender_id, refund.order) == (Decimal("39.980"), tender.pk, order)
     assert balance(DEPOSITS) == Decimal("0") and balance(LIABILITY) == Decimal("-100.000")
     assert all_violations() == []
+
+
+# --- the order-entry page ------------------------------------------------------------------------------
+
+
+def test_the_entry_page_offers_the_gift_card_inputs_to_agents(role_client):
+    from django.urls import reverse
+
+    from payments.giftcards.tenders import gift_card_entry_panel
+
+    page = role_client("Agent").get(reverse("orders:order_entry")).content.decode()
+
+    assert 'name="gift_card_code"' in page and 'name="gift_card_amount"' in page
+    assert gift_card_entry_panel(user=None) is None
+
+
+def test_the_entry_reader_turns_the_inputs_into_a_gift_card_instruction():
+    from payments.giftcards.tenders import gift_card_entry_payment
+
+    assert gift_card_entry_payment({"gift_card_code": " ab-cd ", "gift_card_amount": ""}) == [
+        {"kind": "gift_card", "code": "ab-cd"}]
+    assert gift_card_entry_payment({"gift_card_code": "X", "gift_card_amount": "5.00"}) == [
+        {"kind": "gift_card", "code": "X", "amount": "5.00"}]
+    assert gift_card_entry_payment({"gift_card_code": "  "}) == []
+
+
+def test_an_agent_places_an_order_paid_by_gift_card_from_the_entry_page(role_client, card):
+    from django.urls import reverse
+
+    from orders.models import Order
+    from tests.screens_orders_helpers import entry_world
+
+    world = entry_world()
+    data = {"customer": world.customer.pk, "source_code": "", "coupons": "", "ship_choice": str(world.home.pk),
+            "shipping_method": world.ground.pk, "notes": "", "add_sku": "", "add_quantity": "1",
+            "line-1-sku": world.mug.pk, "line-1-quantity": 1, "gift_card_code": card.code.lower()}
+    client = role_client("Agent")
+    orders_before = set(Order.objects.values_list("pk", flat=True))
+
+    too_much = client.post(reverse("orders:order_entry"), data | {"gift_card_amount": "500.00"})
+    unknown = client.post(reverse("orders:order_entry"), data | {"gift_card_code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"})
+    refused_orders = set(Order.objects.values_list("pk", flat=True))
+    response = client.post(reverse("orders:order_entry"), data)
+
+    assert (too_much.status_code, unknown.status_code) == (422, 422)
+    assert "The payments (500.00) add up to more than the order total" in too_much.content.decode()
+    assert "There is no gift card with that code." in unknown.content.decode()
+    assert refused_orders == orders_before
+    assert response.status_code == 302
+    order = Order.objects.exclude(pk__in=orders_before).get()
+    tender = order.tenders.get()
+    assert (tender.kind, tender.status, tender.captured_amount) == ("gift_card", "captured", order.total)
+    assert GiftCard.objects.get(pk=card.pk).balance == Decimal("100.00") - order.total
+    assert payment_hold(order) is None

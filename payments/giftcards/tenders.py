@@ -21,16 +21,18 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.postings import business_date
+from oms.money import round_money
 from payments.giftcards.errors import GiftCardError
 from payments.giftcards.models import GiftCard, GiftCardTransaction
 from payments.giftcards.selectors import gift_card_balance
 from payments.giftcards.services import gift_card_redeem_in_transaction
 from payments.tenders.models import Tender
-from payments.tenders.services import PaymentError, _tender_create, payment_amounts
+from payments.tenders.services import PaymentError, payment_amounts
 
 KIND = Tender.Kind.GIFT_CARD
 
@@ -63,6 +65,15 @@ def _problem(card: GiftCard | None, amount: Decimal, currency: str, today) -> st
         return _("Gift card %(card)s has %(balance)s left, less than %(amount)s.") % {
             "card": masked, "balance": card.balance.quantize(Decimal("0.01")), "amount": amount}
     return ""
+
+
+def _tender_create(*, order, amount: Decimal, user, reference: str) -> Tender:
+    """A gift card tender of ``order``, numbered next, in the placement transaction (as the payments
+    core numbers its card tenders)."""
+    sequence = (Tender.objects.filter(order=order).aggregate(last=Max("sequence"))["last"] or 0) + 1
+    return Tender.objects.create(order=order, kind=KIND, status=Tender.Status.PENDING, currency=order.currency,
+                                 amount=round_money(amount, order.currency), reference=reference[:100],
+                                 created_by=user, sequence=sequence)
 
 
 def gift_card_payment_validate(basket, payment: Sequence[Mapping]) -> dict[str, list[str]]:
@@ -101,7 +112,7 @@ def gift_card_payment_check(order, payment: Sequence[Mapping]):
     failures = []
     for instruction, amount in instructions:
         card = gift_card_balance(code=str(instruction.get("code") or ""))
-        tender = _tender_create(order=order, kind=KIND, amount=amount, user=order.created_by,
+        tender = _tender_create(order=order, amount=amount, user=order.created_by,
                                 reference=card.masked_code if card else "")
         try:
             if card is None:
@@ -161,3 +172,29 @@ def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
         from payments.giftcards.tasks import gift_card_tenders_return_task
 
         gift_card_tenders_return_task.delay(order_id=order_id)
+
+
+# --- the order-entry page ------------------------------------------------------------------------
+
+ENTRY_CODE, ENTRY_AMOUNT = "gift_card_code", "gift_card_amount"
+
+
+def gift_card_entry_panel(*, user, customer=None, quote=None) -> dict | None:
+    """``orders.hooks.entry_panels``: the gift card inputs of the order-entry page, for those who redeem."""
+    if user is None or not user.has_perm("payments.redeem_giftcard"):
+        return None
+    return {"template": "payments/giftcards/_entry_panel.html", "code_name": ENTRY_CODE,
+            "amount_name": ENTRY_AMOUNT}
+
+
+def gift_card_entry_payment(data: Mapping) -> list[dict]:
+    """``orders.hooks.entry_payment``: a gift card instruction when the entry POST carries a code
+    (no amount: the card pays the rest of the order)."""
+    code = str(data.get(ENTRY_CODE) or "").strip()
+    if not code:
+        return []
+    instruction = {"kind": KIND, "code": code}
+    amount = str(data.get(ENTRY_AMOUNT) or "").strip()
+    if amount:
+        instruction["amount"] = amount
+    return [instruction]
