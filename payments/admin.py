@@ -76,3 +76,6 @@ class PeriodEventAdmin(ReadOnlyAdmin):
 class ClosingBalanceAdmin(ReadOnlyAdmin):
     list_display = ("period", "account", "debit_total", "credit_total")
     list_filter = ("period",)
+
+# Gift cards register theirs (read-only) in payments.giftcards.admin.
+from payments.giftcards import admin as gift_card_admin  # noqa: E402,F401

@@ -163,3 +163,14 @@ def test_the_card_page_lists_its_transactions_in_order(role_client, card):
     assert page.index("Issue") < page.index("Redeem")
     assert "-$25.25" in page or "−$25.25" in page
     assert "$49.75" in page
+
+
+def test_the_admin_shows_cards_read_only_and_never_their_hash(role_client, card):
+    client = role_client("Admin")
+
+    listing = client.get(reverse("admin:payments_giftcard_changelist")).content.decode()
+    page = client.get(reverse("admin:payments_giftcard_change", args=[card.pk])).content.decode()
+
+    assert card.masked_code in listing
+    assert GiftCard.objects.get(pk=card.pk).code_hash not in page and card.code not in page
+    assert client.post(reverse("admin:payments_giftcard_change", args=[card.pk]), {}).status_code == 403

@@ -34,6 +34,7 @@ entry are written first; a refused UPDATE rolls them back).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -82,13 +83,13 @@ _REDEEM_AND_COMMIT = ("SET CONSTRAINTS journal_entry_balanced, journal_line_bala
                       + _REDEEM + ";COMMIT")
 _TRANSACTION_IDS = ("SELECT nextval(pg_get_serial_sequence('payments_giftcardtransaction', 'id'))"
                     " FROM generate_series(1, %s)")
-_ids_in_hand: dict[str, list[int]] = {}  # per database
+_ids_in_hand: dict[tuple[int, str], list[int]] = {}  # per process (a fork must not reuse its parent's) and database
 
 
 def _transaction_id() -> int:
     """A transaction row id drawn ahead (in blocks: no round trip for most redemptions). Sequence
     values are never given twice; ids drawn and not used only leave gaps."""
-    ids = _ids_in_hand.setdefault(connection.settings_dict["NAME"], [])
+    ids = _ids_in_hand.setdefault((os.getpid(), connection.settings_dict["NAME"]), [])
     if not ids:
         with connection.cursor() as cursor:
             cursor.execute(_TRANSACTION_IDS, [50])
