@@ -36,4 +36,6 @@ class PaymentsConfig(AppConfig):
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
+        # A shipment captures the money it ships (fulfillment calls the hook after its commit).
+        order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         webhooks.register_defaults()

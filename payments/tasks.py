@@ -73,5 +73,14 @@ def authorizations_renew_task() -> int:
 
 def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
     """``orders.hooks.status_changed``: a cancelled order's card authorizations are voided."""
-    if to_status == "cancelled":
+    if to_status != "cancelled":
+        return
+    from payments.tenders.models import Tender
+
+    if Tender.objects.filter(order_id=order_id, kind=Tender.Kind.CARD).exists():
         payment_void_task.delay(order_id=order_id)
+
+
+def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
+    """``orders.hooks.shipment_confirmed``: capture what the shipment ships (once per reference)."""
+    payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)

@@ -226,3 +226,25 @@ def test_payment_attempt_keys_are_unique(shirt):
         PaymentAttempt.objects.create(tender=tender, action="authorize", amount=tender.amount,
                                       idempotency_key=f"tender-{tender.pk}-authorize-1")
     assert Hold.objects.filter(order=order, reason="payment").exists()
+
+
+@pytest.mark.django_db
+def test_agents_take_payments_accountants_see_them_and_warehouse_sees_none(make_user):
+    agent, warehouse, accountant = make_user("Agent"), make_user("Warehouse"), make_user("Accountant")
+
+    assert agent.has_perm("payments.take_payment") and agent.has_perm("payments.view_tender")
+    assert accountant.has_perm("payments.view_tender") and not accountant.has_perm("payments.take_payment")
+    assert not [perm for perm in warehouse.get_all_permissions() if perm.startswith("payments.")]
+
+
+@pytest.mark.django_db
+def test_the_quote_shows_what_placing_would_refuse_in_the_payment(shirt):
+    from orders.services import order_quote
+
+    quote = order_quote(channel="phone", customer=CustomerFactory(), lines=[line(shirt, 1)], ship_to=NEW_YORK,
+                        payment=[{"kind": "card", "payment_method": "pm_x", "amount": "25.00"}])
+    fine = order_quote(channel="phone", customer=CustomerFactory(), lines=[line(shirt, 1)], ship_to=NEW_YORK,
+                       payment=[{"kind": "card", "payment_method": "pm_x"}])
+
+    assert quote.errors == {"payment": ["The payments (25.00) add up to more than the order total (20.00)."]}
+    assert fine.errors == {} and not Tender.objects.exists()
