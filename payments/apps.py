@@ -38,4 +38,5 @@ class PaymentsConfig(AppConfig):
         order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
+        order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
         webhooks.register_defaults()

@@ -419,3 +419,29 @@ def test_the_invariants_catch_a_balance_off_its_transactions_and_the_liability(m
 
     assert found["a gift card's balance equals the sum of its transactions"][1] == card.pk
     assert "booked=50.000 cards=49.000" in found["the gift card liability account equals the sum of gift card balances"][3]
+
+
+def test_shipping_an_order_activates_as_many_of_its_cards_as_have_shipped_once(agent, monkeypatch):
+    from orders.models import OrderLine
+    from payments.giftcards import tasks, tenders
+    from payments.giftcards.services import gift_cards_activate_shipped
+
+    warehouse = WarehouseFactory()
+    sku = SkuFactory(list_price=Decimal("25.00"))
+    stock(sku, warehouse, 5)
+    order = place(lines=[line(sku, 3)])
+    order_line = order.lines.get()
+    cards = [gift_card_sell(amount=Decimal("25.00"), user=agent, order_line=order_line) for _ in range(3)]
+    queued = []
+    monkeypatch.setattr(tasks.gift_cards_activate_shipped_task, "delay", lambda **kwargs: queued.append(kwargs))
+
+    OrderLine.objects.filter(pk=order_line.pk).update(quantity_shipped=2)
+    tenders.shipment_confirmed(order.pk, Decimal("50.00"), "shipment-1")
+    first = gift_cards_activate_shipped(order_id=order.pk, user=None)
+    again = gift_cards_activate_shipped(order_id=order.pk, user=None)
+
+    assert queued == [{"order_id": order.pk}]
+    assert [card.pk for card in first] == [cards[0].pk, cards[1].pk] and again == []
+    assert [GiftCard.objects.get(pk=card.pk).status for card in cards] == ["active", "active", "inactive"]
+    assert balance(LIABILITY) == Decimal("-50.000") and balance(DEPOSITS) == Decimal("50.000")
+    assert gift_card_violations() == []

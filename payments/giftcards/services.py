@@ -225,6 +225,29 @@ def gift_cards_activate_for_order_lines(*, order_line_ids: Iterable[int], user) 
         return [_activate(card, user=user) for card in cards]
 
 
+def gift_cards_activate_shipped(*, order_id: int, user) -> list[GiftCard]:
+    """Activate the cards sold on an order's lines as far as the lines have shipped: a line with
+    ``quantity_shipped`` n has its first n cards (in pk order) active. Safe to run again (what is
+    active stays so); what fulfillment's ``shipment_confirmed`` sets off."""
+    from orders.models import OrderLine
+
+    with transaction.atomic(durable=True):
+        shipped = dict(OrderLine.objects.filter(order_id=order_id).values_list("pk", "quantity_shipped"))
+        cards = list(GiftCard.objects.filter(source_order_line_id__in=list(shipped)).order_by("pk")
+                     .select_for_update(no_key=True))
+        loaded: dict[int, int] = {}
+        for card in cards:
+            if card.status != Status.INACTIVE:
+                loaded[card.source_order_line_id] = loaded.get(card.source_order_line_id, 0) + 1
+        activated = []
+        for card in cards:
+            line_id = card.source_order_line_id
+            if card.status == Status.INACTIVE and loaded.get(line_id, 0) < shipped[line_id]:
+                activated.append(_activate(card, user=user))
+                loaded[line_id] = loaded.get(line_id, 0) + 1
+        return activated
+
+
 def _refusal(card_id: int, amount: Decimal, today: date) -> GiftCardError:
     """Why a guarded UPDATE found no row to change, in words for the agent."""
     fresh = GiftCard.objects.get(pk=card_id)

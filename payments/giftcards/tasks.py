@@ -16,3 +16,11 @@ def gift_card_tenders_return_task(*, order_id: int) -> int:
     from payments.giftcards.tenders import gift_card_tenders_return
 
     return len(gift_card_tenders_return(order=Order.objects.get(pk=order_id), user=None))
+
+
+@shared_task
+def gift_cards_activate_shipped_task(*, order_id: int) -> int:
+    """The cards sold on a shipped order's lines become active; safe to retry."""
+    from payments.giftcards.services import gift_cards_activate_shipped
+
+    return len(gift_cards_activate_shipped(order_id=order_id, user=None))

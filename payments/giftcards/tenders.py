@@ -166,6 +166,14 @@ def gift_card_tenders_return(*, order, user) -> list[Tender]:
     return changed
 
 
+def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
+    """``orders.hooks.shipment_confirmed``: gift cards sold on the order become active as they ship (a task)."""
+    from payments.giftcards.tasks import gift_cards_activate_shipped_task
+
+    if GiftCard.objects.filter(source_order_line__order_id=order_id, status=GiftCard.Status.INACTIVE).exists():
+        gift_cards_activate_shipped_task.delay(order_id=order_id)
+
+
 def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
     """``orders.hooks.status_changed``: a cancelled order's gift card payments go back (a task)."""
     if to_status == "cancelled":
