@@ -53,15 +53,25 @@ def fiscal_year_ensure(year: int) -> FiscalYear:
     return fiscal_year
 
 
+_PERIOD_FOR = """
+SELECT id, year_id, number, starts_on, ends_on, status, closed_at, closed_by_id FROM payments_fiscalperiod
+WHERE starts_on <= %s AND ends_on >= %s LIMIT 1
+"""
+
+
 def period_for(on_date: date) -> FiscalPeriod:
     """The fiscal period containing ``on_date`` (its year is created when missing)."""
-    # No ORDER BY: at most one period contains a date (periods do not overlap).
-    period = next(iter(FiscalPeriod.objects.filter(starts_on__lte=on_date, ends_on__gte=on_date).order_by()[:1]),
-                  None)
-    if period is None:
-        fiscal_year_ensure(on_date.year)
-        period = FiscalPeriod.objects.get(starts_on__lte=on_date, ends_on__gte=on_date)
-    return period
+    # Plain SQL (every posting asks): at most one period contains a date, periods do not overlap.
+    with connection.cursor() as cursor:
+        cursor.execute(_PERIOD_FOR, [on_date, on_date])
+        row = cursor.fetchone()
+    if row is not None:
+        period = FiscalPeriod(id=row[0], year_id=row[1], number=row[2], starts_on=row[3], ends_on=row[4],
+                              status=row[5], closed_at=row[6], closed_by_id=row[7])
+        period._state.adding = False
+        return period
+    fiscal_year_ensure(on_date.year)
+    return FiscalPeriod.objects.get(starts_on__lte=on_date, ends_on__gte=on_date)
 
 
 def open_period_for(on_date: date) -> tuple[FiscalPeriod, date]:
@@ -158,6 +168,12 @@ def _role_candidates(role: str) -> list[str]:
     return candidates
 
 
+_RULES_FOR = """
+SELECT r.role, r.warehouse_id, r.account_id, a.code, a.name, a.is_active
+FROM payments_postingrule r JOIN payments_account a ON a.id = r.account_id WHERE r.role = ANY(%s)
+"""
+
+
 def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
     """Accounts for the lines' roles and codes, amounts rounded to the currency, sides checked."""
     roles = {candidate for line in lines if line.role for candidate in _role_candidates(line.role)}
@@ -165,11 +181,11 @@ def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
     rules: dict[tuple[str, int | None], int] = {}
     accounts: dict[int, Account] = {}
     if roles:
-        # Plain values rather than model instances: this runs for every posting of every event.
-        for role, warehouse_id, account_id, code, name, is_active in (
-                PostingRule.objects.filter(role__in=roles).order_by()
-                .values_list("role", "warehouse_id", "account_id", "account__code", "account__name",
-                             "account__is_active")):
+        # Plain SQL rather than model instances: this runs for every posting of every event.
+        with connection.cursor() as cursor:
+            cursor.execute(_RULES_FOR, [sorted(roles)])
+            found = cursor.fetchall()
+        for role, warehouse_id, account_id, code, name, is_active in found:
             rules[(role, warehouse_id)] = account_id
             accounts[account_id] = Account(pk=account_id, code=code, name=name, is_active=is_active)
     by_code = {account.code: account for account in Account.objects.filter(code__in=codes)} if codes else {}
