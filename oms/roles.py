@@ -101,6 +101,10 @@ _LEDGER = [
     "payments.view_fiscalyear", "payments.view_periodevent",
 ]
 
+# Gift cards: agents check balances, redeem and sell; managers also issue goodwill cards;
+# accountants see them (the liability); warehouse staff see no payment data.
+_GIFT_CARDS_VIEW = ["payments.view_giftcard", "payments.view_giftcardtransaction"]
+_GIFT_CARDS_USE = _GIFT_CARDS_VIEW + ["payments.redeem_giftcard", "payments.sell_giftcard"]
 # Payments: agents and managers take card, gift-card and check payments (and see last four only);
 # accountants see tenders and gateway attempts. Warehouse sees no payment data at all.
 _PAYMENTS_TAKE = ["payments.take_payment", "payments.view_tender"]
@@ -115,11 +119,12 @@ _RECEIVABLES = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + _PAYMENTS_TAKE,
+    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
-    + _PAYMENTS_TAKE,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES,
+    + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"],
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
+    + _GIFT_CARDS_VIEW,
     ADMIN: ["oms.view_system_status"],
 }
 

@@ -242,6 +242,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 10 * 60,
         "options": {"expires": 9 * 60},
     },
+    # Gift cards past their date: what is left on them becomes breakage.
+    "gift-cards-expire": {
+        "task": "payments.giftcards.tasks.gift_cards_expire_task",
+        "schedule": 6 * 3600,
+        "options": {"expires": 5 * 3600},
+    },
 }
 
 REST_FRAMEWORK = {

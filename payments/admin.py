@@ -127,3 +127,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "type", "received_at", "processed_at", "result")
     list_filter = ("type",)
     search_fields = ("event_id",)
+
+
+# Gift cards register theirs (read-only) in payments.giftcards.admin.
+from payments.giftcards import admin as gift_card_admin  # noqa: E402,F401

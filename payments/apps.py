@@ -12,6 +12,9 @@ class PaymentsConfig(AppConfig):
         from oms.hooks import on_ledger_post
         from orders import hooks as order_hooks
         from payments import tasks
+        from payments.giftcards import nav as gift_card_nav
+        from payments.giftcards import tasks as gift_card_tasks  # noqa: F401  (Celery finds the task)
+        from payments.giftcards import tenders as gift_card_tenders
         from payments.ledger import chart, nav, services, sources
         from payments.tenders import services as tender_services
         from payments.tenders import webhooks
@@ -22,6 +25,7 @@ class PaymentsConfig(AppConfig):
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
+        gift_card_nav.register_nav()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
         nav.register_nav()
@@ -42,10 +46,17 @@ class PaymentsConfig(AppConfig):
         # Cards at placement: tenders and an "awaiting authorization" hold, released by the authorize task.
         order_hooks.on_payment_validate(tender_services.payment_validate)
         order_hooks.on_payment_check(tender_services.card_payment_check)
+        # Gift cards at placement: known and sufficient (validation), redeemed in the placement transaction.
+        order_hooks.on_payment_validate(gift_card_tenders.gift_card_payment_validate)
+        order_hooks.on_payment_check(gift_card_tenders.gift_card_payment_check)
+        order_hooks.register_entry_panel(gift_card_tenders.gift_card_entry_panel)
+        order_hooks.on_entry_payment(gift_card_tenders.gift_card_entry_payment)
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
+        order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
+        order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
         webhooks.register_defaults()
         self._register_card_screens()
         self._ready_receivables()

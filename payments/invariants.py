@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from payments.giftcards.invariants import CHECKS as GIFT_CARD_CHECKS
+
 # The ids are an entry or a period, and an account; described as "ids …".
 
 CHECKS: list[tuple[str, str]] = [
@@ -89,6 +91,10 @@ CHECKS += PAYABLES_CHECKS
 from payments.receivables.invariants import CHECKS as _RECEIVABLES_CHECKS  # noqa: E402
 
 CHECKS = CHECKS + _RECEIVABLES_CHECKS
+
+
+# Gift cards (payments.giftcards) add theirs.
+CHECKS += GIFT_CARD_CHECKS
 
 
 def violations() -> list[tuple[str, int | None, int | None, str]]:

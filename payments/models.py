@@ -7,3 +7,4 @@ from payments.tenders.models import PaymentAttempt, PaymentCard, Tender, Webhook
 from payments.receivables.models import (  # noqa: F401, E402  (and the receivables' models)
     CustomerPayment, DepositBatch, Invoice, PaymentApplication, ReceivedCheck,
 )
+from payments.giftcards.models import GiftCard, GiftCardTransaction  # noqa: F401,E402

@@ -39,6 +39,9 @@ CHART = [
     ("5300", "Purchase price variance", "expense", ["purchase_price_variance"]),
     ("5400", "Freight in", "expense", ["freight_in"]),
     ("5900", "Rounding", "expense", ["rounding"]),
+    # Gift cards a manager gives a customer as goodwill are an expense when issued (not a
+    # discount: no sale is priced down), against the gift card liability.
+    ("6100", "Customer goodwill", "expense", ["goodwill"]),
 ]
 
 

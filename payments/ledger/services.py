@@ -24,7 +24,7 @@ from oms.hooks import PostingLine
 from oms.money import round_money
 from payments.ledger.errors import LedgerError
 from payments.ledger.models import (
-    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
+    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, PeriodEvent, PostingRule,
 )
 
 ZERO = Decimal("0")
@@ -53,13 +53,25 @@ def fiscal_year_ensure(year: int) -> FiscalYear:
     return fiscal_year
 
 
+_PERIOD_FOR = """
+SELECT id, year_id, number, starts_on, ends_on, status, closed_at, closed_by_id FROM payments_fiscalperiod
+WHERE starts_on <= %s AND ends_on >= %s LIMIT 1
+"""
+
+
 def period_for(on_date: date) -> FiscalPeriod:
     """The fiscal period containing ``on_date`` (its year is created when missing)."""
-    period = FiscalPeriod.objects.filter(starts_on__lte=on_date, ends_on__gte=on_date).first()
-    if period is None:
-        fiscal_year_ensure(on_date.year)
-        period = FiscalPeriod.objects.get(starts_on__lte=on_date, ends_on__gte=on_date)
-    return period
+    # Plain SQL (every posting asks): at most one period contains a date, periods do not overlap.
+    with connection.cursor() as cursor:
+        cursor.execute(_PERIOD_FOR, [on_date, on_date])
+        row = cursor.fetchone()
+    if row is not None:
+        period = FiscalPeriod(id=row[0], year_id=row[1], number=row[2], starts_on=row[3], ends_on=row[4],
+                              status=row[5], closed_at=row[6], closed_by_id=row[7])
+        period._state.adding = False
+        return period
+    fiscal_year_ensure(on_date.year)
+    return FiscalPeriod.objects.get(starts_on__lte=on_date, ends_on__gte=on_date)
 
 
 def open_period_for(on_date: date) -> tuple[FiscalPeriod, date]:
@@ -156,6 +168,12 @@ def _role_candidates(role: str) -> list[str]:
     return candidates
 
 
+_RULES_FOR = """
+SELECT r.role, r.warehouse_id, r.account_id, a.code, a.name, a.is_active
+FROM payments_postingrule r JOIN payments_account a ON a.id = r.account_id WHERE r.role = ANY(%s)
+"""
+
+
 def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
     """Accounts for the lines' roles and codes, amounts rounded to the currency, sides checked."""
     roles = {candidate for line in lines if line.role for candidate in _role_candidates(line.role)}
@@ -163,9 +181,13 @@ def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
     rules: dict[tuple[str, int | None], int] = {}
     accounts: dict[int, Account] = {}
     if roles:
-        for rule in PostingRule.objects.filter(role__in=roles).select_related("account"):
-            rules[(rule.role, rule.warehouse_id)] = rule.account_id
-            accounts[rule.account_id] = rule.account
+        # Plain SQL rather than model instances: this runs for every posting of every event.
+        with connection.cursor() as cursor:
+            cursor.execute(_RULES_FOR, [sorted(roles)])
+            found = cursor.fetchall()
+        for role, warehouse_id, account_id, code, name, is_active in found:
+            rules[(role, warehouse_id)] = account_id
+            accounts[account_id] = Account(pk=account_id, code=code, name=name, is_active=is_active)
     by_code = {account.code: account for account in Account.objects.filter(code__in=codes)} if codes else {}
     resolved = []
     for line in lines:
@@ -220,13 +242,27 @@ def _check_balanced(lines: list[_Line], currency: str) -> None:
                           % {"debits": debits, "credits": credits, "currency": currency})
 
 
+# The entry and its lines in one statement (one round trip); no row back when the source's entry
+# exists already. The lines keep their order (their ids follow it).
 _INSERT_ENTRY = """
-INSERT INTO payments_journalentry
-    (entry_date, period_id, kind, source_type, source_id, memo, currency, reversal_of_id, created_by_id, created_at)
-VALUES (%(entry_date)s, %(period)s, %(kind)s, %(source_type)s, %(source_id)s, %(memo)s, %(currency)s,
-        %(reversal_of)s, %(user)s, %(now)s)
-ON CONFLICT (source_type, source_id, kind) WHERE NOT (source_type = '') DO NOTHING
-RETURNING id
+WITH entry AS (
+    INSERT INTO payments_journalentry
+        (entry_date, period_id, kind, source_type, source_id, memo, currency, reversal_of_id, created_by_id,
+         created_at)
+    VALUES (%(entry_date)s, %(period)s, %(kind)s, %(source_type)s, %(source_id)s, %(memo)s, %(currency)s,
+            %(reversal_of)s, %(user)s, %(now)s)
+    ON CONFLICT (source_type, source_id, kind) WHERE NOT (source_type = '') DO NOTHING
+    RETURNING id
+), lines AS (
+    INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo, warehouse_id)
+    SELECT entry.id, line.account_id, %(entry_date)s, line.debit, line.credit, %(currency)s, line.memo,
+           line.warehouse_id
+    FROM entry CROSS JOIN unnest(%(accounts)s::bigint[], %(debits)s::numeric[], %(credits)s::numeric[],
+                                 %(memos)s::text[], %(warehouses)s::bigint[])
+         WITH ORDINALITY AS line(account_id, debit, credit, memo, warehouse_id, number)
+    ORDER BY line.number
+)
+SELECT id FROM entry
 """
 
 
@@ -247,7 +283,10 @@ def _write(*, source_type: str, source_id: str, kind: str, lines: list[_Line], o
     now = timezone.now()
     fields = {"entry_date": entry_date, "period": period.pk, "kind": kind, "source_type": source_type,
               "source_id": source_id, "memo": memo.strip()[:500], "currency": currency,
-              "reversal_of": reversal_of.pk if reversal_of else None, "user": user.pk if user else None, "now": now}
+              "reversal_of": reversal_of.pk if reversal_of else None, "user": user.pk if user else None, "now": now,
+              "accounts": [line.account_id for line in lines], "debits": [line.debit for line in lines],
+              "credits": [line.credit for line in lines], "memos": [line.memo for line in lines],
+              "warehouses": [line.warehouse_id for line in lines]}
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_ENTRY, fields)
         row = cursor.fetchone()
@@ -257,11 +296,6 @@ def _write(*, source_type: str, source_id: str, kind: str, lines: list[_Line], o
                          source_id=source_id, memo=fields["memo"], currency=currency, reversal_of=reversal_of,
                          created_by=user, created_at=now)
     entry._state.adding = False
-    JournalLine.objects.bulk_create([
-        JournalLine(entry_id=entry.pk, account_id=line.account_id, entry_date=entry_date, debit=line.debit,
-                    credit=line.credit, currency=currency, memo=line.memo, warehouse_id=line.warehouse_id)
-        for line in lines
-    ])
     return entry
 
 
