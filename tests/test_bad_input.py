@@ -202,6 +202,7 @@ SEARCH_ENDPOINTS = {
     "payables:bill_list": ("Accountant", ["q", "status", "vendor", "page"]),
     "payables:reconciliation": ("Accountant", ["vendor", "date_from", "date_to"]),
     "receivables:aging": ("Accountant", ["q", "as_of", "past_due", "sort", "after"]),
+    "giftcards:list": ("Agent", ["q"]),
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.
