@@ -35,6 +35,7 @@ def api_order_create(
     source_code: str = "",
     coupons: Sequence[str] = (),
     notes: str = "",
+    payment: Sequence[dict] | None = None,
 ) -> tuple[Order, bool]:
     """Place an outside system's order; returns ``(order, created)``.
 
@@ -76,7 +77,7 @@ def api_order_create(
         order = order_place(
             user=user, channel=channel, customer=customer, lines=lines, ship_to=ship_to, bill_to=bill_to,
             shipping_method=shipping_method, source_code=source_code, coupons=coupons,
-            external_id=external_id, notes=notes, pickup_warehouse=pickup_warehouse,
+            external_id=external_id, notes=notes, pickup_warehouse=pickup_warehouse, payment=payment,
         )
     return order, True
 

@@ -97,12 +97,18 @@ _LEDGER = [
     "payments.view_fiscalyear", "payments.view_periodevent",
 ]
 
+# Payments: agents and managers take card, gift-card and check payments (and see last four only);
+# accountants see tenders and gateway attempts. Warehouse sees no payment data at all.
+_PAYMENTS_TAKE = ["payments.take_payment", "payments.view_tender"]
+_PAYMENTS_VIEW = ["payments.view_tender", "payments.view_paymentattempt", "payments.view_webhookevent"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY,
+    + _ORDER_ENTRY + _PAYMENTS_TAKE,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
-    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER,
+    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
+    + _PAYMENTS_TAKE,
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYMENTS_VIEW,
     ADMIN: ["oms.view_system_status"],
 }
 

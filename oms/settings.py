@@ -210,6 +210,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 660))
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms")
+# Gateway calls run on their own queue, so a long import or report never delays an authorization;
+# every worker command names both queues (make run, docker-compose). The route reads the setting
+# when a task is sent (oms.celery.route_task), so the tests can give the queue a name of their own.
+CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "payments")
+CELERY_TASK_ROUTES = ["oms.celery.route_task"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
@@ -224,6 +229,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oms.imports.tasks.import_jobs_fail_stalled_task",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
+    },
+    # Card authorizations of unshipped orders are renewed before Stripe lets them lapse.
+    "payments-authorizations-renew": {
+        "task": "payments.tasks.authorizations_renew_task",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
     },
     # The safety net for a stock arrival whose backorder allocation the event path missed.
     "backorders-sweep": {
@@ -257,7 +268,13 @@ SPECTACULAR_SETTINGS = {
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# STRIPE_API_BASE: the API's address when it is not Stripe's (``make run`` and the tests point it at a
+# localstripe on loopback); STRIPE_JS_URL: where the page loads stripe.js (Elements) from.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# A card authorization expiring within this many hours is renewed (off-session) before anything is
+# captured against it; Stripe keeps one for 7 days.
+PAYMENTS_AUTHORIZATION_MARGIN_HOURS = int(os.environ.get("PAYMENTS_AUTHORIZATION_MARGIN_HOURS", 24))
 
 LOGGING = {
     "version": 1,

@@ -19,3 +19,4 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms-test")  # noqa: 
 DATABASES["default"]["TEST"]["NAME"] = os.environ.get(  # noqa: F405
     "TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
 )
+CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "oms-test-payments")  # noqa: F405

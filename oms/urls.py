@@ -21,6 +21,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("marketing/", include("marketing.urls")),
     path("orders/", include("orders.urls")),
+    path("payments/", include("payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

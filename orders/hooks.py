@@ -1,18 +1,58 @@
 """Steps of the order flow that other apps plug into, so the arrows keep pointing down (DESIGN.md).
 
-**payment_check.** Pre-processing on "placed" asks every registered check whether the order
-may go on. Payments plugs in card authorization results and credit checks (terms, credit
-limit) here. A check gets the new order (its lines are written, its totals final) inside the
-placement transaction and returns ``None`` to pass or a :class:`PaymentCheckFailure` to put
-the order on a payment (or fraud) hold. Checks run in the database transaction, so they must
-not call a gateway: one that needs to (a card authorization) fails with a payment hold saying
-"awaiting authorization", does its work in a task after commit, and releases the hold with
-``order_release_hold(user=None, ...)`` (``None`` is the system) when the gateway says yes. With
-no check registered, every order passes.
+Higher apps (payments) register in their ``AppConfig.ready``; orders never imports them.
 
-**status_changed.** Called after the commit of every status change with
-``(order id, from status, to status)``; for notifications and follow-up work in higher apps
-(capture at shipment, staff tasks). Keep callbacks quick: enqueue a Celery task.
+**Payment instructions.** Order entry (the order-entry page, the REST API, channel adapters)
+passes ``order_place(..., payment=[...])``: a list of opaque dicts, each with a ``kind`` and
+whatever that kind needs, for example::
+
+    {"kind": "card", "payment_method": "pm_...", "amount": "25.00", "save": True}
+    {"kind": "card", "card_id": 12}                       # a saved PaymentCard
+    {"kind": "gift_card", "code": "...", "amount": "10.00"}
+    {"kind": "check", "number": "1234", "amount": "10.00"}
+    {"kind": "on_account"}
+
+Orders does not read them: it carries them in the ``ValidatedBasket`` (``basket.payment``) to
+:func:`payment_validate` and :func:`payment_check`. An ``amount`` left out means "the rest of
+the order total". ``None`` or ``[]`` means the order came with no payment instructions (an
+outside channel that was paid elsewhere, or a test): the checks decide what that means.
+
+**payment_validate(basket, payment).** Called by ``basket_validate`` (quote and placement,
+nothing written, no gateway call) once the basket is priced: each registered validator returns
+field errors (``{"payment": ["..."]}``; keys are form fields) or ``{}``. Errors refuse the
+order like any other basket error (``OrderError``, nothing written): an unknown gift card, a
+check without a number, more tendered than the total.
+
+**payment_check(order, payment).** Pre-processing on "placed" asks every registered check
+whether the order may go on. A check gets the new order (its lines are written, its totals
+final) and the payment instructions, inside the placement transaction, and returns ``None``
+to pass or a :class:`PaymentCheckFailure` to put the order on a payment (or fraud) hold.
+Payments' check creates the order's tenders here (in the placement transaction). Checks run
+in the database transaction, so they must not call a gateway: one that needs to (a card
+authorization) fails with a payment hold saying "awaiting authorization", enqueues its work
+with ``transaction.on_commit``, and releases the hold with ``order_release_hold(user=None,
+...)`` (``None`` is the system) when the gateway says yes. Lifecycle services are
+``atomic(durable=True)``: call them outside your own transaction. The order has at most one
+open hold per reason, so every payment failure of one placement is one hold (notes joined).
+With no check registered, every order passes.
+
+**status_changed(order_id, from_status, to_status).** Called after the commit of every status
+change; for notifications and follow-up work in higher apps (capture at shipment, voiding
+what is left when an order is cancelled, staff tasks). Keep callbacks quick: enqueue a
+Celery task.
+
+**order_panels / entry_panels.** Higher apps add panels to the order page and to the
+order-entry page. A panel function takes keyword arguments and returns ``None`` (nothing to
+show to this user: check permissions here, Warehouse must see no payment data) or a dict with
+``template`` (included by the page, which passes the dict as ``panel``) and whatever that
+template needs. Order page: ``function(*, order, user)``. Order-entry page:
+``function(*, user, customer, quote)`` (``customer`` and ``quote`` may be ``None``). Panels are
+shown in registration order.
+
+**entry_payment(data).** What the order-entry page's POST says about payment: each registered
+reader takes the POSTed form data (a ``QueryDict``) and returns payment instructions (a list of
+dicts as above, ``[]`` for none); the page passes their concatenation to ``order_place``. The
+entry panel's inputs are the reader's business, not the page's.
 
 This module is the bottom of orders: it imports none of orders' services or tasks, which
 call it (``orders.tasks`` → ``orders.services`` → ``orders.hooks``, checked by import-linter).
@@ -23,14 +63,16 @@ What orders itself plugs into inventory's ``stock_arrived`` step is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from orders.models import Order
+    from orders.models import Customer, Order
 
 logger = logging.getLogger(__name__)
+
+PaymentInstructions = Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -41,44 +83,83 @@ class PaymentCheckFailure:
     reason: str = "payment"
 
 
-PaymentCheck = Callable[["Order"], PaymentCheckFailure | None]
+PaymentCheck = Callable[["Order", PaymentInstructions], PaymentCheckFailure | None]
+# Takes an orders.services.types.ValidatedBasket (not imported here: hooks are below the services).
+PaymentValidator = Callable[[Any, PaymentInstructions], Mapping[str, Sequence[str]]]
 StatusChanged = Callable[[int, str, str], None]
+OrderPanel = Callable[..., dict | None]
+EntryPaymentReader = Callable[[Mapping[str, Any]], list[dict]]
 
 _payment_checks: list[PaymentCheck] = []
+_payment_validators: list[PaymentValidator] = []
 _status_changed: list[StatusChanged] = []
+_order_panels: list[OrderPanel] = []
+_entry_panels: list[OrderPanel] = []
+_entry_payment_readers: list[EntryPaymentReader] = []
+
+
+def _register(registry: list, function):
+    if function not in registry:
+        registry.append(function)
+    return function
+
+
+def _remove(registry: list, function) -> None:
+    if function in registry:
+        registry.remove(function)
+
+
+# --- payment checks -----------------------------------------------------------------------------
 
 
 def on_payment_check(check: PaymentCheck) -> PaymentCheck:
     """Register a payment check (usable as a decorator); registering twice has no effect."""
-    if check not in _payment_checks:
-        _payment_checks.append(check)
-    return check
+    return _register(_payment_checks, check)
 
 
 def remove_payment_check(check: PaymentCheck) -> None:
-    if check in _payment_checks:
-        _payment_checks.remove(check)
+    _remove(_payment_checks, check)
 
 
-def payment_check(order: Order) -> list[PaymentCheckFailure]:
+def payment_check(order: Order, payment: PaymentInstructions | None = None) -> list[PaymentCheckFailure]:
     """Run every registered check on ``order``; the failures, in registration order (none: it passes)."""
     failures = []
+    instructions = tuple(payment or ())
     for check in list(_payment_checks):
-        failure = check(order)
+        failure = check(order, instructions)
         if failure is not None:
             failures.append(failure)
     return failures
 
 
+def on_payment_validate(validator: PaymentValidator) -> PaymentValidator:
+    """Register a payment validator (usable as a decorator); registering twice has no effect."""
+    return _register(_payment_validators, validator)
+
+
+def remove_payment_validate(validator: PaymentValidator) -> None:
+    _remove(_payment_validators, validator)
+
+
+def payment_validate(basket, payment: PaymentInstructions | None) -> dict[str, list[str]]:
+    """Every registered validator's field errors for the priced ``basket``, merged (empty: none)."""
+    errors: dict[str, list[str]] = {}
+    instructions = tuple(payment or ())
+    for validator in list(_payment_validators):
+        for key, messages in (validator(basket, instructions) or {}).items():
+            errors.setdefault(key, []).extend(messages)
+    return errors
+
+
+# --- status changes -----------------------------------------------------------------------------
+
+
 def on_status_changed(callback: StatusChanged) -> StatusChanged:
-    if callback not in _status_changed:
-        _status_changed.append(callback)
-    return callback
+    return _register(_status_changed, callback)
 
 
 def remove_status_changed(callback: StatusChanged) -> None:
-    if callback in _status_changed:
-        _status_changed.remove(callback)
+    _remove(_status_changed, callback)
 
 
 def status_changed(order_id: int, from_status: str, to_status: str) -> None:
@@ -89,3 +170,51 @@ def status_changed(order_id: int, from_status: str, to_status: str) -> None:
         except Exception:  # a notification must never undo or hide the committed change
             logger.exception("status_changed callback %r failed for order %s", callback, order_id)
 
+
+# --- panels on the order and order-entry pages --------------------------------------------------
+
+
+def register_order_panel(panel: OrderPanel) -> OrderPanel:
+    """Register a panel of the order page, ``panel(*, order, user) -> dict | None``."""
+    return _register(_order_panels, panel)
+
+
+def remove_order_panel(panel: OrderPanel) -> None:
+    _remove(_order_panels, panel)
+
+
+def order_panels(*, order: Order, user) -> list[dict]:
+    """The panels the registered functions offer ``user`` on ``order``'s page, in registration order."""
+    return [panel for panel in (function(order=order, user=user) for function in list(_order_panels)) if panel]
+
+
+def register_entry_panel(panel: OrderPanel) -> OrderPanel:
+    """Register a panel of the order-entry page, ``panel(*, user, customer, quote) -> dict | None``."""
+    return _register(_entry_panels, panel)
+
+
+def remove_entry_panel(panel: OrderPanel) -> None:
+    _remove(_entry_panels, panel)
+
+
+def entry_panels(*, user, customer: Customer | None = None, quote=None) -> list[dict]:
+    """The panels the registered functions offer ``user`` on the order-entry page."""
+    return [panel for panel in (function(user=user, customer=customer, quote=quote)
+                                for function in list(_entry_panels)) if panel]
+
+
+def on_entry_payment(reader: EntryPaymentReader) -> EntryPaymentReader:
+    """Register a reader of the order-entry POST's payment inputs (see the module docstring)."""
+    return _register(_entry_payment_readers, reader)
+
+
+def remove_entry_payment(reader: EntryPaymentReader) -> None:
+    _remove(_entry_payment_readers, reader)
+
+
+def entry_payment(data: Mapping[str, Any]) -> list[dict]:
+    """The payment instructions the registered readers find in the order-entry POST ``data``."""
+    instructions: list[dict] = []
+    for reader in list(_entry_payment_readers):
+        instructions.extend(reader(data) or ())
+    return instructions

@@ -30,7 +30,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Sku
 from inventory.models import Warehouse
 from oms.templatetags.oms import money
-from orders import forms, selectors
+from orders import forms, hooks, selectors
 from orders import services as order_services
 from orders.models import Address, Customer, Hold, Order, OrderLine, OrderStatus, ShippingMethod
 from orders.services import customers as customer_services
@@ -316,6 +316,7 @@ def _order_page_context(request: HttpRequest, order: Order) -> dict:
         "can_edit": user.has_perm("orders.edit_order") and status in order_services.PRE_FULFILLMENT_STATUSES,
         "hold_form": forms.HoldForm(),
         "cancel_form": forms.CancelOrderForm(),
+        "panels": hooks.order_panels(order=order, user=user),  # payments' tender panel and others (orders.hooks)
     }
 
 
@@ -641,13 +642,15 @@ def _entry_rows(state: EntryState) -> list[EntryRow]:
     return rows
 
 
-def _entry_context(state: EntryState, **extra) -> dict:
+def _entry_context(state: EntryState, *, user=None, **extra) -> dict:
     quote = state.quote
     tax_rate = ""
     if quote is not None and quote.basket is not None:
         tax_rate = format_percent(quote.tax_rate, format="#,##0.###%", locale=to_locale(get_language() or "en"))
     return {"state": state, "form": state.form, "quote": quote, "rows": _entry_rows(state), "tax_rate": tax_rate,
-            "new_address": forms.NEW_ADDRESS, "channel": ENTRY_CHANNEL, **extra}
+            "new_address": forms.NEW_ADDRESS, "channel": ENTRY_CHANNEL,
+            "entry_panels": hooks.entry_panels(user=user, customer=state.customer, quote=quote) if user else [],
+            **extra}
 
 
 @require_http_methods(["GET", "POST"])
@@ -659,7 +662,7 @@ def order_entry(request: HttpRequest) -> HttpResponse:
         data = {"customer": request.GET["customer"]} if request.GET.get("customer", "").isdigit() else {}
         data["entry_token"] = uuid.uuid4().hex
         state = _entry_state(data, customer_changed=True)
-        return _render(request, "orders/order_entry.html", _entry_context(state))
+        return _render(request, "orders/order_entry.html", _entry_context(state, user=request.user))
     state = _entry_state(request.POST)
     cleaned = state.form.cleaned_data
     is_pickup = state.method is not None and state.method.fulfillment_type != "ship"
@@ -672,6 +675,7 @@ def order_entry(request: HttpRequest) -> HttpResponse:
             fulfillment_type=state.method.fulfillment_type if state.method else "ship",
             pickup_warehouse=cleaned.get("pickup_warehouse") if is_pickup else None,
             external_id=f"{ENTRY_TOKEN_PREFIX}{cleaned['entry_token']}" if cleaned.get("entry_token") else None,
+            payment=hooks.entry_payment(request.POST),
         )
     except order_services.OrderError as error:
         _quote(state)
@@ -680,7 +684,7 @@ def order_entry(request: HttpRequest) -> HttpResponse:
             if key.startswith("ship_") and state.ship_choice == forms.NEW_ADDRESS:
                 state.ship_form.add_error(key[len("ship_"):] if key[5:] in forms.ADDRESS_KEYS else None, messages_)
         messages.error(request, _("The order was not placed: see what needs fixing."))
-        return _render(request, "orders/order_entry.html", _entry_context(state), status=422)
+        return _render(request, "orders/order_entry.html", _entry_context(state, user=request.user), status=422)
     messages.success(request, _("Order %(number)s was placed: %(total)s.")
                      % {"number": order.number, "total": money(order.total, order.currency)})
     return redirect(order)

@@ -10,10 +10,20 @@ class PaymentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from oms.hooks import on_ledger_post
+        from orders import hooks as order_hooks
+        from payments import tasks
         from payments.ledger import chart, services, sources
+        from payments.tenders import services as tender_services
+        from payments.tenders import webhooks
 
         # Every app posts its journal entries through the hook in oms, so the arrows keep pointing down.
         on_ledger_post(services.ledger_post)
         sources.register_defaults()
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
+        # Cards at placement: tenders and an "awaiting authorization" hold, released by the authorize task.
+        order_hooks.on_payment_validate(tender_services.payment_validate)
+        order_hooks.on_payment_check(tender_services.card_payment_check)
+        # A cancelled order's authorizations are voided (after commit, on the payments queue).
+        order_hooks.on_status_changed(tasks.order_cancelled)
+        webhooks.register_defaults()

@@ -51,7 +51,9 @@ def celery_worker(transactional_db, celery_queue, settings):
     """A Celery worker in its own process, on the real broker, using this test's database."""
     from django.db import connection
 
+    payments_queue = f"{celery_queue}-payments"  # payments' tasks have their own queue (oms.celery.route_task)
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_queue
+    settings.CELERY_PAYMENTS_QUEUE = payments_queue
     from oms.celery import app
 
     app.conf.task_default_queue = celery_queue
@@ -60,10 +62,12 @@ def celery_worker(transactional_db, celery_queue, settings):
         DJANGO_SETTINGS_MODULE="oms.settings_test",
         DATABASE_NAME=connection.settings_dict["NAME"],
         CELERY_QUEUE=celery_queue,
+        CELERY_PAYMENTS_QUEUE=payments_queue,
     )
     hostname = f"{celery_queue}@%h"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-Q", celery_queue,
+        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-Q",
+         f"{celery_queue},{payments_queue}",
          "-n", hostname, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, start_new_session=True,
     )
@@ -80,6 +84,50 @@ def celery_worker(transactional_db, celery_queue, settings):
         except subprocess.TimeoutExpired:
             process.kill()
         app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+# --- a real test gateway: localstripe ----------------------------------------------------------
+
+LOCALSTRIPE_KEY = "sk_test_localstripe"
+LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+WEBHOOK_SECRET = "whsec_test_oms_localstripe"
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    """localstripe on a free loopback port, from scratch, for the whole run (oms.test_gateway); its URL."""
+    from oms.test_gateway import start
+
+    process, url = start()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def stripe_gateway(localstripe_server, settings, monkeypatch):
+    """The SDK pointed at an emptied localstripe (settings, and the environment a worker inherits)."""
+    from oms.test_gateway import flush
+
+    flush(localstripe_server)
+    values = {"STRIPE_API_KEY": LOCALSTRIPE_KEY, "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
+              "STRIPE_API_BASE": localstripe_server, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+              "STRIPE_JS_URL": f"{localstripe_server}/js.stripe.com/v3/"}
+    for name, value in values.items():
+        setattr(settings, name, value)
+        monkeypatch.setenv(name, value)
+    return localstripe_server
+
+
+@pytest.fixture
+def payments_worker(stripe_gateway, celery_worker):
+    """A real Celery worker consuming the default and payments queues, talking to localstripe."""
+    return celery_worker
 
 
 # --- a real browser -------------------------------------------------------------------------

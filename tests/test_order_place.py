@@ -417,7 +417,7 @@ def test_a_free_gift_becomes_a_line_of_its_own_and_is_reserved(shirt, warehouse)
 
 @pytest.fixture
 def failing_payment_check():
-    def check(order):
+    def check(order, payment):
         if order.total > Decimal("30"):
             return PaymentCheckFailure(note="Over the credit limit.")
         return None

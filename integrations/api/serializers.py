@@ -120,6 +120,11 @@ class OrderCreateSerializer(serializers.Serializer):
     coupons = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
                                     max_length=20)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    payment = serializers.ListField(
+        child=serializers.DictField(), required=False, default=list, max_length=10, help_text=_(
+            'How the order is paid, passed to the payments checks: a list of objects with a "kind" '
+            '(card, gift_card, check, on_account, cash, marketplace) and what that kind needs, e.g. '
+            '{"kind": "card", "payment_method": "pm_..."} or {"kind": "marketplace", "reference": "..."}.'))
 
     def skus_by_code(self) -> dict[str, Sku]:
         """The SKUs the payload names, in one query (the lines look their codes up here)."""
@@ -146,6 +151,7 @@ class OrderCreateSerializer(serializers.Serializer):
             "source_code": data["source_code"],
             "coupons": list(data["coupons"]),
             "notes": data["notes"],
+            "payment": [dict(item) for item in data["payment"]],
             **data["customer"],  # customer=... or new_customer={...}
         }
 

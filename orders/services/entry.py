@@ -98,11 +98,14 @@ def basket_validate(*, channel: str, customer: Customer | None, lines: Sequence[
                     shipping_method: ShippingMethod | None = None,
                     fulfillment_type: str = FulfillmentType.SHIP, pickup_warehouse: Warehouse | None = None,
                     customer_type: str | None = None, at: datetime | None = None,
-                    segment_codes: frozenset[str] | None = None) -> ValidatedBasket:
+                    segment_codes: frozenset[str] | None = None,
+                    payment: Sequence[Mapping] | None = None) -> ValidatedBasket:
     """Check and price a basket, writing nothing: the channel, each line, the fulfillment, the prices.
 
     What is wrong is in the basket's ``errors`` (by form field), never raised: ``order_quote``
-    shows it, ``order_place`` refuses it.
+    shows it, ``order_place`` refuses it. ``payment`` (opaque instructions, see
+    ``orders.hooks``) is carried in the basket and, once the basket is priced, checked by the
+    registered ``orders.hooks.payment_validate`` validators.
     """
     at = at or timezone.now()
     channel = (channel or "").strip()
@@ -128,7 +131,7 @@ def basket_validate(*, channel: str, customer: Customer | None, lines: Sequence[
                                         shipping_method=shipping_method, customer_type=customer_type, at=at,
                                         segment_codes=segment_codes)
         _merge(errors, pricing_errors)
-    return ValidatedBasket(
+    basket = ValidatedBasket(
         channel=channel, customer=customer, lines=checked.lines, fulfillment_type=fulfillment_type,
         shipping_method=shipping_method, pickup_warehouse=pickup_warehouse,
         ship_to=MappingProxyType(fulfillment.ship_to),
@@ -136,7 +139,14 @@ def basket_validate(*, channel: str, customer: Customer | None, lines: Sequence[
         coupons=coupon_codes, errors=frozen_errors(errors),
         address_problems=MappingProxyType(fulfillment.address_problems),
         delivery_problems=fulfillment.delivery_problems, priced=priced,
+        payment=tuple(dict(item) for item in payment or ()),
     )
+    if priced is not None and not errors:
+        payment_errors = hooks.payment_validate(basket, basket.payment)
+        if payment_errors:
+            _merge(errors, payment_errors)
+            basket = replace(basket, errors=frozen_errors(errors))
+    return basket
 
 
 def _merge(errors: dict[str, list[str]], more: Mapping[str, Sequence[str]]) -> None:
@@ -357,8 +367,12 @@ def order_place(
     notes: str = "",
     fulfillment_type: str = FulfillmentType.SHIP,
     pickup_warehouse: Warehouse | None = None,
+    payment: Sequence[Mapping] | None = None,
 ) -> Order:
     """Take an order from any channel; see the module docstring for every step and the status rule.
+
+    ``payment``: the opaque payment instructions (a list of dicts, see ``orders.hooks``), given to
+    the payment validators and checks.
 
     Raises ``OrderError`` (with ``field_errors``) and writes nothing when the order cannot be
     accepted. Runs in its own transaction (``durable``): call it outside any other.
@@ -374,7 +388,8 @@ def order_place(
     at = timezone.now()
     basket = basket_validate(channel=channel, customer=customer, lines=lines, source_code=source_code,
                              coupons=coupons, ship_to=ship_to, bill_to=bill_to, shipping_method=shipping_method,
-                             fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse, at=at)
+                             fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse, at=at,
+                             payment=payment)
     errors = basket_refusals(basket)
     if errors:
         raise OrderError(field_errors=errors)
@@ -489,7 +504,7 @@ def _pre_process_holds(order: Order, validated: ValidatedBasket, *, user) -> lis
         notes[Hold.Reason.ADDRESS].extend(validated.address_problems.values())
     if validated.delivery_problems:
         notes[Hold.Reason.ADDRESS].extend(validated.delivery_problems)
-    for failure in hooks.payment_check(order):
+    for failure in hooks.payment_check(order, validated.payment):
         known = failure.reason in (Hold.Reason.PAYMENT, Hold.Reason.FRAUD)
         reason = failure.reason if known else Hold.Reason.PAYMENT
         notes[reason].append(failure.note)

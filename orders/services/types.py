@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -101,6 +102,8 @@ class ValidatedBasket:
     address_problems: Mapping[str, str]
     delivery_problems: tuple[str, ...]
     priced: PricedBasket | None
+    # The opaque payment instructions order entry was given (orders.hooks: payment_validate, payment_check).
+    payment: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def is_valid(self) -> bool:
