@@ -101,15 +101,20 @@ _LEDGER = [
 # accountants see tenders and gateway attempts. Warehouse sees no payment data at all.
 _PAYMENTS_TAKE = ["payments.take_payment", "payments.view_tender"]
 _PAYMENTS_VIEW = ["payments.view_tender", "payments.view_paymentattempt", "payments.view_webhookevent"]
+# Refunds: agents and managers ask for them; managers and accountants approve those above the
+# policy's threshold (the admin keeps the threshold).
+_REFUNDS_REQUEST = ["payments.view_refund", "payments.request_refund"]
+_REFUNDS_APPROVE = ["payments.view_refund", "payments.approve_refund"]
+_REFUNDS_POLICY = ["payments.view_refundpolicy", "payments.change_refundpolicy"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + _PAYMENTS_TAKE,
+    + _ORDER_ENTRY + _PAYMENTS_TAKE + _REFUNDS_REQUEST,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
-    + _PAYMENTS_TAKE,
-    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYMENTS_VIEW,
-    ADMIN: ["oms.view_system_status"],
+    + _PAYMENTS_TAKE + _REFUNDS_REQUEST + ["payments.approve_refund"],
+    ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYMENTS_VIEW + _REFUNDS_APPROVE,
+    ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,
 }
 
 

@@ -76,3 +76,21 @@ class PeriodEventAdmin(ReadOnlyAdmin):
 class ClosingBalanceAdmin(ReadOnlyAdmin):
     list_display = ("period", "account", "debit_total", "credit_total")
     list_filter = ("period",)
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+from payments.refunds.models import RefundPolicy  # noqa: E402
+
+
+@admin.register(RefundPolicy)
+class RefundPolicyAdmin(admin.ModelAdmin):
+    """The one settings row of refunds: the amount above which a refund needs approval."""
+
+    list_display = ("approval_threshold", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return not RefundPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -27,3 +27,9 @@ class PaymentsConfig(AppConfig):
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         webhooks.register_defaults()
+        # Refunds: the order page's refund panel and the approval queue in the navigation.
+        from payments.refunds import nav as refund_nav
+        from payments.refunds import views as refund_views
+
+        order_hooks.register_order_panel(refund_views.refund_panel)
+        refund_nav.register_nav()

@@ -75,3 +75,12 @@ def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
     """``orders.hooks.status_changed``: a cancelled order's card authorizations are voided."""
     if to_status == "cancelled":
         payment_void_task.delay(order_id=order_id)
+
+
+@shared_task(**RETRY)
+def refund_process_task(*, refund_id: int) -> str:
+    """An approved refund's card allocations, at the gateway (exactly once: see payments.refunds.services)."""
+    from payments.refunds.models import Refund
+    from payments.refunds.services import refund_process
+
+    return refund_process(refund=Refund.objects.get(pk=refund_id), user=None).status
