@@ -42,7 +42,8 @@ def start(port: int | None = None, *, timeout: float = 30.0) -> tuple[subprocess
     if port is None or not _port_is_free(port):
         port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "oms.test_gateway", "--port", str(port)],
-                               cwd=Path(__file__).resolve().parent.parent, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               cwd=Path(__file__).resolve().parent.parent, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:

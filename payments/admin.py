@@ -7,7 +7,19 @@ services, so entries, lines, periods and their events are shown read-only.
 
 from django.contrib import admin
 
-from payments.models import Account, ClosingBalance, FiscalPeriod, JournalEntry, JournalLine, PeriodEvent, PostingRule
+from payments.models import (
+    Account,
+    ClosingBalance,
+    FiscalPeriod,
+    JournalEntry,
+    JournalLine,
+    PaymentAttempt,
+    PaymentCard,
+    PeriodEvent,
+    PostingRule,
+    Tender,
+    WebhookEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,6 +88,45 @@ class PeriodEventAdmin(ReadOnlyAdmin):
 class ClosingBalanceAdmin(ReadOnlyAdmin):
     list_display = ("period", "account", "debit_total", "credit_total")
     list_filter = ("period",)
+
+
+# --- tenders: read-only (they change only through the payment services, which call the gateway) ---
+
+
+class PaymentAttemptInline(admin.TabularInline):
+    model = PaymentAttempt
+    fields = ("action", "amount", "status", "idempotency_key", "gateway_id", "error_code", "error_message",
+              "created_at", "completed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Tender)
+class TenderAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "order", "sequence", "kind", "status", "amount", "authorized_amount", "captured_amount",
+                    "refunded_amount", "currency", "authorization_expires_at")
+    list_filter = ("kind", "status")
+    search_fields = ("order__number", "reference", "stripe_payment_intent_id")
+    list_select_related = ("order",)
+    inlines = [PaymentAttemptInline]
+
+
+@admin.register(PaymentCard)
+class PaymentCardAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "customer", "brand", "last4", "exp_month", "exp_year", "is_saved")
+    search_fields = ("customer__number", "last4")
+    list_select_related = ("customer",)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "received_at", "processed_at", "result")
+    list_filter = ("type",)
+    search_fields = ("event_id",)
 
 
 # --- refunds ----------------------------------------------------------------------------------------

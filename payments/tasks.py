@@ -73,7 +73,11 @@ def authorizations_renew_task() -> int:
 
 def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
     """``orders.hooks.status_changed``: a cancelled order's card authorizations are voided."""
-    if to_status == "cancelled":
+    if to_status != "cancelled":
+        return
+    from payments.tenders.models import Tender
+
+    if Tender.objects.filter(order_id=order_id, kind=Tender.Kind.CARD).exists():
         payment_void_task.delay(order_id=order_id)
 
 

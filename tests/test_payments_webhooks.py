@@ -116,3 +116,20 @@ def test_payment_failed_lets_the_open_attempt_read_the_intent(client, shirt, pay
 
     assert response.json() == {"event": "evt_pf", "processed": True, "result": f"tender {tender.pk}: resumed"}
     assert Tender.objects.get(pk=tender.pk).status == "authorized"  # the gateway says it is authorized
+
+
+def test_localstripes_own_signed_events_reach_the_endpoint(shirt, stripe_gateway, live_server):
+    from oms.test_gateway import register_webhook
+    from tests.payments_helpers import DECLINED_AT_CONFIRMATION
+
+    register_webhook(stripe_gateway, webhook_url=f"{live_server.url}{URL}", secret=WEBHOOK_SECRET)
+    order = place(lines=[line(shirt, 1)], customer=CustomerFactory(),
+                  payment=[card_instruction(DECLINED_AT_CONFIRMATION)])
+
+    tender = services.payment_authorize(tender=order.tenders.get(), user=None)
+
+    assert tender.status == "declined"
+    received = wait_for(lambda: WebhookEvent.objects.filter(type="payment_intent.payment_failed",
+                                                            processed_at__isnull=False).first(), timeout=20)
+    assert received.event_id.startswith("evt_")
+    assert received.result in (f"tender {tender.pk}: resumed",)

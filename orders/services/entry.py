@@ -265,8 +265,12 @@ def order_quote(
     at: datetime | None = None,
     fulfillment_type: str = FulfillmentType.SHIP,
     pickup_warehouse: Warehouse | None = None,
+    payment: Sequence[Mapping] | None = None,
 ) -> Quote:
     """Price, tax and check a basket as ``order_place`` would, and say what stock there is. No writes.
+
+    ``payment`` (optional): the payment instructions, checked by the payment validators as
+    ``order_place`` checks them (their errors under ``errors["payment"]``).
 
     For the order-entry screen on every keystroke: a fixed number of queries whatever the
     number of lines (about ten; more only for kits, personalized SKUs and short lines).
@@ -277,7 +281,7 @@ def order_quote(
     validated = basket_validate(channel=channel, customer=customer, lines=lines, source_code=source_code,
                                 coupons=coupons, ship_to=ship_to, shipping_method=shipping_method,
                                 fulfillment_type=fulfillment_type, pickup_warehouse=pickup_warehouse,
-                                customer_type=customer_type, at=at)
+                                customer_type=customer_type, at=at, payment=payment)
     basket = validated.priced
     quote_lines: list[QuoteLine] = []
     for index, line in enumerate(validated.lines):

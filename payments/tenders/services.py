@@ -28,6 +28,11 @@ alone.
   held, the tender says why in ``failure_message`` and :func:`order_payment_is_good` is False,
   which fulfillment checks before shipping).
 
+**Several intents per tender.** ``tender.stripe_payment_intent_id`` is the tender's *current*
+authorization. After a partial capture and a renewal, the money captured sits on earlier
+intents: each succeeded ``capture`` attempt names its intent (``gateway_id``) and amount, which
+is what a refund goes back against (newest first, never more than that attempt captured).
+
 Postings: an authorization posts nothing. A capture posts Dr ``card_clearing``, Cr
 ``customer_deposits`` (the order has not shipped: money received before shipment is a deposit)
 or ``receivables`` (it has shipped: revenue was recognised against receivables), in the
@@ -658,6 +663,9 @@ def _capture_tender(tender_id: int, amount: Decimal, *, user, reference: str, re
         result.captured += attempt.amount
         result.tenders.append(Tender.objects.get(pk=tender_id))
         return attempt.amount
+    if attempt.status != AS.PENDING:  # the same reference failed before: never call the gateway on a closed attempt
+        result.messages.append(attempt.error_message or _("That capture failed."))
+        return ZERO
     tender = Tender.objects.get(pk=tender_id)
     try:
         state = gateway.payment_intent_retrieve(attempt.gateway_id)
