@@ -33,3 +33,7 @@ class PaymentsConfig(AppConfig):
 
         order_hooks.register_order_panel(refund_views.refund_panel)
         refund_nav.register_nav()
+        # The demo's tenders, after the demo orders (oms.demo).
+        from oms.demo import register_demo_step
+
+        register_demo_step(name="payments", order=50, step="payments.demo.seed_payments")
