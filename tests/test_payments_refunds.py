@@ -19,7 +19,7 @@ from payments.tenders import services
 from payments.tenders.models import PaymentAttempt, Tender
 from tests.factories import SkuFactory, WarehouseFactory, stock
 from tests.orders_helpers import CustomerFactory, line, place
-from tests.payments_helpers import card_instruction
+from tests.payments_helpers import card_instruction, wait_for
 
 D = Decimal
 RS = Refund.Status
@@ -89,6 +89,20 @@ def test_a_partial_card_refund_lands_on_the_card_at_the_gateway_once_with_its_po
     # The capture reversed: Dr customer deposits (not shipped), Cr card clearing.
     assert refund_lines(allocation) == [("1050", D("0"), D("30.000")), ("2300", D("30.000"), D("0"))]
     assert violations() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approved_card_refund_is_sent_by_the_payments_worker_after_commit(shirt, payments_worker):
+    order = place(lines=[line(shirt, 5)], customer=CustomerFactory(), payment=[card_instruction()])
+    tender = wait_for(lambda: Tender.objects.filter(order=order, status=Tender.Status.AUTHORIZED).first())
+    services.payment_capture(order=order, amount=D("99.95"), user=None)
+    threshold("100")
+
+    refund = refunds.refund_request(order=order, amount=D("12.50"), reason="Price match", user=None)
+
+    wait_for(lambda: Refund.objects.get(pk=refund.pk).status == RS.DONE)
+    tender.refresh_from_db()
+    assert (tender.refunded_amount, gateway_refunds(tender)) == (D("12.500"), [1250])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -341,3 +355,12 @@ def test_a_refund_reason_that_looks_like_a_card_number_is_refused(role_client, p
 
     assert "This looks like a card number" in response.content.decode()
     assert Refund.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, listed", [("Agent", False), ("Warehouse", False), ("Manager", True),
+                                          ("Accountant", True), ("Admin", True)])
+def test_the_approval_queue_is_in_the_navigation_of_those_who_approve(make_user, role, listed):
+    from oms.navigation import items_for
+
+    assert ("payments:refund_queue" in [item.url_name for item in items_for(make_user(role))]) is listed
