@@ -80,7 +80,19 @@ def register_tender_refunder(kind: str, refunder: TenderRefunder) -> TenderRefun
     """Register how allocations to tenders of ``kind`` are recorded (the last registration wins).
 
     The gift-card app registers ``gift_card`` (its ``gift_card_refund``: the money goes back on
-    the card); until one is registered, gift-card tenders take no refund.
+    the card); until one is registered, gift-card tenders take no refund. For instance, in
+    ``PaymentsConfig.ready``::
+
+        def gift_card_refunder(*, allocation, tender, user):
+            redeemed = GiftCardTransaction.objects.select_related("card").get(tender_id=tender.pk, kind="redeem")
+            gift_card_refund(card=redeemed.card, amount=allocation.amount, order=tender.order, user=user,
+                             tender_id=tender.pk, debit_role=refund_debit_role(tender.order))
+
+        register_tender_refunder(Tender.Kind.GIFT_CARD, gift_card_refunder)
+
+    The refunder posts its own entry; the refunds service then marks the allocation done and adds
+    it to the tender's ``refunded_amount``. The receivables app may replace the ``on_account``
+    refunder with one that writes a credit memo in its subledger.
     """
     _refunders[kind] = refunder
     return refunder
@@ -90,7 +102,8 @@ def refundable_kinds() -> set[str]:
     return {Kind.CARD, *_refunders}
 
 
-def _debit_role(order: Order) -> str:
+def refund_debit_role(order: Order) -> str:
+    """The account a refund is taken from: deposits before shipment, receivables after (the capture's)."""
     return "receivables" if order.status in SHIPPED_STATUSES else "customer_deposits"
 
 
@@ -107,7 +120,7 @@ def refund_post(*, allocation: RefundAllocation, tender: Tender, user, debit_rol
 
 def _recorded_refunder(credit_role: str) -> TenderRefunder:
     def record(*, allocation: RefundAllocation, tender: Tender, user) -> None:
-        refund_post(allocation=allocation, tender=tender, user=user, debit_role=_debit_role(tender.order),
+        refund_post(allocation=allocation, tender=tender, user=user, debit_role=refund_debit_role(tender.order),
                     credit_role=credit_role)
 
     return record
@@ -383,7 +396,7 @@ def _record(allocation_id: int, found: dict | None, *, error_code: str, error_me
             attempt.save(update_fields=["status", "gateway_id", "completed_at"])
             allocation.completed_at = now
             _allocation_done(allocation, tender, now=now)
-            refund_post(allocation=allocation, tender=tender, user=user, debit_role=_debit_role(tender.order),
+            refund_post(allocation=allocation, tender=tender, user=user, debit_role=refund_debit_role(tender.order),
                         credit_role="card_clearing")
             return
         attempt.status = PaymentAttempt.Status.FAILED
