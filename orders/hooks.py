@@ -41,6 +41,11 @@ change; for notifications and follow-up work in higher apps (capture at shipment
 what is left when an order is cancelled, staff tasks). Keep callbacks quick: enqueue a
 Celery task.
 
+**shipment_confirmed(order_id, amount, reference).** For fulfillment (a later issue): called
+after the commit of a shipment with the money it ships (``Decimal``, the order's currency) and
+the shipment's reference (so a repeated call captures once). Payments captures that amount
+from the order's cards (``payment_capture``, on its queue). Keep callbacks quick.
+
 **order_panels / entry_panels.** Higher apps add panels to the order page and to the
 order-entry page. A panel function takes keyword arguments and returns ``None`` (nothing to
 show to this user: check permissions here, Warehouse must see no payment data) or a dict with
@@ -65,6 +70,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -87,12 +93,14 @@ PaymentCheck = Callable[["Order", PaymentInstructions], PaymentCheckFailure | No
 # Takes an orders.services.types.ValidatedBasket (not imported here: hooks are below the services).
 PaymentValidator = Callable[[Any, PaymentInstructions], Mapping[str, Sequence[str]]]
 StatusChanged = Callable[[int, str, str], None]
+ShipmentConfirmed = Callable[[int, Decimal, str], None]
 OrderPanel = Callable[..., dict | None]
 EntryPaymentReader = Callable[[Mapping[str, Any]], list[dict]]
 
 _payment_checks: list[PaymentCheck] = []
 _payment_validators: list[PaymentValidator] = []
 _status_changed: list[StatusChanged] = []
+_shipment_confirmed: list[ShipmentConfirmed] = []
 _order_panels: list[OrderPanel] = []
 _entry_panels: list[OrderPanel] = []
 _entry_payment_readers: list[EntryPaymentReader] = []
@@ -169,6 +177,23 @@ def status_changed(order_id: int, from_status: str, to_status: str) -> None:
             callback(order_id, from_status, to_status)
         except Exception:  # a notification must never undo or hide the committed change
             logger.exception("status_changed callback %r failed for order %s", callback, order_id)
+
+
+def on_shipment_confirmed(callback: ShipmentConfirmed) -> ShipmentConfirmed:
+    return _register(_shipment_confirmed, callback)
+
+
+def remove_shipment_confirmed(callback: ShipmentConfirmed) -> None:
+    _remove(_shipment_confirmed, callback)
+
+
+def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
+    """Tell the registered callbacks a shipment went out (after commit); failures are logged, not raised."""
+    for callback in list(_shipment_confirmed):
+        try:
+            callback(order_id, amount, reference)
+        except Exception:  # the shipment is committed; a capture that cannot be enqueued is retried by staff
+            logger.exception("shipment_confirmed callback %r failed for order %s", callback, order_id)
 
 
 # --- panels on the order and order-entry pages --------------------------------------------------

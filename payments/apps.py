@@ -26,6 +26,8 @@ class PaymentsConfig(AppConfig):
         order_hooks.on_payment_check(tender_services.card_payment_check)
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
+        # A shipment captures the money it ships (fulfillment calls the hook after its commit).
+        order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         webhooks.register_defaults()
         # Refunds: the order page's refund panel and the approval queue in the navigation.
         from payments.refunds import nav as refund_nav

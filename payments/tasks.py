@@ -81,6 +81,11 @@ def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
         payment_void_task.delay(order_id=order_id)
 
 
+def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
+    """``orders.hooks.shipment_confirmed``: capture what the shipment ships (once per reference)."""
+    payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+
+
 @shared_task(**RETRY)
 def refund_process_task(*, refund_id: int) -> str:
     """An approved refund's card allocations, at the gateway (exactly once: see payments.refunds.services)."""

@@ -14,7 +14,7 @@ import sys
 KILLED = 77
 
 
-def main(step: str, object_id: int, amount: str = "") -> None:
+def main(step: str, object_id: int, amount: str = "", start_at: str = "") -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "oms.settings_test"
     import django
 
@@ -34,6 +34,14 @@ def main(step: str, object_id: int, amount: str = "") -> None:
     elif step == "capture":
         services._capture_record = die
         services.payment_capture(order=Order.objects.get(pk=object_id), amount=Decimal(amount), user=None)
+    elif step == "capture-live":  # a run that lives: it prints what it captured
+        import time
+
+        if start_at:  # several runs start together, once Django is up in each
+            time.sleep(max(float(start_at) - time.time(), 0))
+        result = services.payment_capture(order=Order.objects.get(pk=object_id), amount=Decimal(amount), user=None)
+        print(result.captured)
+        return
     raise SystemExit("the worker was meant to die")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -204,6 +205,22 @@ def test_a_partial_capture_takes_the_shipped_amount_and_authorizes_the_rest_agai
     assert services.payment_capture(order=order, amount=Decimal("1.00"), user=None).shortfall == Decimal("1.00")
 
 
+def test_a_confirmed_shipment_captures_what_it_ships_through_the_worker(shirt, payments_worker):
+    from orders import hooks
+
+    order, tender = authorized(shirt)
+    first_intent = tender.stripe_payment_intent_id
+
+    hooks.shipment_confirmed(order.pk, Decimal("39.98"), "shipment-1")
+    hooks.shipment_confirmed(order.pk, Decimal("39.98"), "shipment-1")  # told twice: captured once
+
+    wait_for(lambda: Tender.objects.get(pk=tender.pk).stripe_payment_intent_id != first_intent)
+    wait_for(lambda: PaymentAttempt.objects.filter(tender=tender, action="reauthorize", status="succeeded").exists())
+    tender.refresh_from_db()
+    assert (tender.captured_amount, tender.attempts.filter(action="capture").count()) == (Decimal("39.98"), 1)
+    assert captured_at_gateway(first_intent) == Decimal("39.98")
+
+
 def test_a_capture_with_a_reference_is_made_once(shirt, stripe_gateway):
     order, tender = authorized(shirt)
 
@@ -322,3 +339,25 @@ def test_a_worker_killed_after_confirming_leaves_one_authorization_and_one_captu
     assert tender.attempts.filter(action="capture").count() == 1
     assert len(entries_of(capture)) == 1
     assert PaymentAttempt.objects.filter(tender=tender).values_list("idempotency_key", flat=True).count() == 2
+
+
+def test_two_runs_resuming_one_capture_at_once_capture_it_once(shirt, stripe_gateway):
+    order, tender = authorized(shirt)
+    # What a run killed after committing its capture attempt, before calling the gateway, leaves behind.
+    attempt = PaymentAttempt.objects.create(
+        tender=tender, action="capture", amount=tender.amount, gateway_id=tender.stripe_payment_intent_id,
+        idempotency_key=services.idempotency_key(tender, "capture"))
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings_test", DATABASE_NAME=connection.settings_dict["NAME"])
+
+    start_at = str(time.time() + 8)  # both resume in the same instant, once Django is up in each
+    runs = [subprocess.Popen([sys.executable, "-m", "tests.payments_workers", "capture-live", str(order.pk), "99.95",
+                              start_at], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = sorted(run.communicate(timeout=120)[0].strip().splitlines()[-1] for run in runs)
+
+    attempt.refresh_from_db()
+    tender.refresh_from_db()
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs == ["0.00", "99.95"]  # the second found nothing left to capture
+    assert (attempt.status, tender.captured_amount, tender.status) == ("succeeded", Decimal("99.95"), "captured")
+    assert captured_at_gateway(tender.stripe_payment_intent_id) == Decimal("99.95")
+    assert tender.attempts.filter(action="capture").count() == 1 and len(entries_of(attempt)) == 1

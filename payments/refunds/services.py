@@ -17,7 +17,8 @@ Once approved:
   ``payments`` queue's task) asks the gateway for the refund, carrying the key and the attempt's
   id in the metadata, and records the result in a new transaction. A retry that finds the
   attempt still pending first looks for a refund with that metadata at the gateway, so a worker
-  killed between the call and the commit never refunds twice;
+  killed between the call and the commit never refunds twice; two runs at once take turns
+  (core's ``gateway_turn``, a session advisory lock per tender);
 - a **check**, **cash** or **on-account** allocation is recorded at once, in the approval's
   transaction; a **gift card** one through the gift-card app's refunder
   (:func:`register_tender_refunder`), which gives the money back to the card.
@@ -51,7 +52,7 @@ from orders.models import Order
 from payments import gateway
 from payments.refunds.models import Refund, RefundAllocation, RefundPolicy
 from payments.tenders.models import PaymentAttempt, Tender
-from payments.tenders.services import SHIPPED_STATUSES
+from payments.tenders.services import SHIPPED_STATUSES, gateway_turn
 
 logger = logging.getLogger(__name__)
 
@@ -361,6 +362,16 @@ def refund_process(*, refund: Refund, user=None) -> Refund:
 
 
 def _process_allocation(allocation: RefundAllocation, *, user) -> None:
+    # One run at a time per tender (a task retry and an agent): the look-then-refund below must
+    # not race another run's, or both would find nothing and both refund.
+    with gateway_turn(allocation.tender_id):
+        allocation = RefundAllocation.objects.select_related("attempt", "tender").get(pk=allocation.pk)
+        if allocation.status != AS.PROCESSING or allocation.attempt.status != PaymentAttempt.Status.PENDING:
+            return  # the other run recorded it
+        _call_and_record(allocation, user=user)
+
+
+def _call_and_record(allocation: RefundAllocation, *, user) -> None:
     attempt = allocation.attempt
     metadata = {"attempt": attempt.pk, "allocation": allocation.pk, "refund": allocation.refund_id,
                 "tender": allocation.tender_id}

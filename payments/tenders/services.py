@@ -42,7 +42,8 @@ transaction that records it, with the capture attempt as its source.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -50,7 +51,7 @@ from decimal import Decimal, InvalidOperation
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -109,6 +110,28 @@ def lock_tender(tender: Tender | int) -> Tender:
 def lock_attempt(attempt: PaymentAttempt | int) -> PaymentAttempt:
     pk = attempt.pk if isinstance(attempt, PaymentAttempt) else attempt
     return PaymentAttempt.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+GATEWAY_LOCK_CLASS = 7312  # the first key of payments' advisory locks (the second is the tender's id)
+
+
+@contextmanager
+def gateway_turn(tender_id: int) -> Iterator[None]:
+    """One run at a time talks to the gateway about a tender: a session advisory lock, held across
+    the call (no transaction is open) and released when the block ends or the process dies.
+
+    Two runs resuming the same attempt at once (a task retry and a webhook) would otherwise both
+    see an authorized intent, both capture, and the one localstripe refuses would record a failure
+    over the other's success. PostgreSQL's advisory locks are re-entrant in a session, so a
+    service holding the turn may call another that takes it (capture → re-authorize).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [GATEWAY_LOCK_CLASS, tender_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [GATEWAY_LOCK_CLASS, tender_id])
 
 
 def idempotency_key(tender: Tender, action: str, reference: str = "") -> str:
@@ -319,10 +342,11 @@ def payment_authorize(*, tender: Tender, user=None) -> Tender:
     up the tender's open attempt. A decline or a card that needs authentication keeps the order
     on its payment hold and says why in ``tender.failure_message``.
     """
-    attempt = _open_authorization_attempt(tender, user=user, action=Action.AUTHORIZE)
-    if attempt is not None:
-        outcome = _authorization_call(attempt)
-        _authorization_record(attempt, outcome, user=user)
+    with gateway_turn(tender.pk):
+        attempt = _open_authorization_attempt(tender, user=user, action=Action.AUTHORIZE)
+        if attempt is not None:
+            outcome = _authorization_call(attempt)
+            _authorization_record(attempt, outcome, user=user)
     fresh = Tender.objects.select_related("card", "order").get(pk=tender.pk)
     if fresh.status == TS.AUTHORIZED:
         release_payment_hold_if_paid(order=fresh.order)
@@ -337,18 +361,22 @@ def payment_reauthorize(*, tender: Tender, user=None, amount: Decimal | None = N
     success the old intent, if still authorized, is voided; on failure the order goes on a
     payment hold when it may still be held, and the tender says why.
     """
-    attempt = _open_authorization_attempt(tender, user=user, action=Action.REAUTHORIZE, amount=amount)
-    if attempt is not None:
-        previous = Tender.objects.values_list("stripe_payment_intent_id", flat=True).get(pk=tender.pk)
-        outcome = _authorization_call(attempt, off_session=True)
-        _authorization_record(attempt, outcome, user=user)
-        fresh = Tender.objects.get(pk=tender.pk)
-        attempt.refresh_from_db()
-        if attempt.status == AS.SUCCEEDED and previous and previous != fresh.stripe_payment_intent_id:
-            _cancel_quietly(previous, key=f"{attempt.idempotency_key}-release-{previous}")
-        elif attempt.status != AS.SUCCEEDED:
-            _hold_for_payment(fresh, note=_("The card could not be authorized again: %(reason)s") % {
-                "reason": fresh.failure_message or _("declined")}, user=user)
+    failed = None
+    with gateway_turn(tender.pk):
+        attempt = _open_authorization_attempt(tender, user=user, action=Action.REAUTHORIZE, amount=amount)
+        if attempt is not None:
+            previous = Tender.objects.values_list("stripe_payment_intent_id", flat=True).get(pk=tender.pk)
+            outcome = _authorization_call(attempt, off_session=True)
+            _authorization_record(attempt, outcome, user=user)
+            fresh = Tender.objects.get(pk=tender.pk)
+            attempt.refresh_from_db()
+            if attempt.status == AS.SUCCEEDED and previous and previous != fresh.stripe_payment_intent_id:
+                _cancel_quietly(previous, key=f"{attempt.idempotency_key}-release-{previous}")
+            elif attempt.status != AS.SUCCEEDED:
+                failed = fresh
+    if failed is not None:
+        _hold_for_payment(failed, note=_("The card could not be authorized again: %(reason)s") % {
+            "reason": failed.failure_message or _("declined")}, user=user)
     fresh = Tender.objects.select_related("card", "order").get(pk=tender.pk)
     if fresh.status == TS.AUTHORIZED:
         release_payment_hold_if_paid(order=fresh.order)
@@ -630,7 +658,8 @@ def payment_capture(*, order: Order, amount: Decimal, user, reference: str = "")
             chunk = pending.amount  # a capture a killed run left: finish it, never capture twice
         captured = _capture_tender(tender_id, chunk, user=user, reference=reference, result=result)
         remaining -= captured
-    result.shortfall = max(remaining, ZERO)
+    result.captured = round_money(result.captured, order.currency)
+    result.shortfall = round_money(max(remaining, ZERO), order.currency)
     return result
 
 
@@ -656,6 +685,11 @@ def _ensure_authorized(tender: Tender, *, user, result: CaptureResult) -> Tender
 
 def _capture_tender(tender_id: int, amount: Decimal, *, user, reference: str, result: CaptureResult) -> Decimal:
     """Capture ``amount`` from one authorized tender, exactly once; what was captured."""
+    with gateway_turn(tender_id):
+        return _capture_tender_turn(tender_id, amount, user=user, reference=reference, result=result)
+
+
+def _capture_tender_turn(tender_id: int, amount: Decimal, *, user, reference: str, result: CaptureResult) -> Decimal:
     attempt = _capture_attempt(tender_id, amount, user=user, reference=reference)
     if attempt is None:
         return ZERO
@@ -777,9 +811,10 @@ def payment_void(*, order: Order, user, reason: str = "") -> list[Tender]:
     voided = []
     for tender_id in Tender.objects.filter(order=order, kind=Kind.CARD).exclude(
             status__in=(TS.VOIDED, TS.DECLINED)).order_by("sequence").values_list("pk", flat=True):
-        attempt = _void_attempt(tender_id, user=user)
-        if attempt is not None:
-            _void_call_and_record(attempt, user=user)
+        with gateway_turn(tender_id):
+            attempt = _void_attempt(tender_id, user=user)
+            if attempt is not None:
+                _void_call_and_record(attempt, user=user)
         voided.append(Tender.objects.get(pk=tender_id))
     return voided
 
