@@ -126,6 +126,35 @@ def test_a_worker_killed_after_the_gateway_refunded_never_refunds_twice(shirt, s
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_runs_of_one_refund_at_once_refund_once(shirt, stripe_gateway):
+    order, tender = captured_card_order(shirt)
+    threshold("100")
+    refund = refunds.refund_request(order=order, amount=D("15"), reason="Late", user=None)
+    barrier = threading.Barrier(3)
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            refunds.refund_process(refund=Refund.objects.get(pk=refund.pk))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    tender.refresh_from_db()
+    assert errors == []
+    assert (gateway_refunds(tender), tender.refunded_amount) == ([1500], D("15.000"))
+    assert Refund.objects.get(pk=refund.pk).status == RS.DONE
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_refund_goes_to_the_newest_tender_first_and_above_the_threshold_waits_for_approval(
         shirt, stripe_gateway, make_user):
     order, card = captured_card_order(shirt)
