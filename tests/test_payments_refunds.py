@@ -395,3 +395,14 @@ def test_the_approval_queue_is_in_the_navigation_of_those_who_approve(make_user,
     from oms.navigation import items_for
 
     assert ("payments:refund_queue" in [item.url_name for item in items_for(make_user(role))]) is listed
+
+
+@pytest.mark.django_db
+def test_the_admin_sets_the_approval_threshold(role_client):
+    client = role_client("Admin")
+
+    page = client.get(reverse("admin:payments_refundpolicy_change", args=[1]))
+    saved = client.post(reverse("admin:payments_refundpolicy_change", args=[1]), {"approval_threshold": "250.00"})
+
+    assert (page.status_code, saved.status_code) == (200, 302)
+    assert RefundPolicy.current().approval_threshold == D("250.000")
