@@ -241,3 +241,31 @@ def test_an_import_keeps_barcodes_and_codes_that_pass_luhn():
 
     assert result.ok, result.row_errors
     assert Sku.objects.values_list("name", "barcode").get() == ("Mug 4006381333931", "4222222222222")
+
+
+# --- the Django admin -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_forms_scan_free_text_too(rf, make_user):
+    from django.contrib import admin
+    from django.forms.models import model_to_dict
+
+    from orders.models import Customer
+
+    request = rf.get("/admin/")
+    request.user = make_user("Admin")
+    unscanned = [f"{model.__name__}" for model, model_admin in admin.site._registry.items()
+                 if model.__module__.split(".")[0] in {"catalog", "inventory", "marketing", "orders", "payments",
+                                                        "oms", "integrations"}
+                 and not issubclass(model_admin.get_form(request), FreeTextFormMixin)]
+    customer = CustomerFactory()
+    form_class = admin.site._registry[Customer].get_form(request, customer)
+    data = {key: value for key, value in model_to_dict(customer).items() if value is not None}
+    data.update(notes="Card 4242 4242 4242 4242", emails=",".join(customer.emails), phones="")
+
+    form = form_class(data, instance=customer)
+
+    assert unscanned == []
+    assert form.is_valid() is False
+    assert form.errors["notes"] == [MESSAGE]
