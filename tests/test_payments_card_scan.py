@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,10 +27,12 @@ from oms.text import card_numbers_in
 from orders.models import CustomerNote
 from payments.refunds import services as refunds
 from payments.refunds.models import RefundPolicy
+from payments.refunds.models import Refund
 from payments.tenders import services
+from payments.tenders.models import Tender
 from tests.factories import SkuFactory, WarehouseFactory, stock
 from tests.orders_helpers import CustomerFactory, line, place
-from tests.payments_helpers import GOOD_CARD
+from tests.payments_helpers import GOOD_CARD, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump reads what was committed
 D = Decimal
@@ -146,3 +150,57 @@ def test_the_scan_finds_a_card_number_stored_in_a_note_or_written_to_a_log(logge
 
     assert card_numbers_found(database_dump()) == ["4242424242424242"]
     assert "5555555555554444" in card_numbers_found(captured_logs(logged))
+
+
+@pytest.fixture
+def logging_payments_worker(stripe_gateway, celery_queue, settings, tmp_path):
+    """A Celery worker on the default and payments queues logging at DEBUG into a file (its path)."""
+    from oms.celery import app
+
+    queue = f"{celery_queue}-scan"
+    payments_queue = f"{queue}-payments"
+    settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_PAYMENTS_QUEUE = queue, payments_queue
+    app.conf.task_default_queue = queue
+    log = tmp_path / "worker.log"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings_test", DATABASE_NAME=connection.settings_dict["NAME"],
+               CELERY_QUEUE=queue, CELERY_PAYMENTS_QUEUE=payments_queue, LOG_LEVEL="DEBUG")
+    hostname = f"{queue}@%h"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-Q", f"{queue},{payments_queue}",
+             "-n", hostname, "-l", "debug", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True, stdout=output,
+            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[hostname.replace("%h", os.uname().nodename)], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def test_the_payments_worker_that_authorized_and_refunded_logged_no_card_number(logging_payments_worker, logged):
+    sku = SkuFactory(code="SHIRT-M", list_price=D("19.99"))
+    stock(sku, WarehouseFactory(code="EAST"), 10)
+    RefundPolicy.objects.update_or_create(pk=1, defaults={"approval_threshold": D("100")})
+    order = place(lines=[line(sku, 2)], customer=CustomerFactory(),
+                  payment=[{"kind": "card", "payment_method": browser_payment_method(GOOD_CARD), "last4": "4242"}])
+
+    # The worker authorizes after the placement's commit; the capture runs here; the worker refunds.
+    tender = wait_for(lambda: Tender.objects.filter(order=order, status=Tender.Status.AUTHORIZED).first())
+    services.payment_capture(order=order, amount=D("39.98"), user=None)
+    refund = refunds.refund_request(order=order, amount=D("10"), reason="Price match", user=None)
+    wait_for(lambda: Refund.objects.get(pk=refund.pk).status == "done")
+
+    worker_log = logging_payments_worker.read_text(errors="replace")
+    assert tender.stripe_payment_intent_id in worker_log  # the worker's DEBUG log has its gateway calls
+    assert card_numbers_found(worker_log) == []
+    assert card_numbers_found(captured_logs(logged)) == []
+    assert card_numbers_found(database_dump()) == []
