@@ -126,6 +126,26 @@ def test_a_worker_killed_after_the_gateway_refunded_never_refunds_twice(shirt, s
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_refund_the_gateway_refuses_fails_and_frees_what_it_held(shirt, stripe_gateway):
+    order, tender = captured_card_order(shirt)
+    threshold("100")
+    refund = refunds.refund_request(order=order, amount=D("25"), reason="Late", user=None)
+    RefundAllocation.objects.filter(refund=refund).update(payment_intent_id="pi_unknown")  # the gateway refuses it
+
+    refunds.refund_process(refund=refund)
+
+    refund.refresh_from_db()
+    tender.refresh_from_db()
+    allocation = refund.allocations.get()
+    assert (refund.status, allocation.status, allocation.attempt.status) == (RS.FAILED, "failed", "failed")
+    assert refund.failure_message == allocation.failure_message != ""
+    assert tender.refunded_amount == D("0")
+    assert not JournalEntry.objects.filter(source_type="payments.refundallocation").exists()
+    assert refunds.order_refundable_total(order) == D("99.950")  # nothing held any more
+    assert violations() == []
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_runs_of_one_refund_at_once_refund_once(shirt, stripe_gateway):
     order, tender = captured_card_order(shirt)
     threshold("100")
