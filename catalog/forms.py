@@ -7,10 +7,12 @@ from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Sku
+from oms.forms import FreeTextFormMixin
 
 
-class BootstrapFormMixin:
-    """Gives widgets Bootstrap's classes, and marks the fields that have errors."""
+class BootstrapFormMixin(FreeTextFormMixin):
+    """Gives widgets Bootstrap's classes, and marks the fields that have errors (free text that looks
+    like a card number is one: ``oms.forms``)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +51,7 @@ class SkuCodeField(forms.CharField):
     """A SKU typed or scanned as its code or barcode; cleans to the Sku."""
 
     default_error_messages = {"unknown": _("No SKU has the code or barcode “%(code)s”.")}
+    card_scan = False  # a code or a barcode, never free text
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 40)
@@ -67,7 +70,8 @@ class SkuCodeField(forms.CharField):
         return sku
 
 
-class SkuSearchForm(forms.Form):
+class SkuSearchForm(FreeTextFormMixin, forms.Form):
+    not_scanned = ("q",)  # a search stores nothing and may be given a barcode
     q = forms.CharField(label=_("Search SKUs"), required=False, max_length=100)
 
 

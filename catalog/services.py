@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from catalog.errors import CatalogError, KitCycleError
 from catalog.models import KitComponent, PersonalizationField, PersonalizationTemplate, Sku
 from catalog.selectors import MAX_KIT_DEPTH, kit_descendant_ids, kit_tree
+from oms.text import CARD_NUMBER_MESSAGE, holds_card_number
 
 
 def kit_component_set(*, kit: Sku, component: Sku, quantity: int, user) -> KitComponent:
@@ -89,7 +90,7 @@ def personalization_validate(*, template: PersonalizationTemplate, values: dict[
             if field.is_required:
                 errors[field.key] = [_("%(label)s is required.") % {"label": field.label}]
             continue
-        message = _field_error(field, value)
+        message = str(CARD_NUMBER_MESSAGE) if holds_card_number(value) else _field_error(field, value)
         if message:
             errors[field.key] = [message]
         else:

@@ -21,6 +21,7 @@ from marketing.models import (
     parse_tiers,
 )
 from marketing.services import normalize_code
+from oms.forms import FreeTextFormMixin
 from oms.imports.forms import check_upload
 
 CHANNEL_PATTERN = re.compile(r"^(phone|web|pos|store|marketplace|marketplace:[a-z0-9_.-]+)$")
@@ -46,8 +47,8 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class BootstrapMixin:
-    """Bootstrap classes on every widget."""
+class BootstrapMixin(FreeTextFormMixin):
+    """Bootstrap classes on every widget (and no card number in free text: ``oms.forms``)."""
 
     def _style(self) -> None:
         for field in self.fields.values():
@@ -91,6 +92,8 @@ class TextListField(forms.CharField):
 class SkuCodesField(forms.CharField):
     """SKUs by code, separated by commas or spaces; every code must exist."""
 
+    card_scan = False  # codes, never free text
+
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
@@ -117,6 +120,8 @@ class SkuCodesField(forms.CharField):
 
 class SkuCodeField(forms.CharField):
     """One SKU by code."""
+
+    card_scan = False  # a code, never free text
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -203,7 +208,7 @@ class PriceListEntryForm(BootstrapMixin, forms.Form):
         return cleaned
 
 
-class PriceListImportForm(forms.Form):
+class PriceListImportForm(FreeTextFormMixin, forms.Form):
     file = forms.FileField(label=_lazy("CSV or XLSX file"),
                            widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}))
 
@@ -363,7 +368,8 @@ class CouponGenerateForm(BootstrapMixin, forms.Form):
 # --- the simulator ------------------------------------------------------------------------------------
 
 
-class BasketLineForm(forms.Form):
+class BasketLineForm(FreeTextFormMixin, forms.Form):
+    not_scanned = ("sku_code",)  # a code or a barcode
     sku_code = forms.CharField(label=_lazy("SKU code"), required=False, max_length=40,
                                widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
                                                              "autocomplete": "off", "spellcheck": "false"}))

@@ -117,15 +117,22 @@ _RECEIVABLES = [
     "payments.view_depositbatch", "payments.view_receivedcheck", "orders.release_credit_hold",
 ]
 
+# Refunds: agents and managers ask for them; managers and accountants approve those above the
+# policy's threshold (the admin keeps the threshold).
+_REFUNDS_REQUEST = ["payments.view_refund", "payments.request_refund"]
+_REFUNDS_APPROVE = ["payments.view_refund", "payments.approve_refund"]
+_REFUNDS_POLICY = ["payments.view_refundpolicy", "payments.change_refundpolicy"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE,
+    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
-    + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"],
+    + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
+    + ["payments.approve_refund"],
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
-    + _GIFT_CARDS_VIEW,
-    ADMIN: ["oms.view_system_status"],
+    + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE,
+    ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,
 }
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.forms import BootstrapFormMixin, SkuCodeField
 from catalog.models import Sku
 from inventory.models import Warehouse
+from oms.forms import FreeTextFormMixin
 from orders.models import Address, Customer, Hold, OrderStatus, ShippingMethod
 from orders.selectors import ANY_HOLD, DEFAULT_PAGE_SIZE, PAGE_SIZES, customer_duplicates
 
@@ -53,7 +54,8 @@ def _is_email(value: str) -> bool:
 # --- customers --------------------------------------------------------------------------------
 
 
-class CustomerSearchForm(forms.Form):
+class CustomerSearchForm(FreeTextFormMixin, forms.Form):
+    not_scanned = ("q",)  # a search stores nothing (and finds customers by phone)
     q = forms.CharField(label=_("Find a customer"), required=False, max_length=200)
 
 
@@ -177,7 +179,7 @@ class CustomerCreateForm(CustomerForm):
         return cleaned
 
 
-class DuplicateCheckForm(forms.Form):
+class DuplicateCheckForm(FreeTextFormMixin, forms.Form):
     emails = ListField(max_length=1000)
     phones = ListField(max_length=500)
     exclude = forms.IntegerField(required=False)
@@ -191,6 +193,7 @@ class NoteForm(BootstrapFormMixin, forms.Form):
 
 
 class OrderFilterForm(BootstrapFormMixin, forms.Form):
+    not_scanned = ("q", "sku", "customer")  # searches store nothing and may be given a barcode
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(label=_("Status"), required=False)
     channel = forms.CharField(label=_("Channel"), required=False, max_length=50)
@@ -329,7 +332,7 @@ class DraftLine:
         return list(template.fields.all()) if template else []
 
 
-class EntryForm(forms.Form):
+class EntryForm(FreeTextFormMixin, forms.Form):
     """The order being entered. Its lines are ``line-<key>-sku``, ``line-<key>-quantity`` and
     ``line-<key>-p-<field>`` (see ``draft_lines``); the ship-to typed by hand is an AddressForm
     with the prefix ``ship``."""

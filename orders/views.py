@@ -269,6 +269,8 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("The note was added."))
+    elif form.has_error("text", "card_number"):
+        messages.error(request, " ".join(form.errors["text"]))
     else:
         messages.error(request, _("Write the note first."))
     return redirect(f"{customer.get_absolute_url()}#notes")

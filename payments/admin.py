@@ -131,3 +131,21 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 # Gift cards register theirs (read-only) in payments.giftcards.admin.
 from payments.giftcards import admin as gift_card_admin  # noqa: E402,F401
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+from payments.refunds.models import RefundPolicy  # noqa: E402
+
+
+@admin.register(RefundPolicy)
+class RefundPolicyAdmin(admin.ModelAdmin):
+    """The one settings row of refunds: the amount above which a refund needs approval."""
+
+    list_display = ("approval_threshold", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return not RefundPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

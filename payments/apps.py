@@ -60,6 +60,7 @@ class PaymentsConfig(AppConfig):
         webhooks.register_defaults()
         self._register_card_screens()
         self._ready_receivables()
+        self._ready_refunds()
 
     @staticmethod
     def _register_card_screens() -> None:
@@ -93,3 +94,22 @@ class PaymentsConfig(AppConfig):
         on_entry_payment(entry.entry_payment)
         # After the orders' demo step (40): on-account orders with invoices across the aging buckets.
         register_demo_step(name="receivables", order=45, step="payments.receivables.demo.seed_receivables")
+
+    @staticmethod
+    def _ready_refunds() -> None:
+        from oms.demo import register_demo_step
+        from orders import hooks as order_hooks
+        from payments.giftcards.tenders import gift_card_refund_tender
+        from payments.receivables.services import on_account_refund
+        from payments.refunds import nav as refund_nav
+        from payments.refunds import views as refund_views
+        from payments.refunds.services import register_tender_refunder
+
+        # Refunds: the order page's refund panel and the approval queue in the navigation.
+        order_hooks.register_order_panel(refund_views.refund_panel)
+        refund_nav.register_nav()
+        # On account, a refund is a credit note against the customer's invoices; a gift card gets its money back.
+        register_tender_refunder("on_account", on_account_refund)
+        register_tender_refunder("gift_card", gift_card_refund_tender)
+        # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
+        register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")

@@ -271,3 +271,15 @@ def webhook_event(*, payload: bytes, signature: str) -> dict:
         raise stripe.SignatureVerificationError("STRIPE_WEBHOOK_SECRET is not set", signature)
     event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
     return _plain(event)
+
+
+def refunds_of_payment_intent(payment_intent: str) -> list[dict]:
+    """The refunds the gateway holds for a PaymentIntent (newest first), as dicts.
+
+    A refund whose worker was killed between the call and the commit is found here by the
+    metadata it carries (``attempt``): localstripe ignores idempotency keys, so a retry looks
+    before it refunds again.
+    """
+    assert_no_transaction()
+    listed = client().v1.refunds.list(params={"payment_intent": payment_intent, "limit": 100})
+    return [_plain(item) for item in _plain(listed).get("data") or []]

@@ -97,6 +97,42 @@ CHECKS = CHECKS + _RECEIVABLES_CHECKS
 CHECKS += GIFT_CARD_CHECKS
 
 
+# Refunds (payments.refunds): a tender never gives back more than it took, and what a card says it
+# refunded is what its refund allocations did.
+CHECKS += [
+    (
+        "no tender has refunded more than it captured",
+        """
+        SELECT t.id, t.order_id, 'captured=' || t.captured_amount || ' refunded=' || t.refunded_amount
+        FROM payments_tender t WHERE t.refunded_amount > t.captured_amount OR t.refunded_amount < 0
+        """,
+    ),
+    (
+        # Cards are refunded only by the refunds service (a gift card a cancelled order gave back is
+        # recorded by the gift-card app, so the check is the cards').
+        "a card tender's refunded amount equals its refunded allocations",
+        """
+        SELECT t.id, t.order_id, 'refunded=' || t.refunded_amount || ' allocations=' || COALESCE(a.total, 0)
+        FROM payments_tender t
+        LEFT JOIN (SELECT tender_id, sum(amount) AS total FROM payments_refundallocation
+                   WHERE status = 'done' GROUP BY tender_id) a ON a.tender_id = t.id
+        WHERE t.kind = 'card' AND t.refunded_amount <> COALESCE(a.total, 0)
+        """,
+    ),
+    (
+        "open refunds never hold more than a tender has left",
+        """
+        SELECT t.id, t.order_id, 'captured=' || t.captured_amount || ' refunded=' || t.refunded_amount
+               || ' held=' || a.total
+        FROM payments_tender t
+        JOIN (SELECT tender_id, sum(amount) AS total FROM payments_refundallocation
+              WHERE status IN ('pending', 'processing') GROUP BY tender_id) a ON a.tender_id = t.id
+        WHERE t.refunded_amount + a.total > t.captured_amount
+        """,
+    ),
+]
+
+
 def violations() -> list[tuple[str, int | None, int | None, str]]:
     """(check name, first id, second id, detail) for every row that breaks a ledger invariant."""
     found = []

@@ -8,3 +8,4 @@ from payments.receivables.models import (  # noqa: F401, E402  (and the receivab
     CustomerPayment, DepositBatch, Invoice, PaymentApplication, ReceivedCheck,
 )
 from payments.giftcards.models import GiftCard, GiftCardTransaction  # noqa: F401,E402
+from payments.refunds.models import Refund, RefundAllocation, RefundPolicy  # noqa: F401,E402

@@ -84,3 +84,12 @@ def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
 def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
     """``orders.hooks.shipment_confirmed``: capture what the shipment ships (once per reference)."""
     payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+
+
+@shared_task(**RETRY)
+def refund_process_task(*, refund_id: int) -> str:
+    """An approved refund's card allocations, at the gateway (exactly once: see payments.refunds.services)."""
+    from payments.refunds.models import Refund
+    from payments.refunds.services import refund_process
+
+    return refund_process(refund=Refund.objects.get(pk=refund_id), user=None).status

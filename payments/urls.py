@@ -2,6 +2,7 @@ from django.urls import path
 
 from payments import views as payment_views
 from payments.ledger import views
+from payments.refunds import views as refund_views
 
 app_name = "payments"
 urlpatterns = [
@@ -19,4 +20,8 @@ urlpatterns = [
     path("ledger/exports/<int:pk>/download/", views.export_batch_download, name="export_batch_download"),
     path("ledger/exports/<int:pk>/void/", views.export_batch_void_view, name="export_batch_void"),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("refunds/", refund_views.refund_queue, name="refund_queue"),
+    path("refunds/<int:pk>/approve/", refund_views.refund_approve, name="refund_approve"),
+    path("refunds/<int:pk>/reject/", refund_views.refund_reject, name="refund_reject"),
+    path("orders/<int:pk>/refunds/", refund_views.refund_request, name="refund_request"),
 ]

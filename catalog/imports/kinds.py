@@ -97,10 +97,10 @@ class SkuKind(ImportKind):
     export_permission = "catalog.view_sku"
     columns = (
         Column("style_code", TEXT, max_length=40, required=True),
-        Column("style_name", TEXT, max_length=200),
-        Column("category", TEXT, max_length=100),
+        Column("style_name", TEXT, max_length=200, free_text=True),
+        Column("category", TEXT, max_length=100, free_text=True),
         Column("sku_code", TEXT, max_length=40, required=True),
-        Column("sku_name", TEXT, max_length=200),
+        Column("sku_name", TEXT, max_length=200, free_text=True),
         Column("barcode", TEXT, max_length=40),
         Column("option_values", OPTIONS),
         Column("weight_kg", DECIMAL, max_digits=9, decimal_places=3),

@@ -24,7 +24,10 @@ optional ones is an update file, and a row of it that names no existing record i
 What the kinds mean lives with their apps (:mod:`oms.imports.kinds`): the engine knows only
 the columns, the cell checks, and the kind's own statements it runs. A cell that holds a NUL or
 another control character (PostgreSQL refuses NUL in text) is staged with U+FFFD in its place
-and reported by row and column.
+and reported by row and column. A cell of a free-text column (``Column.free_text``: names,
+descriptions) that looks like a card number is refused (``oms.text``): PostgreSQL finds the few
+candidate cells with one regular expression, Python runs the Luhn check on them, and the message
+shows the number masked.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from oms.exports import spreadsheet_unquote
+from oms.text import CARD_NUMBER_CANDIDATE_SQL, holds_card_number, mask_card_numbers
 from oms.imports.reader import (
     CONTROL_CHARACTERS, UTF_8, WINDOWS_1252, FileError, normalize_header, read_table,
 )
@@ -94,6 +98,8 @@ class Column:
     # A file may leave out an optional column even to create records (they take the default);
     # leaving out any other column that is not a key makes it an update file.
     optional: bool = False
+    # Free text (a name, a description), scanned for card numbers; codes and barcodes are not.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ def _error_message(kind: ImportKind, code: str, column: Column | None, value: st
         "duplicate_option": _("“%(value)s” names the same option twice."),
         "bad_date": _("“%(value)s” is not a date (write it like 2026-03-31)."),
         "duplicate": _("“%(value)s” is also on row %(detail)s."),
+        "card_number": _("“%(value)s” looks like a card number; card numbers are taken only through the card "
+                         "field. Remove it from the file."),
         "control_character": _("“%(value)s” holds a control character (shown as �), such as a NUL byte, "
                                "which no cell may hold. Remove it from the file."),
         "new_in_update_file": _("“%(value)s” is not a %(noun)s yet, and this file leaves out %(detail)s, so it "
@@ -525,6 +533,7 @@ class ImportRun:
         self.execute(f"TRUNCATE {ERRORS}")
         self._check_new_in_update_file()
         self._check_control_characters()
+        self._check_card_numbers()
         self._check_cells()
         self.kind.check(self)
         count = self.error_count()
@@ -555,6 +564,29 @@ class ImportRun:
                         f"(to_jsonb(r) ->> bad.column_name), NULL FROM {ROWS} r "
                         f"CROSS JOIN LATERAL unnest(string_to_array(r.control_columns, ',')) AS bad(column_name) "
                         f"WHERE r.control_columns IS NOT NULL")
+
+    def _check_card_numbers(self) -> None:
+        """The free-text cells that look like a card number, the value masked in the error.
+
+        One statement finds the candidates (a digit 3-6 followed by twelve more, spaces or dashes
+        between them allowed), usually none; only those get the Luhn check, in Python.
+        """
+        names = [column.name for column in self.kind.columns
+                 if column.type == TEXT and column.free_text and column.name in self.file_names]
+        if not names:
+            return
+        columns = sql.SQL(", ").join(map(sql.Identifier, names))
+        candidate = sql.SQL(" OR ").join(sql.SQL("{} ~ {}").format(sql.Identifier(name), sql.Literal(
+            CARD_NUMBER_CANDIDATE_SQL)) for name in names)
+        found = [(row[0], name, mask_card_numbers(value))
+                 for row in self.fetchall(sql.SQL("SELECT row_number, {columns} FROM {rows} WHERE {candidate}").format(
+                     columns=columns, rows=sql.Identifier(ROWS), candidate=candidate))
+                 for name, value in zip(names, row[1:]) if holds_card_number(value)]
+        if found:
+            self.add_errors("SELECT e.row_number, e.column_name, 'card_number', e.value, NULL "
+                            "FROM unnest(%s::integer[], %s::text[], %s::text[]) AS e(row_number, column_name, value)",
+                            [[row for row, _name, _value in found], [name for _row, name, _value in found],
+                             [value for _row, _name, value in found]])
 
     def _check_cells(self) -> None:
         """One pass over the staged rows: an error code per cell, unpivoted only for rows that have one."""
@@ -615,6 +647,9 @@ class ImportRun:
     def first_errors(self, limit: int = ERROR_LIMIT) -> list[RowError]:
         rows = self.fetchall(f"SELECT row_number, column_name, code, value, detail FROM {ERRORS} "
                              f"ORDER BY row_number, position, code LIMIT %s", [limit])
+        # A message never repeats a card number, whatever column it was typed in (the results are kept).
+        rows = [(row_number, column_name, code, mask_card_numbers(value or ""), detail)
+                for row_number, column_name, code, value, detail in rows]
         return [
             RowError(row=row_number, column=column_name or "",
                      message=_error_message(self.kind, code, self.columns.get(column_name), value or "",

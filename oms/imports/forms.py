@@ -6,13 +6,14 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from oms.forms import FreeTextFormMixin
 from oms.imports.kinds import ImportKind
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(FreeTextFormMixin, forms.Form):  # the cells are scanned by the engine
     kind = forms.ChoiceField(label=_("The file holds"), widget=forms.Select(attrs={"class": "form-select"}))
     file = forms.FileField(
         label=_("File"), help_text=_("CSV (UTF-8) or Excel .xlsx, with the column names in the first row."),

@@ -206,3 +206,16 @@ def gift_card_entry_payment(data: Mapping) -> list[dict]:
     if amount:
         instruction["amount"] = amount
     return [instruction]
+
+
+def gift_card_refund_tender(*, allocation, tender: Tender, user) -> None:
+    """A refund allocation to a gift-card tender, as the refunds' registry calls it: the money goes
+    back on the card that paid (its redemption names the card), posted against customer deposits."""
+    from payments.giftcards.services import gift_card_refund
+
+    redemption = (GiftCardTransaction.objects.select_related("card")
+                  .filter(tender_id=tender.pk, kind=GiftCardTransaction.Kind.REDEEM).order_by("pk").first())
+    if redemption is None:
+        raise GiftCardError(_("No gift card redemption belongs to this tender."))
+    gift_card_refund(card=redemption.card, amount=allocation.amount, order=tender.order, user=user,
+                     tender_id=tender.pk, memo=_("Refund, order %(number)s") % {"number": tender.order.number})
