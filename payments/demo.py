@@ -45,7 +45,8 @@ def seed_payments(*, stdout, options: dict) -> None:
     """Give the demo's orders their card tenders, captures and refunds (idempotent)."""
     from payments.tenders.models import Tender
 
-    if Tender.objects.exists():
+    # Receivables' demo step gives the on-account orders their tenders first; cards go to the rest.
+    if Tender.objects.filter(kind=Tender.Kind.CARD).exists():
         stdout.write(f"Demo payments: {Tender.objects.count():,} tenders already.")
         return
     started = time.monotonic()
@@ -69,7 +70,8 @@ def _write() -> dict[str, int]:
     brands = "ARRAY[{}]".format(", ".join(f"'{brand}'" for brand, _last4 in BRANDS))
     last4s = "ARRAY[{}]".format(", ".join(f"'{last4}'" for _brand, last4 in BRANDS))
     paid = "o.status = ANY(%(paid)s) AND o.channel NOT LIKE 'marketplace%%' AND o.total > 0 " \
-           "AND NOT (o.status = ANY(%(unshipped)s) AND o.id %% %(unpaid)s = 0)"
+           "AND NOT (o.status = ANY(%(unshipped)s) AND o.id %% %(unpaid)s = 0) " \
+           "AND NOT EXISTS (SELECT 1 FROM payments_tender x WHERE x.order_id = o.id)"
     params = {"paid": list(PAID), "unshipped": list(UNSHIPPED), "shipped": list(SHIPPED), "unpaid": UNPAID_ONE_IN}
     with connection.cursor() as cursor:
         unpaid = _execute(cursor, "SELECT 1 FROM orders_order o WHERE o.status = ANY(%(unshipped)s) "
@@ -112,7 +114,7 @@ def _write() -> dict[str, int]:
             SELECT t.id, 'capture', t.captured_amount, 'tender-' || t.id || '-capture-demo', 'succeeded',
                    t.stripe_payment_intent_id, '', '', NULL, LEAST(t.created_at + interval '2 days', now()),
                    LEAST(t.created_at + interval '2 days', now())
-            FROM payments_tender t WHERE t.captured_amount > 0""")
+            FROM payments_tender t WHERE t.captured_amount > 0 AND t.kind = 'card'""")
         refunds = _refunds(cursor)
     return {"cards": cards, "tenders": tenders, "captured": captured, "refunds": refunds, "unpaid": unpaid}
 
@@ -124,7 +126,7 @@ def _refunds(cursor) -> int:
             SELECT t.id AS tender_id, t.order_id, t.captured_amount AS amount, t.currency,
                    t.created_at + interval '20 days' AS at, o.created_by_id
             FROM payments_tender t JOIN orders_order o ON o.id = t.order_id
-            WHERE o.status = 'returned' AND t.captured_amount > 0
+            WHERE o.status = 'returned' AND t.captured_amount > 0 AND t.kind = 'card'
         ), refund AS (
             INSERT INTO payments_refund (order_id, amount, currency, reason, status, requested_by_id, approved_by_id,
                                          approved_at, rejection_reason, failure_message, created_at, updated_at)
@@ -152,7 +154,7 @@ def _refunds(cursor) -> int:
             SELECT t.id AS tender_id, t.order_id, round(t.captured_amount * 0.6, 2) AS amount, t.currency,
                    o.created_by_id
             FROM payments_tender t JOIN orders_order o ON o.id = t.order_id
-            WHERE o.status IN ('return_requested', 'delivered') AND t.captured_amount > 0
+            WHERE o.status IN ('return_requested', 'delivered') AND t.captured_amount > 0 AND t.kind = 'card'
             ORDER BY o.status = 'return_requested' DESC, o.placed_at DESC NULLS LAST, o.id DESC LIMIT %s
         ), refund AS (
             INSERT INTO payments_refund (order_id, amount, currency, reason, status, requested_by_id, approved_by_id,
@@ -175,7 +177,7 @@ def _post() -> int:
 
     groups: dict[tuple, list] = defaultdict(lambda: [None, Decimal("0"), None])
     for attempt_id, action, amount, currency, completed_at in (
-            PaymentAttempt.objects.filter(status="succeeded", action__in=("capture", "refund"))
+            PaymentAttempt.objects.filter(status="succeeded", action__in=("capture", "refund"), tender__kind="card")
             .order_by("completed_at", "pk").values_list("pk", "action", "amount", "tender__currency", "completed_at")
             .iterator(chunk_size=5000)):
         day = business_date(completed_at)
