@@ -10,8 +10,10 @@ class OrdersConfig(AppConfig):
         from inventory.hooks import on_stock_arrived
         from oms.demo import register_demo_step
         from orders import nav, tasks
+        from orders.fulfillment.carriers import registry as carrier_registry
 
         nav.register_nav()
+        carrier_registry.register_builtin_carriers()
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")

@@ -440,3 +440,14 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}: {self.message}"
+
+
+# The carriers' tables live in their package (orders/fulfillment/carriers/models.py).
+from orders.fulfillment.carriers.models import (  # noqa: E402,F401
+    CarrierLabel,
+    CarrierManifest,
+    CarrierRate,
+    CarrierZone,
+    LabelFormat,
+    LabelPrinter,
+)
