@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -117,6 +118,7 @@ def label_buy(*, request: ShipmentRequest, rate: Rate, actor: AbstractBaseUser |
 
 def label_void(*, label: CarrierLabel, actor: AbstractBaseUser | None) -> CarrierLabel:
     """Void a label that has not gone out on a manifest: the carrier first, then our record."""
+    label = CarrierLabel.objects.get(pk=label.pk)  # the manifest may have taken it since it was read
     if label.voided_at is not None:
         return label
     if label.manifest_id is not None:
@@ -157,9 +159,12 @@ def labels_track(*, limit: int = 500) -> int:
     return delivered
 
 
-def shop_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    from zoneinfo import ZoneInfo
+def shop_today() -> datetime.date:
+    """Today in the shop's time zone (a warehouse's day ends at the shop's midnight, not UTC's)."""
+    return timezone.localdate(timezone=ZoneInfo(settings.SHOP_TIME_ZONE))
 
+
+def shop_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     zone = ZoneInfo(settings.SHOP_TIME_ZONE)
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
     return start, start + datetime.timedelta(days=1)

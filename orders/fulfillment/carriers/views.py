@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,9 +22,9 @@ CLOSE_PERMISSION = "orders.close_carrier_day"
 
 def _day(value: str | None) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value) if value else timezone.localdate()
+        return datetime.date.fromisoformat(value) if value else services.shop_today()
     except ValueError:
-        return timezone.localdate()
+        return services.shop_today()
 
 
 def _warehouse(request: HttpRequest, value: str | None) -> Warehouse | None:
