@@ -120,7 +120,9 @@ class CarrierLabel(models.Model):
     tracking_number = models.CharField(_("tracking number"), max_length=64)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="carrier_labels",
                                   verbose_name=_("warehouse"))
-    shipment_reference = models.CharField(_("shipment"), max_length=40, blank=True,
+    shipment = models.ForeignKey("orders.Shipment", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="carrier_labels", verbose_name=_("shipment"))
+    shipment_reference = models.CharField(_("shipment number"), max_length=40, blank=True,
                                           help_text=_("Our shipment's number, for the manifest."))
     label_format = models.CharField(_("label format"), max_length=3, choices=LabelFormat.choices)
     content = models.BinaryField(_("label"), editable=False)
