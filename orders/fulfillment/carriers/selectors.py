@@ -9,13 +9,11 @@ from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
 
 
 def day_labels_by_carrier(*, warehouse_id: int, day: datetime.date) -> dict[str, list[CarrierLabel]]:
-    """The day's labels (not voided) at a warehouse, per carrier code, in the order they were bought."""
-    from orders.fulfillment.carriers.services import shop_day_bounds
+    """The day's labels at a warehouse (``services.day_labels``), per carrier code, in the order bought."""
+    from orders.fulfillment.carriers.services import day_labels
 
-    start, end = shop_day_bounds(day)
     by_carrier: dict[str, list[CarrierLabel]] = defaultdict(list)
-    labels = (CarrierLabel.objects.filter(warehouse_id=warehouse_id, bought_at__gte=start, bought_at__lt=end,
-                                          voided_at__isnull=True)
+    labels = (day_labels(carrier=None, warehouse_id=warehouse_id, day=day)
               .defer("content").order_by("carrier", "bought_at", "pk"))
     for label in labels:
         by_carrier[label.carrier].append(label)

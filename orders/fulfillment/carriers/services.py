@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.fulfillment.carriers import base, hooks, manifests
 from orders.fulfillment.carriers.base import CarrierError, Label, Rate, ShipmentRequest
 from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
+from orders.fulfillment.carriers.shipments import shipment_deliver
+from orders.fulfillment.models import ShipmentStatus
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def label_track(*, label: CarrierLabel) -> CarrierLabel:
             tracking_status=status.status, tracked_at=timezone.now(), delivered_at=status.delivered_at)
     label.refresh_from_db()
     if label.delivered_at is not None:
+        shipment_deliver(label=label)
         hooks.label_delivered(label)
     return label
 
@@ -149,7 +153,10 @@ def labels_track(*, limit: int = 500) -> int:
     One carrier's failure on one label does not stop the others; the next poll tries again.
     """
     delivered = 0
-    in_transit = CarrierLabel.objects.filter(delivered_at__isnull=True, voided_at__isnull=True).order_by("bought_at")
+    # A shipment's label is on its way once the shipment shipped; a label without a shipment once bought.
+    in_transit = (CarrierLabel.objects.filter(delivered_at__isnull=True, voided_at__isnull=True)
+                  .filter(Q(shipment__isnull=True) | Q(shipment__status=ShipmentStatus.SHIPPED))
+                  .defer("content").order_by("bought_at"))
     for label in in_transit[:limit]:
         try:
             if label_track(label=label).delivered_at is not None:
@@ -170,23 +177,33 @@ def shop_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.dat
     return start, start + datetime.timedelta(days=1)
 
 
+def day_labels(*, carrier: str | None, warehouse_id: int, day: datetime.date):
+    """The labels that went out on a shop day: a shipment's label once its shipment shipped that day
+    (a label bought for a shipment still on the bench waits), a label without a shipment the day it
+    was bought; voided ones never."""
+    start, end = shop_day_bounds(day)
+    labels = CarrierLabel.objects.filter(warehouse_id=warehouse_id, voided_at__isnull=True).filter(
+        Q(shipment__isnull=True, bought_at__gte=start, bought_at__lt=end)
+        | Q(shipment__status__in=(ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED),
+            shipment__shipped_at__gte=start, shipment__shipped_at__lt=end))
+    return labels.filter(carrier=carrier) if carrier else labels
+
+
 def manifest_close(*, carrier: str, warehouse_id: int, day: datetime.date,
                    actor: AbstractBaseUser) -> CarrierManifest:
-    """Close a carrier's day at a warehouse: the day's labels (not voided) go on one manifest PDF.
+    """Close a carrier's day at a warehouse: the day's labels (:func:`day_labels`) go on one manifest PDF.
 
     Idempotent: closing again returns the same manifest; labels bought since the first close are
     added to it and the PDF is made again.
     """
-    start, end = shop_day_bounds(day)
     with transaction.atomic(durable=True):
         manifest, _created = CarrierManifest.objects.select_for_update().get_or_create(
             carrier=carrier, warehouse_id=warehouse_id, day=day,
             defaults={"closed_at": timezone.now(), "closed_by": actor, "pdf": b""},
         )
         added = CarrierLabel.objects.filter(
-            carrier=carrier, warehouse_id=warehouse_id, bought_at__gte=start, bought_at__lt=end,
-            voided_at__isnull=True, manifest__isnull=True,
-        ).update(manifest=manifest)
+            pk__in=day_labels(carrier=carrier, warehouse_id=warehouse_id, day=day).filter(manifest__isnull=True)
+            .values("pk")).update(manifest=manifest)
         if added or _created:
             labels = list(manifest.labels.order_by("bought_at", "pk"))
             manifest.label_count = len(labels)
