@@ -14,3 +14,7 @@ def register_nav() -> None:
         NavItem(_("Customers"), "orders:customer_list", "orders.view_customer",
                 _("Look up customers by phone, email, name or number; their history."), section),
     )
+    register(
+        NavItem(_("End of day"), "carriers:day_close", "orders.close_carrier_day",
+                _("The day's labels per carrier; close the day and print each carrier's manifest."), _("Fulfillment")),
+    )
