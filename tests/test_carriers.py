@@ -524,3 +524,25 @@ def test_csrf_is_required_to_close(client, make_user, warehouse):
 
     assert response.status_code == 403
     assert CarrierManifest.objects.count() == 0
+
+
+def test_the_table_rates_are_kept_in_the_admin(role_client, zones):
+    client = role_client("Admin")
+
+    changelist = client.get(reverse("admin:orders_carrierzone_changelist"))
+    change = client.get(reverse("admin:orders_carrierzone_change", args=[zones["new_england"].pk]))
+    response = client.post(reverse("admin:orders_carrierzone_add"), {
+        "code": "US-HI", "name": "Hawaii", "country": "US", "region": "HI", "postal_prefix": "", "is_active": "on",
+        "rates-TOTAL_FORMS": "1", "rates-INITIAL_FORMS": "0", "rates-MIN_NUM_FORMS": "0", "rates-MAX_NUM_FORMS": "1000",
+        "rates-0-service": "Ground", "rates-0-max_weight_grams": "2000", "rates-0-amount": "24.00",
+        "rates-0-currency": "USD", "rates-0-transit_days": "7",
+    })
+
+    assert (changelist.status_code, change.status_code, response.status_code) == (200, 200, 302)
+    assert "New England" in changelist.content.decode()
+    hawaii = CarrierZone.objects.get(code="US-HI")
+    assert list(hawaii.rates.values_list("service", "max_weight_grams", "amount", "transit_days")) == [
+        ("Ground", 2000, Decimal("24.00"), 7)]
+    to = {**TO, "region": "HI", "postal_code": "96813", "city": "Honolulu"}
+    assert [(rate.service, rate.amount) for rate in TableRateCarrier().rates(
+        request_for(WarehouseFactory(), to=to))] == [("Ground", Decimal("24.00"))]

@@ -210,3 +210,50 @@ def test_the_poll_delivers_an_easypost_shipment_through_the_fake(packed_shipment
     assert (packed_shipment.carrier, packed_shipment.service, packed_shipment.status) == (
         "easypost", "USPS GroundAdvantage", ShipmentStatus.DELIVERED)  # 5 days meets the 5-day promise
     assert packed_shipment.delivered_at == datetime.datetime(2026, 11, 30, 14, 5, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_packers_buying_a_label_at_once_one_wins(make_user):
+    """Both may pass the first check and buy; only one label is recorded, the other is voided again
+    and its packer gets a clear message."""
+    import threading
+
+    from django.db import connection
+
+    zone = CarrierZone.objects.create(code="US", name="United States", country="US")
+    CarrierRate.objects.create(zone=zone, service="Ground", max_weight_grams=5000, amount=Decimal("9.00"),
+                               transit_days=3)
+    warehouse, _skus, [order] = allocated_orders(1)
+    wave_create(warehouse=warehouse, user=make_user("Warehouse"), limit=1)
+    shipment = Shipment.objects.get(order=order)
+    Shipment.objects.filter(pk=shipment.pk).update(status=ShipmentStatus.PACKED, weight_grams=900)
+    shipment.refresh_from_db()
+    request = shipment_request_for(shipment=shipment)
+    choice = services.rate_shop(request=request)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pack():
+        try:
+            barrier.wait()
+            shipment_label_buy(shipment=Shipment.objects.get(pk=shipment.pk), request=request, rate=choice.rate,
+                               reason=choice.reason, actor=None)
+            outcomes.append("label")
+        except CarrierError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pack) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("label") == 1
+    loser = next(outcome for outcome in outcomes if outcome != "label")
+    assert loser in (f"Shipment {shipment.number} already has a label; void it first.",
+                     f"Shipment {shipment.number} got a label from someone else meanwhile.")
+    assert CarrierLabel.objects.filter(shipment=shipment, voided_at__isnull=True).count() == 1
+    shipment.refresh_from_db()
+    assert shipment.tracking_number == CarrierLabel.objects.get(shipment=shipment).tracking_number
