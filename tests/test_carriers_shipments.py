@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from orders.fulfillment.carriers import services
 from orders.fulfillment.carriers.base import CarrierError
-from orders.fulfillment.carriers.models import CarrierLabel, CarrierRate, CarrierZone, LabelFormat, LabelPrinter
+from orders.fulfillment.carriers.models import (
+    CarrierLabel,
+    CarrierRate,
+    CarrierZone,
+    LabelFormat,
+    LabelPrinter,
+)
 from orders.fulfillment.carriers.shipments import (
     promised_date_of,
     shipment_label_buy,

@@ -27,9 +27,11 @@ def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
     register_demo_step(name="between", order=25, step="oms.panels.home_panels")
 
     # Then: it runs in its place, and registering a name again replaces it.
-    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers, seed_payables]
+    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers,
+                            seed_payables]
     register_demo_step(name="between", order=99, step=home_panels)
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_payables, home_panels]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_payables,
+                            home_panels]
 
 
 def test_the_home_page_shows_the_panels_registered_in_order(monkeypatch):

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inventory.models import Warehouse
 from orders.fulfillment.carriers import selectors, services
-from orders.fulfillment.carriers.shipments import shipment_label_void
 from orders.fulfillment.carriers.base import CarrierError
 from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
+from orders.fulfillment.carriers.shipments import shipment_label_void
 
 CLOSE_PERMISSION = "orders.close_carrier_day"
 
