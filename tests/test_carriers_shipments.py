@@ -185,16 +185,18 @@ def test_the_poll_delivers_a_shipped_shipment_and_its_order(packed_shipment, us_
     label = shipment_label_buy(shipment=packed_shipment, request=request, rate=choice.rate, reason=choice.reason,
                                actor=None)
     assert services.labels_track() == 0  # packed, not shipped: not on its way yet
-    bought = timezone.now() - datetime.timedelta(days=3)
+    bought = timezone.now() - datetime.timedelta(days=4)
     CarrierLabel.objects.filter(pk=label.pk).update(bought_at=bought)
-    _ship(packed_shipment, at=bought)
+    shipped = timezone.now() - datetime.timedelta(days=1)
+    _ship(packed_shipment, at=shipped)
+    assert services.labels_track() == 0  # 2 transit days count from the day it shipped, not bought
 
+    _ship(packed_shipment, at=shipped - datetime.timedelta(days=2))
     assert services.labels_track() == 1
     assert services.labels_track() == 0
 
     packed_shipment.refresh_from_db()
-    assert (packed_shipment.status, packed_shipment.delivered_at) == (
-        ShipmentStatus.DELIVERED, bought + datetime.timedelta(days=2))
+    assert (packed_shipment.status, packed_shipment.delivered_at) == (ShipmentStatus.DELIVERED, shipped)
     assert Order.objects.get(pk=packed_shipment.order_id).status == OrderStatus.DELIVERED
     assert ShipmentEvent.objects.filter(shipment=packed_shipment, kind=ShipmentEvent.Kind.STATUS,
                                         data__to="delivered").count() == 1
