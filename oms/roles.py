@@ -84,6 +84,11 @@ _ORDER_MANAGEMENT = _ORDER_ENTRY + [
     "orders.release_hold", "orders.release_fraud_hold", "orders.release_credit_hold", "orders.override_price",
     "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
 ]
+# Fulfillment (orders/fulfillment): waves and scans on the floor; agents answer short picks.
+_PICK_VIEW = ["orders.view_pickwave", "orders.view_shipment", "orders.view_shipmentline", "orders.view_shipmentevent",
+              "orders.view_binlocation"]
+_PICKING = _PICK_VIEW + ["orders.manage_wave", "orders.pick_wave", "orders.add_binlocation",
+                         "orders.change_binlocation", "orders.delete_binlocation"]
 _PAYABLES = [
     "payments.view_vendorbill", "payments.add_vendorbill", "payments.change_vendorbill",
     "payments.post_vendorbill", "payments.view_po_reconciliation",
@@ -123,13 +128,22 @@ _REFUNDS_REQUEST = ["payments.view_refund", "payments.request_refund"]
 _REFUNDS_APPROVE = ["payments.view_refund", "payments.approve_refund"]
 _REFUNDS_POLICY = ["payments.view_refundpolicy", "payments.change_refundpolicy"]
 
+# Carriers: the end-of-day close (manifests) and the labels; managers keep the table rates and printers.
+_CARRIER_WORK = ["orders.close_carrier_day", "orders.view_carriermanifest", "orders.view_carrierlabel",
+                 "orders.view_carrierzone", "orders.view_carrierrate", "orders.view_labelprinter"]
+_CARRIER_SETTINGS = [
+    f"orders.{verb}_{model}" for model in ("carrierzone", "carrierrate", "labelprinter")
+    for verb in ("add", "change", "delete")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST,
-    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
+    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST + ["orders.answer_short_pick"],
+    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
+    + _PICKING + _CARRIER_WORK,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
-    + ["payments.approve_refund"],
+    + ["payments.approve_refund"] + _PICKING + ["orders.answer_short_pick"] + _CARRIER_WORK + _CARRIER_SETTINGS,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
     + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,

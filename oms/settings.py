@@ -248,6 +248,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600,
         "options": {"expires": 5 * 3600},
     },
+    # Labels in transit ask their carrier where they are; delivered ones mark their shipment delivered.
+    "carrier-tracking-poll": {
+        "task": "orders.fulfillment.carriers.tasks.tracking_poll_task",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -281,6 +287,10 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # A card authorization expiring within this many hours is renewed (off-session) before anything is
 # captured against it; Stripe keeps one for 7 days.
 PAYMENTS_AUTHORIZATION_MARGIN_HOURS = int(os.environ.get("PAYMENTS_AUTHORIZATION_MARGIN_HOURS", 24))
+
+# EasyPost (orders/fulfillment/carriers/easypost_carrier.py): without a key the carrier is not offered.
+EASYPOST_API_KEY = os.environ.get("EASYPOST_API_KEY", "")
+EASYPOST_API_BASE = os.environ.get("EASYPOST_API_BASE", "")  # blank: EasyPost's own https://api.easypost.com/v2
 
 LOGGING = {
     "version": 1,

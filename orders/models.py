@@ -424,6 +424,7 @@ class OrderEvent(models.Model):
         BACKORDER = "backorder", _("Backorder")
         CANCELLATION = "cancellation", _("Cancellation")
         PAYMENT = "payment", _("Payment")
+        SHORT_PICK = "short_pick", _("Short pick")
         NOTE = "note", _("Note")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
@@ -443,3 +444,25 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}: {self.message}"
+
+
+# Fulfillment's models live in their own package and belong to this app (FULFILLMENT_CONTRACT.md).
+from orders.fulfillment.models import (  # noqa: E402,F401
+    OPEN_SHIPMENT_STATUSES,
+    BinLocation,
+    PickWave,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLine,
+    ShipmentStatus,
+)
+
+# The carriers' tables live in their package (orders/fulfillment/carriers/models.py).
+from orders.fulfillment.carriers.models import (  # noqa: E402,F401
+    CarrierLabel,
+    CarrierManifest,
+    CarrierRate,
+    CarrierZone,
+    LabelFormat,
+    LabelPrinter,
+)

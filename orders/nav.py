@@ -13,4 +13,10 @@ def register_nav() -> None:
                 _("Find orders by number, customer, status, channel, SKU or hold."), section),
         NavItem(_("Customers"), "orders:customer_list", "orders.view_customer",
                 _("Look up customers by phone, email, name or number; their history."), section),
+        NavItem(_("Pick waves"), "fulfillment:wave_list", "orders.pick_wave",
+                _("Create a warehouse's pick waves, print pick lists, scan picks."), _("Fulfillment")),
+    )
+    register(
+        NavItem(_("End of day"), "carriers:day_close", "orders.close_carrier_day",
+                _("The day's labels per carrier; close the day and print each carrier's manifest."), _("Fulfillment")),
     )

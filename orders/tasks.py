@@ -37,3 +37,7 @@ def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
     wanted = sorted(sku_ids)
     transaction.on_commit(lambda: backorders_allocate_task.delay(sku_ids=wanted, warehouse_id=warehouse_id),
                           robust=True)
+
+
+# Celery's autodiscovery reads orders.tasks only: the carriers' tasks are registered through it.
+from orders.fulfillment.carriers.tasks import tracking_poll_task  # noqa: E402,F401

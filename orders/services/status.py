@@ -8,7 +8,8 @@
 
 :data:`TRANSITIONS` spells it out. Beyond the diagram it allows ``allocated → released`` (an
 edit or a cancelled allocation leaves units to allocate again) and
-``partially_shipped → picking`` (the rest of an order that went out in parts).
+``partially_shipped → picking`` (the rest of an order that went out in parts) and ``picking →
+allocated`` (its pick wave was cancelled before anything was picked).
 
 **Locks.** Everything that changes an order locks, in this order: the order row (the gate:
 every change of one order queues here), its line rows (by pk), its holds, then the stock rows
@@ -39,7 +40,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.ON_HOLD: frozenset({S.RELEASED, S.CANCELLED}),
     S.RELEASED: frozenset({S.ON_HOLD, S.ALLOCATED, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PICKING, S.CANCELLED}),
-    S.PICKING: frozenset({S.PACKED, S.CANCELLED}),
+    S.PICKING: frozenset({S.ALLOCATED, S.PACKED, S.CANCELLED}),
     S.PACKED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.PICKING, S.SHIPPED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.RETURN_REQUESTED, S.CLOSED}),
