@@ -3,6 +3,7 @@ an account that saves always exports, and a rule's change moves where the next p
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,8 @@ from tests.screens_helpers import ROLES, messages_of
 pytestmark = pytest.mark.django_db
 ALLOWED = {"Agent": False, "Warehouse": False, "Manager": False, "Accountant": True, "Admin": True}
 VALID = {"code": "1300", "name": "Prepaid rent", "type": "asset", "is_active": "on",
-         "gp_account_number": "000-1300-00", "sage50_account_id": "1300", "quickbooks_account_name": "Assets:Prepaid rent"}
+         "gp_account_number": "000-1300-00", "sage50_account_id": "1300",
+         "quickbooks_account_name": "Assets:Prepaid rent"}
 
 
 @pytest.fixture
@@ -38,9 +40,10 @@ def saved(code: str) -> dict:
 
 def post_role(role: str, *, warehouse=None, number: int = 1):
     """A two-line entry through the hook: ``role`` debited, cash credited."""
-    return ledger_post(source=("tests.chart", str(number)), kind="test", on_date=__import__("datetime").date(2026, 11, 3),
-                       user=None, lines=[PostingLine(role=role, debit=Decimal("5"), warehouse_id=warehouse.pk if warehouse else None),
-                                         PostingLine(role="cash", credit=Decimal("5"))])
+    lines = [PostingLine(role=role, debit=Decimal("5"), warehouse_id=warehouse.pk if warehouse else None),
+             PostingLine(role="cash", credit=Decimal("5"))]
+    return ledger_post(source=("tests.chart", str(number)), kind="test", on_date=date(2026, 11, 3), user=None,
+                       lines=lines)
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -223,13 +226,14 @@ def test_the_posting_map_lists_defaults_and_warehouse_rules(role_client, warehou
 
 
 def test_changing_a_rule_moves_where_the_next_posting_lands(role_client):
-    response = role_client("Accountant").post(reverse("payments:posting_rule_edit", args=[default_rule("cogs").pk]),
-                                              {"account": account("5300").pk})
+    url = reverse("payments:posting_rule_edit", args=[default_rule("cogs").pk])
+    response = role_client("Accountant").post(url, {"account": account("5300").pk})
 
     entry = post_role("cogs")
 
     assert response.status_code == 302 and default_rule("cogs").account.code == "5300"
-    assert lines_of(entry) == [("5300", Decimal("5.000"), Decimal("0.000")), ("1000", Decimal("0.000"), Decimal("5.000"))]
+    assert lines_of(entry) == [("5300", Decimal("5.000"), Decimal("0.000")),
+                               ("1000", Decimal("0.000"), Decimal("5.000"))]
 
 
 def test_a_warehouse_rule_sends_that_warehouses_stock_to_its_account(role_client, make_user):
@@ -297,7 +301,8 @@ def test_a_default_rule_cannot_be_removed(role_client, make_user):
     rule = default_rule("cogs")
     response = role_client("Accountant").post(reverse("payments:posting_rule_delete", args=[rule.pk]), follow=True)
 
-    assert messages_of(response) == ["The default rule of “cogs” cannot be removed; point it to another account instead."]
+    assert messages_of(response) == [
+        "The default rule of “cogs” cannot be removed; point it to another account instead."]
     with pytest.raises(LedgerError):
         posting_rule_delete(rule=rule, user=make_user("Accountant"))
     assert PostingRule.objects.filter(pk=rule.pk).exists()
@@ -305,8 +310,46 @@ def test_a_default_rule_cannot_be_removed(role_client, make_user):
 
 def test_a_rule_cannot_point_to_an_inactive_account(role_client):
     retired = Account.objects.create(code="5999", name="Old", type="expense", is_active=False)
-    response = role_client("Accountant").post(reverse("payments:posting_rule_edit", args=[default_rule("cogs").pk]),
-                                              {"account": retired.pk})
+    url = reverse("payments:posting_rule_edit", args=[default_rule("cogs").pk])
+    response = role_client("Accountant").post(url, {"account": retired.pk})
 
     assert response.status_code == 200 and list(response.context["form"].errors) == ["account"]
     assert default_rule("cogs").account.code == "5000"
+
+
+@pytest.mark.parametrize("role", [role for role, allowed in ALLOWED.items() if not allowed])
+def test_the_services_check_the_permission_too(make_user, role, warehouse_rule):
+    from payments.ledger.errors import LedgerError
+    from payments.ledger.services import account_create, account_update, posting_rule_delete, posting_rule_set
+
+    user = make_user(role)
+    calls = [
+        lambda: account_create(code="1300", name="Prepaid rent", type="asset", user=user),
+        lambda: account_update(account=account("1200"), name="Stolen", user=user),
+        lambda: posting_rule_set(role="cogs", warehouse=None, account=account("5900"), user=user),
+        lambda: posting_rule_delete(rule=warehouse_rule, user=user),
+    ]
+
+    refused = []
+    for call in calls:
+        with pytest.raises(LedgerError) as error:
+            call()
+        refused.append(str(error.value).startswith("You may not"))
+
+    assert refused == [True] * 4
+    assert not Account.objects.filter(code="1300").exists() and account("1200").name == "Inventory"
+    assert default_rule("cogs").account.code == "5000" and PostingRule.objects.filter(pk=warehouse_rule.pk).exists()
+
+
+def test_removing_the_own_inventory_rule_of_a_warehouse_with_stock_needs_a_confirmation(role_client, warehouse_rule):
+    PostingRule.objects.filter(pk=warehouse_rule.pk).update(account=account("5200"))
+    stock(SkuFactory(), warehouse_rule.warehouse, 2)
+    client = role_client("Accountant")
+    url = reverse("payments:posting_rule_delete", args=[warehouse_rule.pk])
+
+    warned = client.post(url)
+    kept = PostingRule.objects.filter(pk=warehouse_rule.pk).exists()
+    confirmed = client.post(url, {"confirm_stock": "on"})
+
+    assert warned.status_code == 200 and "EAST" in warned.context["form"].stock_warning and kept
+    assert confirmed.status_code == 302 and not PostingRule.objects.filter(pk=warehouse_rule.pk).exists()

@@ -166,9 +166,9 @@ def home_panel(*, user) -> dict | None:
 
 
 def chart_context(*, user) -> dict:
-    """Every account, with whether it has lines (its type is fixed then) and the roles it serves."""
-    accounts = list(Account.objects.annotate(has_lines=Exists(JournalLine.objects.filter(account=OuterRef("pk"))))
-                    .order_by("code"))
+    """Every account, with whether it has lines (its type is fixed then)."""
+    has_lines = Exists(JournalLine.objects.filter(account=OuterRef("pk")))
+    accounts = list(Account.objects.annotate(has_lines=has_lines).order_by("code"))
     return {"accounts": accounts, "can_add": user.has_perm("payments.add_account")}
 
 
@@ -184,6 +184,7 @@ def warehouses():
 def posting_map_context(*, user) -> dict:
     """The rules in role order, each role's default first, then its warehouses' own rules."""
     rules = sorted(PostingRule.objects.select_related("warehouse", "account"),
-                   key=lambda rule: (rule.role, rule.warehouse is not None, rule.warehouse.code if rule.warehouse else ""))
+                   key=lambda rule: (rule.role, rule.warehouse is not None,
+                                     rule.warehouse.code if rule.warehouse else ""))
     return {"rules": rules, "can_add": user.has_perm("payments.add_postingrule"),
             "can_delete": user.has_perm("payments.delete_postingrule")}

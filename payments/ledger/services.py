@@ -410,7 +410,8 @@ def account_update(*, account: Account, user, **changes) -> Account:
         raise AccountInvalid(errors)
     with transaction.atomic(durable=True):
         locked = Account.objects.select_for_update().get(pk=account.pk)
-        if "type" in changes and changes["type"] != locked.type and JournalLine.objects.filter(account=locked).exists():
+        retyped = "type" in changes and changes["type"] != locked.type
+        if retyped and JournalLine.objects.filter(account=locked).exists():
             raise AccountInvalid({"type": [_("The type cannot change: the account has journal lines.")]})
         if changes.get("is_active") is False and locked.is_active:
             roles = sorted(set(PostingRule.objects.filter(account=locked).values_list("role", flat=True)))
@@ -460,7 +461,8 @@ def posting_rule_set(*, role: str, warehouse, account: Account, user, confirm_st
     added or changed. Changing the inventory account of warehouses that hold stock raises
     StockWouldMove unless ``confirm_stock``. The account must be active."""
     with transaction.atomic(durable=True):
-        existing = PostingRule.objects.select_for_update(of=("self",)).filter(role=role, warehouse=warehouse).order_by().first()
+        existing = (PostingRule.objects.select_for_update(of=("self",)).filter(role=role, warehouse=warehouse)
+                    .order_by().first())
         _require(user, "payments.change_postingrule" if existing else "payments.add_postingrule",
                  _("change the posting map"))
         if not role or len(role) > 100:
@@ -483,7 +485,8 @@ def posting_rule_delete(*, rule: PostingRule, user, confirm_stock: bool = False)
     A default rule (no warehouse) cannot be removed: postings would have no account."""
     _require(user, "payments.delete_postingrule", _("change the posting map"))
     with transaction.atomic(durable=True):
-        locked = PostingRule.objects.select_for_update(of=("self",)).select_related("warehouse").filter(pk=rule.pk).order_by().first()
+        locked = (PostingRule.objects.select_for_update(of=("self",)).select_related("warehouse")
+                  .filter(pk=rule.pk).order_by().first())
         if locked is None:
             return
         if locked.warehouse_id is None:
