@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oms.hooks import PostingLine
+from payments.ledger import codes
 from payments.ledger.exports import FORMATS
 from payments.ledger.models import Account
 
@@ -122,3 +123,93 @@ class ExportBatchForm(forms.Form):
             if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
                 self.add_error("date_to", _("The last day is before the first."))
         return data
+
+
+# --- the chart of accounts and the posting map ---------------------------------------------------
+
+_TEXT = {"class": "form-control", "autocomplete": "off"}
+_MONO = {"class": "form-control font-monospace", "autocomplete": "off", "spellcheck": "false"}
+
+
+class AccountForm(forms.Form):
+    """An account's fields; the export codes are checked with the writers' own limits (codes.py)."""
+
+    code = forms.CharField(label=_("Code"), max_length=codes.CODE_LIMIT, validators=[codes.validate_code],
+                           widget=forms.TextInput(attrs=_MONO))
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    type = forms.ChoiceField(label=_("Type"), choices=Account.Type.choices,
+                             widget=forms.Select(attrs={"class": "form-select"}))
+    is_active = forms.BooleanField(label=_("Active: postings may use it"), required=False, initial=True,
+                                   widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    gp_account_number = forms.CharField(
+        label=_("Dynamics GP account number"), required=False, strip=False,
+        validators=[codes.validate_gp_account_number], widget=forms.TextInput(attrs=_MONO),
+        help_text=_("Segments of letters and digits separated by “-”, such as 000-4100-00; at most %(limit)d "
+                    "characters.") % {"limit": codes.GP_LIMIT})
+    sage50_account_id = forms.CharField(
+        label=_("Sage 50 account ID"), required=False, strip=False, validators=[codes.validate_sage50_account_id],
+        widget=forms.TextInput(attrs=_MONO),
+        help_text=_("At most %(limit)d characters.") % {"limit": codes.SAGE50_LIMIT})
+    quickbooks_account_name = forms.CharField(
+        label=_("QuickBooks account name"), required=False, strip=False,
+        validators=[codes.validate_quickbooks_account_name], widget=forms.TextInput(attrs=_TEXT),
+        help_text=_("The full name, a sub-account after its parent and a “:” (Assets:Bank); at most %(limit)d "
+                    "characters.") % {"limit": codes.QUICKBOOKS_LIMIT})
+
+    def __init__(self, *args, account: Account | None = None, type_locked: bool = False, **kwargs):
+        if account is not None:
+            kwargs.setdefault("initial", {field: getattr(account, field) for field in
+                                          ("code", *self.CHANGEABLE)})
+        super().__init__(*args, **kwargs)
+        self.account = account
+        if account is not None:
+            del self.fields["code"]  # journal entries and manual lines name the account by its code
+        if type_locked:
+            self.fields["type"].disabled = True
+            self.fields["type"].help_text = _("It has journal lines: its type no longer changes.")
+
+    CHANGEABLE = ("name", "type", "is_active", "gp_account_number", "sage50_account_id", "quickbooks_account_name")
+
+    def changes(self) -> dict:
+        return {field: self.cleaned_data[field] for field in self.CHANGEABLE
+                if not self.fields[field].disabled}
+
+
+class PostingRuleForm(forms.Form):
+    """A rule's account (and, for a new warehouse rule, its role and warehouse)."""
+
+    role = forms.ChoiceField(label=_("Role"), widget=forms.Select(attrs={"class": "form-select"}))
+    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None,
+                                       widget=forms.Select(attrs={"class": "form-select"}))
+    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.filter(is_active=True),
+                                     widget=forms.Select(attrs={"class": "form-select"}))
+    confirm_stock = forms.BooleanField(
+        label=_("I will post the entry that moves the stock's value to the new account"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, rule=None, roles=(), warehouses=None, **kwargs):
+        if rule is not None:
+            kwargs.setdefault("initial", {"account": rule.account_id})
+        super().__init__(*args, **kwargs)
+        self.rule = rule
+        if rule is not None:
+            del self.fields["role"], self.fields["warehouse"]
+        else:
+            self.fields["role"].choices = [("", "—")] + [(role, role) for role in roles]
+            self.fields["warehouse"].queryset = warehouses
+        self.stock_warning = ""
+
+    def warn_stock(self, message: str) -> None:
+        """Show the stock warning; the form is posted again with the box ticked to go on."""
+        self.stock_warning = message
+        self.add_error("confirm_stock", _("Tick this box to make the change anyway."))
+
+
+class PostingRuleDeleteForm(forms.Form):
+    confirm_stock = PostingRuleForm.base_fields["confirm_stock"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stock_warning = ""
+
+    warn_stock = PostingRuleForm.warn_stock

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from payments.ledger.export_selectors import source_text
 from payments.ledger.forms import ReasonForm
-from payments.ledger.models import FiscalPeriod, JournalEntry, JournalLine, PeriodEvent
+from inventory.models import Warehouse
+from payments.ledger.models import Account, FiscalPeriod, JournalEntry, JournalLine, PeriodEvent, PostingRule
 from payments.ledger.models_export import ExportBatch
 from payments.ledger.selectors import TrialBalance, trial_balance
 
@@ -159,3 +160,31 @@ def home_panel(*, user) -> dict | None:
             Q(status=FiscalPeriod.Status.OPEN) & Q(ends_on__lt=timezone.localdate())).count(),
         "recent_batches": list(ExportBatch.objects.order_by("-pk")[:3]),
     }
+
+
+# --- chart of accounts and posting map ---------------------------------------------------------
+
+
+def chart_context(*, user) -> dict:
+    """Every account, with whether it has lines (its type is fixed then)."""
+    has_lines = Exists(JournalLine.objects.filter(account=OuterRef("pk")))
+    accounts = list(Account.objects.annotate(has_lines=has_lines).order_by("code"))
+    return {"accounts": accounts, "can_add": user.has_perm("payments.add_account")}
+
+
+def posting_roles() -> list[str]:
+    """The roles of the posting map (each has its default rule, warehouse empty)."""
+    return list(PostingRule.objects.filter(warehouse__isnull=True).order_by("role").values_list("role", flat=True))
+
+
+def warehouses():
+    return Warehouse.objects.order_by("code")
+
+
+def posting_map_context(*, user) -> dict:
+    """The rules in role order, each role's default first, then its warehouses' own rules."""
+    rules = sorted(PostingRule.objects.select_related("warehouse", "account"),
+                   key=lambda rule: (rule.role, rule.warehouse is not None,
+                                     rule.warehouse.code if rule.warehouse else ""))
+    return {"rules": rules, "can_add": user.has_perm("payments.add_postingrule"),
+            "can_delete": user.has_perm("payments.delete_postingrule")}

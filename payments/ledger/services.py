@@ -374,3 +374,157 @@ def journal_entry_reverse(*, entry: JournalEntry, reason: str, user, on_date: da
         memo = _("Reversal of entry %(number)s: %(reason)s") % {"number": original.pk, "reason": reason.strip()}
         return _write(source_type="payments.journalentry", source_id=str(original.pk), kind=REVERSAL, lines=lines,
                       on_date=on_date, user=user, memo=memo, currency=original.currency, reversal_of=original)
+
+
+# --- the chart of accounts and the posting map ---------------------------------------------------
+
+ACCOUNT_FIELDS = ("name", "type", "is_active", "gp_account_number", "sage50_account_id", "quickbooks_account_name")
+INVENTORY_ROLE = "inventory"
+
+
+class AccountInvalid(LedgerError):
+    """An account's values that the chart refuses; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
+
+
+class StockWouldMove(LedgerError):
+    """Changing where the inventory role points for warehouses that hold stock: needs a confirmation."""
+
+    def __init__(self, message: str, warehouses: list):
+        super().__init__(message)
+        self.warehouses = warehouses
+
+
+def _account_errors(values: dict) -> dict[str, list[str]]:
+    from payments.ledger.codes import account_code_errors
+
+    errors = account_code_errors({key: values[key] for key in values if isinstance(values[key], str)})
+    if "name" in values and not values["name"].strip():
+        errors["name"] = [_("Enter the account's name.")]
+    if "type" in values and values["type"] not in Account.Type.values:
+        errors["type"] = [_("Choose the account's type.")]
+    return errors
+
+
+def account_create(*, code: str, name: str, type: str, user, is_active: bool = True, gp_account_number: str = "",
+                   sage50_account_id: str = "", quickbooks_account_name: str = "") -> Account:
+    """Add an account to the chart; its codes must fit every export (AccountInvalid otherwise)."""
+    _require(user, "payments.add_account", _("add accounts"))
+    values = {"code": code, "name": name.strip(), "type": type, "gp_account_number": gp_account_number,
+              "sage50_account_id": sage50_account_id, "quickbooks_account_name": quickbooks_account_name}
+    errors = _account_errors(values)
+    if errors:
+        raise AccountInvalid(errors)
+    with transaction.atomic(durable=True):
+        account, created = Account.objects.get_or_create(code=code, defaults={**values, "is_active": is_active})
+        if not created:
+            raise AccountInvalid({"code": [_("There is already an account %(code)s.") % {"code": code}]})
+    return account
+
+
+def account_update(*, account: Account, user, **changes) -> Account:
+    """Change an account's name, type, active flag or export codes (its code stays: entries name it).
+
+    The type changes only while the account has no journal lines (its balances would change
+    side); an account the posting map points to stays active (its postings would be refused).
+    The account row is locked FOR UPDATE, which waits for postings in flight (they hold KEY
+    SHARE on it), so the "no lines" check cannot race a posting.
+    """
+    _require(user, "payments.change_account", _("change accounts"))
+    unknown = set(changes) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"account_update() cannot change {sorted(unknown)}")
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    errors = _account_errors(changes)
+    if errors:
+        raise AccountInvalid(errors)
+    with transaction.atomic(durable=True):
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        retyped = "type" in changes and changes["type"] != locked.type
+        if retyped and JournalLine.objects.filter(account=locked).exists():
+            raise AccountInvalid({"type": [_("The type cannot change: the account has journal lines.")]})
+        if changes.get("is_active") is False and locked.is_active:
+            roles = sorted(set(PostingRule.objects.filter(account=locked).values_list("role", flat=True)))
+            if roles:
+                raise AccountInvalid({"is_active": [
+                    _("The posting map points to this account (%(roles)s); point those rules elsewhere first.")
+                    % {"roles": ", ".join(roles)}]})
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(changes) or None)
+    return locked
+
+
+def _stock_warehouses(*, role: str, warehouse, account: Account | None) -> list:
+    """The warehouses holding stock whose inventory account a change of the rule (role, warehouse)
+    to ``account`` (None: the rule goes, the default applies) would move."""
+    if role.split(":", 1)[0] != INVENTORY_ROLE:
+        return []
+    from inventory.models import StockLevel, Warehouse
+
+    rules = {rule.warehouse_id: rule.account_id for rule in PostingRule.objects.filter(role=role)}
+    if warehouse is not None:
+        before = rules.get(warehouse.pk, rules.get(None))
+        after = account.pk if account is not None else rules.get(None)
+        affected = [warehouse.pk] if before != after else []
+    else:
+        if account is None or rules.get(None) == account.pk:
+            return []
+        affected = [pk for pk in Warehouse.objects.values_list("pk", flat=True) if pk not in rules]
+    holding = (StockLevel.objects.filter(warehouse_id__in=affected).exclude(on_hand=0, value=0)
+               .values_list("warehouse_id", flat=True).distinct())
+    return list(Warehouse.objects.filter(pk__in=list(holding)).order_by("code"))
+
+
+def _check_stock(*, role: str, warehouse, account, confirm_stock: bool) -> None:
+    warehouses = _stock_warehouses(role=role, warehouse=warehouse, account=account)
+    if warehouses and not confirm_stock:
+        raise StockWouldMove(
+            _("%(warehouses)s hold stock valued on the current inventory account. After this change their "
+              "stock posts to another account, and the inventory accounts no longer match the stock valuation "
+              "until a manual entry transfers the value. Confirm to go on.")
+            % {"warehouses": ", ".join(str(item) for item in warehouses)}, warehouses)
+
+
+def posting_rule_set(*, role: str, warehouse, account: Account, user, confirm_stock: bool = False) -> PostingRule:
+    """Point ``role`` (for ``warehouse``, or by default when it is None) to ``account``: the rule is
+    added or changed. Changing the inventory account of warehouses that hold stock raises
+    StockWouldMove unless ``confirm_stock``. The account must be active."""
+    with transaction.atomic(durable=True):
+        existing = (PostingRule.objects.select_for_update(of=("self",)).filter(role=role, warehouse=warehouse)
+                    .order_by().first())
+        _require(user, "payments.change_postingrule" if existing else "payments.add_postingrule",
+                 _("change the posting map"))
+        if not role or len(role) > 100:
+            raise LedgerError(_("A posting role has 1 to 100 characters."))
+        if not Account.objects.filter(pk=account.pk, is_active=True).exists():
+            raise LedgerError(_("Account %(account)s is inactive.") % {"account": account})
+        if existing is None and warehouse is not None and not PostingRule.objects.filter(
+                role=role, warehouse__isnull=True).exists():
+            raise LedgerError(_("The role “%(role)s” has no default rule.") % {"role": role})
+        _check_stock(role=role, warehouse=warehouse, account=account, confirm_stock=confirm_stock)
+        if existing is None:
+            return PostingRule.objects.create(role=role, warehouse=warehouse, account=account)
+        existing.account = account
+        existing.save(update_fields=["account"])
+        return existing
+
+
+def posting_rule_delete(*, rule: PostingRule, user, confirm_stock: bool = False) -> None:
+    """Remove a warehouse's own rule (its warehouse falls back to the role's default rule).
+    A default rule (no warehouse) cannot be removed: postings would have no account."""
+    _require(user, "payments.delete_postingrule", _("change the posting map"))
+    with transaction.atomic(durable=True):
+        locked = (PostingRule.objects.select_for_update(of=("self",)).select_related("warehouse")
+                  .filter(pk=rule.pk).order_by().first())
+        if locked is None:
+            return
+        if locked.warehouse_id is None:
+            raise LedgerError(_("The default rule of “%(role)s” cannot be removed; point it to another account "
+                                "instead.") % {"role": locked.role})
+        _check_stock(role=locked.role, warehouse=locked.warehouse, account=None, confirm_stock=confirm_stock)
+        locked.delete()

@@ -1,4 +1,5 @@
-"""The accountant's screens: trial balance, account ledger, journal, manual entry, periods, GL export.
+"""The accountant's screens: trial balance, account ledger, journal, manual entry, periods, GL export,
+the chart of accounts and the posting map.
 
 Each view checks its permission, binds a form, calls one service or selector and renders; a
 LedgerError or ExportError becomes a message, and nothing is written.
@@ -27,11 +28,30 @@ from payments.ledger.export_services import (
     export_batch_void,
 )
 from payments.ledger.exports import FORMATS
-from payments.ledger.forms import ExportBatchForm, ManualEntryForm, ManualLineFormSet, ReasonForm, TrialBalanceForm
-from payments.ledger.models import Account, FiscalPeriod, JournalEntry
+from payments.ledger.forms import (
+    AccountForm,
+    ExportBatchForm,
+    ManualEntryForm,
+    ManualLineFormSet,
+    PostingRuleDeleteForm,
+    PostingRuleForm,
+    ReasonForm,
+    TrialBalanceForm,
+)
+from payments.ledger.models import Account, FiscalPeriod, JournalEntry, PostingRule
 from payments.ledger.models_export import ExportBatch
 from payments.ledger.selectors import account_ledger_page, trial_balance
-from payments.ledger.services import journal_entry_manual, journal_entry_reverse, period_close, period_reopen
+from payments.ledger.services import (
+    StockWouldMove,
+    account_create,
+    account_update,
+    journal_entry_manual,
+    journal_entry_reverse,
+    period_close,
+    period_reopen,
+    posting_rule_delete,
+    posting_rule_set,
+)
 
 VIEW_LEDGER = "payments.view_ledger"
 JOURNAL_PAGE_SIZE = 50
@@ -302,3 +322,133 @@ def export_batch_void_view(request, pk: int):
         messages.success(request, _("Batch %(number)s is voided; its entries can be exported again.")
                          % {"number": batch.pk})
     return redirect(batch)
+
+
+# --- chart of accounts and posting map --------------------------------------------------------
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _form_errors(form, error: LedgerError) -> None:
+    """An AccountInvalid's messages on their fields (the others, and a plain LedgerError, on the form)."""
+    for field, field_messages in getattr(error, "errors", {None: [str(error)]}).items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@require_GET
+@login_required
+@permission_required("payments.change_account", raise_exception=True)
+def account_list(request):
+    return render(request, "payments/account_list.html", screens.chart_context(user=request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.add_account", raise_exception=True)
+def account_create_view(request):
+    form = AccountForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = account_create(code=data["code"], user=request.user, **form.changes())
+        except LedgerError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Account %(account)s is added.") % {"account": account})
+            return redirect("payments:account_list")
+    return render(request, "payments/account_form.html", {"form": form, "account": None})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.change_account", raise_exception=True)
+def account_edit_view(request, pk: int):
+    account = get_object_or_404(Account, pk=pk)
+    form = AccountForm(_posted(request), account=account, type_locked=account.lines.exists())
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = account_update(account=account, user=request.user, **form.changes())
+        except LedgerError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Account %(account)s is saved.") % {"account": account})
+            return redirect("payments:account_list")
+    return render(request, "payments/account_form.html", {"form": form, "account": account})
+
+
+@require_GET
+@login_required
+@permission_required("payments.change_postingrule", raise_exception=True)
+def posting_rule_list(request):
+    return render(request, "payments/posting_rule_list.html", screens.posting_map_context(user=request.user))
+
+
+def _rule_form_page(request, form, rule):
+    return render(request, "payments/posting_rule_form.html", {"form": form, "rule": rule})
+
+
+def _set_rule(request, form, *, role, warehouse, rule):
+    """Call posting_rule_set with the form's account; the stock warning goes back to the form."""
+    try:
+        saved = posting_rule_set(role=role, warehouse=warehouse, account=form.cleaned_data["account"],
+                                 user=request.user, confirm_stock=form.cleaned_data["confirm_stock"])
+    except StockWouldMove as warning:
+        form.warn_stock(str(warning))
+    except LedgerError as error:
+        form.add_error(None, str(error))
+    else:
+        messages.success(request, _("“%(role)s” for %(warehouse)s now posts to %(account)s.")
+                         % {"role": saved.role, "warehouse": saved.warehouse or _("all warehouses"),
+                            "account": saved.account})
+        return redirect("payments:posting_rule_list")
+    return _rule_form_page(request, form, rule)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.change_postingrule", raise_exception=True)
+def posting_rule_edit_view(request, pk: int):
+    rule = get_object_or_404(PostingRule.objects.select_related("warehouse", "account"), pk=pk)
+    form = PostingRuleForm(_posted(request), rule=rule)
+    if request.method == "POST" and form.is_valid():
+        return _set_rule(request, form, role=rule.role, warehouse=rule.warehouse, rule=rule)
+    return _rule_form_page(request, form, rule)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.add_postingrule", raise_exception=True)
+def posting_rule_create_view(request):
+    form = PostingRuleForm(_posted(request), initial={"role": request.GET.get("role", "")[:100]},
+                           roles=screens.posting_roles(), warehouses=screens.warehouses())
+    if request.method == "POST" and form.is_valid():
+        return _set_rule(request, form, role=form.cleaned_data["role"], warehouse=form.cleaned_data["warehouse"],
+                         rule=None)
+    return _rule_form_page(request, form, None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("payments.delete_postingrule", raise_exception=True)
+def posting_rule_delete_view(request, pk: int):
+    rule = get_object_or_404(PostingRule.objects.select_related("warehouse", "account"), pk=pk)
+    if rule.warehouse_id is None:
+        messages.error(request, _("The default rule of “%(role)s” cannot be removed; point it to another account "
+                                  "instead.") % {"role": rule.role})
+        return redirect("payments:posting_rule_list")
+    form = PostingRuleDeleteForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            posting_rule_delete(rule=rule, user=request.user, confirm_stock=form.cleaned_data["confirm_stock"])
+        except StockWouldMove as warning:
+            form.warn_stock(str(warning))
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The rule of “%(role)s” for %(warehouse)s is removed; it posts by the "
+                                        "default rule again.") % {"role": rule.role, "warehouse": rule.warehouse})
+            return redirect("payments:posting_rule_list")
+    return render(request, "payments/posting_rule_delete.html", {"form": form, "rule": rule})
