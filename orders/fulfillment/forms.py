@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Warehouse
+from oms.forms import FreeTextFormMixin
 from orders.fulfillment.services import MAX_WAVE_ORDERS, ShortPickChoice, ShortPickRoute
 from orders.models import ShippingMethod
 
 
-class WaveCreateForm(forms.Form):
+class WaveCreateForm(FreeTextFormMixin, forms.Form):
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.filter(is_active=True),
                                        widget=forms.Select(attrs={"class": "form-select"}))
     limit = forms.IntegerField(label=_("Orders"), min_value=1, max_value=MAX_WAVE_ORDERS, initial=25,
@@ -25,7 +26,8 @@ class WaveCreateForm(forms.Form):
                                            widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
 
-class ScanForm(forms.Form):
+class ScanForm(FreeTextFormMixin, forms.Form):
+    not_scanned = ("code",)  # a scanned barcode (EAN-13 and longer codes may pass Luhn by chance)
     line = forms.IntegerField(widget=forms.HiddenInput)
     code = forms.CharField(label=_("Scan"), max_length=80, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control form-control-lg font-monospace",
@@ -33,7 +35,7 @@ class ScanForm(forms.Form):
                                                          "data-scan-field": ""}))
 
 
-class ShortPickForm(forms.Form):
+class ShortPickForm(FreeTextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why is it short?"), max_length=200,
                              widget=forms.TextInput(attrs={"class": "form-control"}))
     route = forms.ChoiceField(label=_("Send the shortfall"), choices=[
@@ -42,7 +44,7 @@ class ShortPickForm(forms.Form):
         initial=ShortPickRoute.BACKORDER, widget=forms.Select(attrs={"class": "form-select"}))
 
 
-class ShortPickAnswerForm(forms.Form):
+class ShortPickAnswerForm(FreeTextFormMixin, forms.Form):
     choice = forms.ChoiceField(label=_("The customer's choice"), choices=[
         (ShortPickChoice.WAIT, _("Wait for stock")),
         (ShortPickChoice.SUBSTITUTE, _("Take a substitute")),
@@ -53,7 +55,7 @@ class ShortPickAnswerForm(forms.Form):
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
-class BinForm(forms.Form):
+class BinForm(FreeTextFormMixin, forms.Form):
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.filter(is_active=True),
                                        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     code = forms.CharField(label=_("Bin"), max_length=40, required=False,

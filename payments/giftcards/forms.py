@@ -6,22 +6,23 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from oms.forms import FreeTextFormMixin
 from payments.giftcards.models import GiftCard
 
 
-class GiftCardSearchForm(forms.Form):
+class GiftCardSearchForm(FreeTextFormMixin, forms.Form):
     q = forms.CharField(label=_("Last four characters"), max_length=20, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status"))] + list(GiftCard.Status.choices))
 
 
-class GiftCardEnquiryForm(forms.Form):
+class GiftCardEnquiryForm(FreeTextFormMixin, forms.Form):
     code = forms.CharField(label=_("Gift card code"), max_length=40,
                            widget=forms.TextInput(attrs={"class": "form-control font-monospace", "autocomplete": "off",
                                                          "spellcheck": "false", "autofocus": True}))
 
 
-class GiftCardIssueForm(forms.Form):
+class GiftCardIssueForm(FreeTextFormMixin, forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
                                 widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}))
     currency = forms.CharField(label=_("Currency"), max_length=3, initial=settings.DEFAULT_CURRENCY,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oms.forms import FreeTextFormMixin
 from oms.hooks import PostingLine
 from payments.ledger import codes
 from payments.ledger.exports import FORMATS
@@ -16,7 +17,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, fo
 ZERO = Decimal("0")
 
 
-class TrialBalanceForm(forms.Form):
+class TrialBalanceForm(FreeTextFormMixin, forms.Form):
     on_date = forms.DateField(label=_("As of"), required=False, widget=DATE_INPUT)
     period = forms.ModelChoiceField(label=_("Or the end of period"), queryset=None, required=False,
                                     empty_label=_("— a date —"),
@@ -27,12 +28,12 @@ class TrialBalanceForm(forms.Form):
         self.fields["period"].queryset = periods
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(FreeTextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, strip=True,
                              widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))
 
 
-class ManualEntryForm(forms.Form):
+class ManualEntryForm(FreeTextFormMixin, forms.Form):
     on_date = forms.DateField(label=_("Date"), widget=forms.DateInput(
         attrs={"type": "date", "class": "form-control", "autofocus": True}, format="%Y-%m-%d"))
     memo = forms.CharField(label=_("Reason"), max_length=500, strip=True,
@@ -40,7 +41,7 @@ class ManualEntryForm(forms.Form):
                            widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))
 
 
-class ManualLineForm(forms.Form):
+class ManualLineForm(FreeTextFormMixin, forms.Form):
     account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.filter(is_active=True),
                                      required=False, to_field_name="code",
                                      widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
@@ -97,7 +98,7 @@ ManualLineFormSet = forms.formset_factory(ManualLineForm, formset=BaseManualLine
                                           validate_max=True)
 
 
-class ExportBatchForm(forms.Form):
+class ExportBatchForm(FreeTextFormMixin, forms.Form):
     class Scope:
         RANGE = "range"
         UNEXPORTED = "unexported"
@@ -131,7 +132,7 @@ _TEXT = {"class": "form-control", "autocomplete": "off"}
 _MONO = {"class": "form-control font-monospace", "autocomplete": "off", "spellcheck": "false"}
 
 
-class AccountForm(forms.Form):
+class AccountForm(FreeTextFormMixin, forms.Form):
     """An account's fields; the export codes are checked with the writers' own limits (codes.py)."""
 
     code = forms.CharField(label=_("Code"), max_length=codes.CODE_LIMIT, validators=[codes.validate_code],
@@ -175,7 +176,7 @@ class AccountForm(forms.Form):
                 if not self.fields[field].disabled}
 
 
-class PostingRuleForm(forms.Form):
+class PostingRuleForm(FreeTextFormMixin, forms.Form):
     """A rule's account (and, for a new warehouse rule, its role and warehouse)."""
 
     role = forms.ChoiceField(label=_("Role"), widget=forms.Select(attrs={"class": "form-select"}))
@@ -205,7 +206,7 @@ class PostingRuleForm(forms.Form):
         self.add_error("confirm_stock", _("Tick this box to make the change anyway."))
 
 
-class PostingRuleDeleteForm(forms.Form):
+class PostingRuleDeleteForm(FreeTextFormMixin, forms.Form):
     confirm_stock = PostingRuleForm.base_fields["confirm_stock"]
 
     def __init__(self, *args, **kwargs):

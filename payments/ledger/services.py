@@ -24,7 +24,7 @@ from oms.hooks import PostingLine
 from oms.money import round_money
 from payments.ledger.errors import LedgerError
 from payments.ledger.models import (
-    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, PeriodEvent, PostingRule,
+    Account, ClosingBalance, FiscalPeriod, FiscalYear, JournalEntry, JournalLine, PeriodEvent, PostingRule,
 )
 
 ZERO = Decimal("0")

@@ -3,11 +3,12 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oms.forms import FreeTextFormMixin
 from payments.receivables.models import CustomerPayment
 from payments.receivables.selectors import SORTS
 
 
-class AgingFilterForm(forms.Form):
+class AgingFilterForm(FreeTextFormMixin, forms.Form):
     q = forms.CharField(label=_("Customer"), required=False, max_length=100)
     as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     past_due = forms.BooleanField(label=_("Past due only"), required=False)
@@ -19,7 +20,7 @@ class AgingFilterForm(forms.Form):
         return self.cleaned_data.get("sort") if self.cleaned_data.get("sort") in SORTS else "customer"
 
 
-class StatementForm(forms.Form):
+class StatementForm(FreeTextFormMixin, forms.Form):
     starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -30,7 +31,7 @@ class StatementForm(forms.Form):
         return cleaned
 
 
-class PaymentReceiveForm(forms.Form):
+class PaymentReceiveForm(FreeTextFormMixin, forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=3, min_value=0)
     method = forms.ChoiceField(label=_("Method"), choices=[
         choice for choice in CustomerPayment.Method.choices if choice[0] != CustomerPayment.Method.CREDIT_NOTE])
@@ -42,6 +43,6 @@ class PaymentReceiveForm(forms.Form):
     apply_to_oldest = forms.BooleanField(label=_("Apply to the oldest open invoices"), required=False, initial=True)
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(FreeTextFormMixin, forms.Form):
     invoice = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=3, min_value=0)
