@@ -169,3 +169,19 @@ def test_a_cancelled_shipment_does_not_ship(warehouse, lamp, packer):
         shipment_confirm(shipment=shipment, user=packer)
     assert level(lamp, warehouse) == (10, 1)
     assert not StockMovement.objects.filter(kind="shipment").exists()
+
+
+def test_invariants_catch_a_shipment_without_its_movements_or_entries(warehouse, lamp, packer):
+    order = place(lines=[line(lamp, 2)])
+    shipment = shipment_open(order=order, warehouse=warehouse, user=packer)
+    shipment_confirm(shipment=shipment, user=packer)
+    assert all_violations() == []
+    # When a shipment is marked shipped behind the service's back (no movements, no entries)
+    stray = Shipment.objects.create(order=order, warehouse=warehouse, number="STRAY", status="shipped")
+    ShipmentLine.objects.create(shipment=stray, order_line=order.lines.get(), quantity=1)
+    found = {(name, detail) for _app, name, _order, _line, detail in all_violations()}
+    assert found == {
+        ("shipped quantities equal shipment movements", f"shipment STRAY sku {lamp.pk}: shipped 1, moved 0"),
+        ("order lines shipped what their shipments hold", "shipped=2 in shipments=3"),
+        ("every shipped shipment has its revenue and COGS posted", "shipment STRAY has no revenue entry"),
+    }
