@@ -20,8 +20,8 @@ line id or None, detail).
 - Fulfillment (orders.fulfillment): a shipped shipment's units left as its ``shipment``
   movements (reference = the shipment number, at its warehouse, a kit as its components); the
   lines of an order with shipments shipped exactly what its shipped shipments hold; every shipped
-  shipment has its revenue entry (``order.shipment``, unless its order is free) and its COGS entry
-  (``stock.shipment``, unless its movements moved no value). Orders shipped before shipments
+  shipment's entry (``order.shipment``) books its revenue (unless its order is free) and COGS
+  equal to the value its movements took out. Orders shipped before shipments
   existed (the demo's) have no shipments and are not held to these.
 """
 
@@ -208,17 +208,29 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
     (
         "every shipped shipment has its revenue and COGS posted",
         """
+        WITH cost AS (
+            SELECT m.reference, -SUM(m.value) AS value FROM inventory_stockmovement m
+            WHERE m.kind = 'shipment' AND m.reference IN (SELECT number FROM orders_shipment
+                                                          WHERE status IN ('shipped', 'delivered'))
+            GROUP BY m.reference
+        ), posted AS (
+            SELECT e.source_id, SUM(l.debit) FILTER (WHERE a.code = ANY(r.cogs)) AS cogs,
+                   SUM(l.credit) FILTER (WHERE a.type = 'income') AS income
+            FROM payments_journalentry e JOIN payments_journalline l ON l.entry_id = e.id
+            JOIN payments_account a ON a.id = l.account_id
+            CROSS JOIN (SELECT array_agg(DISTINCT a2.code) AS cogs FROM payments_postingrule p
+                        JOIN payments_account a2 ON a2.id = p.account_id WHERE p.role = 'cogs') r
+            WHERE e.source_type = 'orders.shipment' AND e.kind = 'order.shipment'
+            GROUP BY e.source_id
+        )
         SELECT s.order_id, NULL::bigint, 'shipment ' || s.number || CASE
-                   WHEN r.id IS NULL AND o.total > 0 THEN ' has no revenue entry' ELSE ' has no COGS entry' END
+                   WHEN COALESCE(p.income, 0) = 0 AND o.total > 0 THEN ' has no revenue posted'
+                   ELSE ' cost ' || COALESCE(c.value, 0) || ' but COGS posted ' || COALESCE(p.cogs, 0) END
         FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id
-        LEFT JOIN payments_journalentry r ON r.source_type = 'orders.shipment' AND r.source_id = s.id::text
-             AND r.kind = 'order.shipment'
-        LEFT JOIN payments_journalentry c ON c.source_type = 'orders.shipment' AND c.source_id = s.id::text
-             AND c.kind = 'stock.shipment'
+        LEFT JOIN cost c ON c.reference = s.number
+        LEFT JOIN posted p ON p.source_id = s.id::text
         WHERE s.status IN ('shipped', 'delivered')
-          AND ((r.id IS NULL AND o.total > 0)
-               OR (c.id IS NULL AND EXISTS (SELECT 1 FROM inventory_stockmovement m WHERE m.kind = 'shipment'
-                                             AND m.reference = s.number AND m.value <> 0)))
+          AND ((COALESCE(p.income, 0) = 0 AND o.total > 0) OR COALESCE(p.cogs, 0) <> COALESCE(c.value, 0))
         """,
     ),
 ]

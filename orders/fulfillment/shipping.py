@@ -6,13 +6,14 @@ API call, a store's pickup). In one ``atomic(durable=True)``:
 - the order row, then the shipment, then its lines are locked (the order is the gate: two
   packers on one order queue there, and the second finds the shipment shipped);
 - the units leave through ``inventory.services.stock_ship`` (the shipment's reservations are
-  consumed, on hand and reserved go down, ``shipment`` movements at moving average cost, and
-  their entry: Dr COGS, Cr inventory; a kit's cost is its components');
+  consumed, on hand and reserved go down, ``shipment`` movements at moving average cost; a
+  kit's cost is its components');
 - the allocations shrink by what shipped (closed when empty), the order lines' ``quantity_shipped``
   grows and the order moves to partially shipped or shipped;
-- revenue posts (``order.shipment`` entry, through ``oms.hooks.ledger_post``): Dr receivables
-  (or customer deposits: ``orders.hooks.shipment_debit_role``) against revenue per line net of
-  its discount, sales tax payable and shipping income. A line shipped in parts books each part
+- one entry posts (``order.shipment``, source the shipment, through ``oms.hooks.ledger_post``):
+  Dr receivables (or customer deposits: ``orders.hooks.shipment_debit_role``) against revenue
+  per line net of its discount, sales tax payable and shipping income; and Dr COGS against
+  inventory at the value the movements took out (the lines ``stock_ship`` gives, per warehouse). A line shipped in parts books each part
   as the difference of the rounded shares shipped so far, so the parts add up to the line to the
   cent; the shipping charge and its tax go with the order's first shipment;
 - after commit, ``orders.hooks.shipment_confirmed(order id, amount, shipment number)``: payments
@@ -46,8 +47,7 @@ from orders.services.errors import OrderError
 from orders.services.status import lock_order, move, save_events
 
 ZERO = Decimal("0")
-REVENUE_KIND = "order.shipment"
-COGS_KIND = "stock.shipment"
+SHIP_KIND = "order.shipment"  # the one entry of a confirmation: revenue and its cost
 # The way from an open shipment to shipped (a 3PL's or a store's shipment skips the pack station).
 _PATH_TO_SHIPPED = {
     ShipmentStatus.PENDING: (ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED),
@@ -97,7 +97,7 @@ def shipment_confirm(*, shipment: Shipment | int, user, tracking_number: str | N
             return _already(locked)
         if locked.status == ShipmentStatus.CANCELLED:
             raise ShipmentError(_("Shipment %(number)s was cancelled and cannot ship.") % {"number": locked.number})
-        if order.status not in _SHIPPABLE_ORDER_STATUSES:
+        if order.status not in _SHIPPABLE_ORDER_STATUSES:  # on hold, cancelled: nothing leaves
             raise ShipmentError(_("Order %(number)s is %(status)s: its shipment cannot ship now.")
                                 % {"number": order.number, "status": OrderStatus(order.status).label.lower()})
         lines = list(ShipmentLine.objects.filter(shipment=locked).order_by("pk")
@@ -129,10 +129,10 @@ def shipment_confirm(*, shipment: Shipment | int, user, tracking_number: str | N
             shipped_per_line[order_line.pk] = shipped_per_line.get(order_line.pk, 0) + line.quantity
             parts = kits[order_line.sku_id].items() if order_line.sku.is_kit else ((order_line.sku_id, 1),)
             consumptions += [ShipConsumption(group=allocation.reservation_group, sku_id=sku_id,
-                                             units=per_unit * line.quantity) for sku_id, per_unit in parts]
-        stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, source=locked,
-                             memo=_("Shipment %(number)s of order %(order)s")
-                             % {"number": locked.number, "order": order.number})
+                                             warehouse_id=allocation.warehouse_id, units=per_unit * line.quantity)
+                             for sku_id, per_unit in parts]
+        memo = _("Shipment %(number)s of order %(order)s") % {"number": locked.number, "order": order.number}
+        stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, memo=memo, post=False)
         # Allocations: what shipped is no longer reserved.
         closing = [pk for pk, units in shrink.items() if allocations[pk].quantity == units]
         if closing:
@@ -170,9 +170,10 @@ def shipment_confirm(*, shipment: Shipment | int, user, tracking_number: str | N
         amount = revenue + shipping + tax
         if amount:
             posting.insert(0, PostingLine.signed(amount, role=hooks.shipment_debit_role(order)))
-            ledger_post(source=locked, kind=REVENUE_KIND, lines=posting, on_date=business_date(), user=user,
-                        currency=currency, memo=_("Shipment %(number)s of order %(order)s")
-                        % {"number": locked.number, "order": order.number})
+        posting += stocked.posting_lines  # COGS against inventory, at what the movements took out
+        if posting:
+            ledger_post(source=locked, kind=SHIP_KIND, lines=posting, on_date=business_date(), user=user,
+                        memo=memo)
         with connection.cursor() as cursor:
             ids = sorted(shipped_per_line)
             cursor.execute("UPDATE orders_orderline l SET quantity_shipped = l.quantity_shipped + u.units "
