@@ -88,9 +88,21 @@ def shipment_confirm(*, shipment: Shipment | int, user, tracking_number: str | N
                      carrier: str | None = None, service: str | None = None, box: str | None = None,
                      weight_grams: int | None = None, external_reference: str | None = None) -> ShipResult:
     """Ship ``shipment`` (see the module docstring); idempotent."""
+    with transaction.atomic(durable=True):
+        return shipment_confirm_in_transaction(
+            shipment=shipment, user=user, tracking_number=tracking_number, carrier=carrier, service=service,
+            box=box, weight_grams=weight_grams, external_reference=external_reference)
+
+
+def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_number: str | None = None,
+                                    carrier: str | None = None, service: str | None = None, box: str | None = None,
+                                    weight_grams: int | None = None,
+                                    external_reference: str | None = None) -> ShipResult:
+    """:func:`shipment_confirm` in the caller's transaction (an import confirming a file of them; the
+    caller confirms them in order pk order, as the locks are taken)."""
     shipment_id = shipment.pk if isinstance(shipment, Shipment) else shipment
     order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(savepoint=False):
         order = lock_order(order_id)
         locked = lock_shipment(shipment_id)
         if locked.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
