@@ -44,3 +44,35 @@ def stock_reads() -> StockReads:
         raise ImproperlyConfigured("No app registered the catalog's stock reads (catalog.hooks.register_stock_reads); "
                                    "is inventory in INSTALLED_APPS?")
     return _stock_reads[0]
+
+
+# --- panels on the SKU page -----------------------------------------------------------------------
+#
+# **sku_panels.** Higher apps add a card to the SKU page without catalog importing them: a
+# :class:`SkuPanel` names its template and a function ``context(request, sku) -> dict | None``
+# (``None``: nothing to show this user). Orders registers the bins panel (orders/fulfillment).
+
+
+@dataclass(frozen=True)
+class SkuPanel:
+    key: str
+    template: str
+    context: Callable[..., dict | None]
+
+
+_sku_panels: dict[str, SkuPanel] = {}
+
+
+def register_sku_panel(panel: SkuPanel) -> None:
+    """Add (or replace, by key) a panel of the SKU page."""
+    _sku_panels[panel.key] = panel
+
+
+def sku_panels(request, sku) -> list[tuple[str, dict]]:
+    """(template, context) of every registered panel that has something for this user and SKU."""
+    shown = []
+    for panel in _sku_panels.values():
+        context = panel.context(request, sku)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors, services
-from catalog.hooks import stock_reads
+from catalog.hooks import sku_panels, stock_reads
 from catalog.errors import KitCycleError
 from catalog.forms import KitComponentAddForm, KitComponentQuantityForm, SkuSearchForm
 from catalog.models import KitComponent, Sku, Style, VendorItem
@@ -148,6 +148,7 @@ def sku_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_reservations": user.has_perm("inventory.view_reservation"),
         "can_edit_kit": user.has_perm("catalog.change_kitcomponent"),
         "shop_time_zone": settings.SHOP_TIME_ZONE,
+        "panels": sku_panels(request, sku),
     }
     if context["can_view_reservations"]:
         context["reservations"] = reads.open_reservations(sku=sku)

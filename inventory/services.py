@@ -108,6 +108,29 @@ def stock_adjust(*, sku: Sku, warehouse: Warehouse, quantity: int, reason: str, 
     return movement
 
 
+def stock_missing(*, sku: Sku, warehouse: Warehouse, quantity: int, reason: str, user,
+                  reference: str = "") -> list[StockMovement]:
+    """Units found missing where they should have been (a short pick), inside the caller's transaction.
+
+    Each stocked SKU (a kit's components) loses the missing units, as far as its free units
+    allow, as an adjustment movement with its posting, so the next allocation does not send a
+    picker back to the same empty bin. Call after releasing the reservation of the units.
+    """
+    if quantity <= 0:
+        return []
+    needs = sorted(kit_expand(sku=sku, quantity=quantity).items())
+    movements = []
+    with transaction.atomic(savepoint=False):
+        levels = _lock_levels([(sku_id, warehouse.pk) for sku_id, _units in needs])
+        for sku_id, units in needs:
+            level = levels[(sku_id, warehouse.pk)]
+            gone = min(units, level.on_hand - level.reserved)
+            if gone > 0:
+                movements.append(_post(level, kind=StockMovement.Kind.ADJUSTMENT, quantity=-gone, user=user,
+                                       reason=reason.strip()[:200], reference=reference))
+    return movements
+
+
 def stock_count(*, sku: Sku, warehouse: Warehouse, counted: int, user, reason: str = "") -> StockMovement | None:
     """Set on_hand to a counted quantity; posts the difference as a count movement (None if equal)."""
     if counted < 0:

@@ -84,6 +84,11 @@ _ORDER_MANAGEMENT = _ORDER_ENTRY + [
     "orders.release_hold", "orders.release_fraud_hold", "orders.override_price",
     "orders.add_shippingmethod", "orders.change_shippingmethod", "orders.add_taxrate", "orders.change_taxrate",
 ]
+# Fulfillment (orders/fulfillment): waves and scans on the floor; agents answer short picks.
+_PICK_VIEW = ["orders.view_pickwave", "orders.view_shipment", "orders.view_shipmentline", "orders.view_shipmentevent",
+              "orders.view_binlocation"]
+_PICKING = _PICK_VIEW + ["orders.manage_wave", "orders.pick_wave", "orders.add_binlocation",
+                         "orders.change_binlocation", "orders.delete_binlocation"]
 _PAYABLES = [
     "payments.view_vendorbill", "payments.add_vendorbill", "payments.change_vendorbill",
     "payments.post_vendorbill", "payments.view_po_reconciliation",
@@ -103,9 +108,11 @@ _LEDGER = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY,
-    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"],
-    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT,
+    + _ORDER_ENTRY + ["orders.answer_short_pick"],
+    WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
+    + _PICKING,
+    MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT + _PICKING
+    + ["orders.answer_short_pick"],
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES,
     ADMIN: ["oms.view_system_status"],
 }

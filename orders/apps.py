@@ -10,8 +10,12 @@ class OrdersConfig(AppConfig):
         from inventory.hooks import on_stock_arrived
         from oms.demo import register_demo_step
         from orders import nav, tasks
+        from orders.fulfillment import imports as fulfillment_imports
+        from orders.fulfillment import panels as fulfillment_panels
 
         nav.register_nav()
+        fulfillment_imports.register_kinds()  # bin locations
+        fulfillment_panels.register_panels()  # the SKU page's bins
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")

@@ -167,3 +167,35 @@ def pickup_ready(order_id: int, warehouse_id: int) -> None:
             callback(order_id, warehouse_id)
         except Exception:  # a notice must never undo the committed change
             logger.exception("pickup_ready callback %r failed for order %s", callback, order_id)
+
+
+# --- short picks (fulfillment) ------------------------------------------------------------------------
+#
+# **short_pick_notify.** Called after the commit of a short pick with ``(order id, order line id,
+# units short)``: a notification app tells the customer and offers the choices of
+# ``SHORT_PICK_CHOICES`` (wait for stock, take a substitute, cancel the line), which an agent
+# records from the order page (``orders.fulfillment.services.short_pick_answer``).
+
+SHORT_PICK_CHOICES = ("wait", "substitute", "cancel")
+ShortPickNotify = Callable[[int, int, int], None]
+_short_pick_notify: list[ShortPickNotify] = []
+
+
+def on_short_pick_notify(callback: ShortPickNotify) -> ShortPickNotify:
+    if callback not in _short_pick_notify:
+        _short_pick_notify.append(callback)
+    return callback
+
+
+def remove_short_pick_notify(callback: ShortPickNotify) -> None:
+    if callback in _short_pick_notify:
+        _short_pick_notify.remove(callback)
+
+
+def short_pick_notify(order_id: int, line_id: int, units: int) -> None:
+    """Tell the registered callbacks (after commit) that ``units`` of a line were short at the pick."""
+    for callback in list(_short_pick_notify):
+        try:
+            callback(order_id, line_id, units)
+        except Exception:  # a notification must never undo or hide the committed change
+            logger.exception("short_pick_notify callback %r failed for order %s", callback, order_id)

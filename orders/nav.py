@@ -13,4 +13,6 @@ def register_nav() -> None:
                 _("Find orders by number, customer, status, channel, SKU or hold."), section),
         NavItem(_("Customers"), "orders:customer_list", "orders.view_customer",
                 _("Look up customers by phone, email, name or number; their history."), section),
+        NavItem(_("Pick waves"), "fulfillment:wave_list", "orders.pick_wave",
+                _("Create a warehouse's pick waves, print pick lists, scan picks."), _("Fulfillment")),
     )

@@ -317,7 +317,21 @@ def _order_page_context(request: HttpRequest, order: Order) -> dict:
         "can_edit": user.has_perm("orders.edit_order") and status in order_services.PRE_FULFILLMENT_STATUSES,
         "hold_form": forms.HoldForm(),
         "cancel_form": forms.CancelOrderForm(),
+        **_short_pick_context(user, order, lines),
     }
+
+
+def _short_pick_context(user, order: Order, lines: list[OrderLine]) -> dict:
+    """The order page's short-pick panel (orders/fulfillment): what the customer has not answered yet."""
+    from orders.fulfillment.forms import ShortPickAnswerForm
+    from orders.fulfillment.selectors import short_picks_open
+
+    by_pk = {line.pk: line for line in lines}
+    shorts = short_picks_open(order)
+    for short in shorts:
+        short.line = by_pk.get(short.data.get("line_id"))
+    return {"short_picks": shorts, "can_answer_short_pick": user.has_perm("orders.answer_short_pick"),
+            "short_pick_form": ShortPickAnswerForm()}
 
 
 @require_GET

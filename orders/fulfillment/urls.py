@@ -1,0 +1,16 @@
+from django.urls import path
+
+from orders.fulfillment import views
+
+app_name = "fulfillment"
+urlpatterns = [
+    path("waves/", views.wave_list, name="wave_list"),
+    path("waves/new/", views.wave_create, name="wave_create"),
+    path("waves/<int:pk>/", views.wave_detail, name="wave_detail"),
+    path("waves/<int:pk>/pick-list.pdf", views.wave_pick_list, name="wave_pick_list"),
+    path("waves/<int:pk>/scan/", views.wave_scan, name="wave_scan"),
+    path("waves/<int:pk>/cancel/", views.wave_cancel, name="wave_cancel"),
+    path("picks/<int:pk>/short/", views.pick_short, name="pick_short"),
+    path("short-picks/<int:pk>/answer/", views.short_pick_answer, name="short_pick_answer"),
+    path("skus/<int:pk>/bin/", views.sku_bin, name="sku_bin"),
+]
