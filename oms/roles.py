@@ -89,6 +89,8 @@ _PICK_VIEW = ["orders.view_pickwave", "orders.view_shipment", "orders.view_shipm
               "orders.view_binlocation"]
 _PICKING = _PICK_VIEW + ["orders.manage_wave", "orders.pick_wave", "orders.add_binlocation",
                          "orders.change_binlocation", "orders.delete_binlocation"]
+# Packing and shipping (the pack station, 3PL files, store pickups): changing a shipment ships it.
+_SHIPPING = _PICK_VIEW + ["orders.change_shipment"]
 _PAYABLES = [
     "payments.view_vendorbill", "payments.add_vendorbill", "payments.change_vendorbill",
     "payments.post_vendorbill", "payments.view_po_reconciliation",
@@ -110,9 +112,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
     + _ORDER_ENTRY + ["orders.answer_short_pick"],
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
-    + _PICKING,
+    + _PICKING + _SHIPPING,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT + _PICKING
-    + ["orders.answer_short_pick"],
+    + _SHIPPING + ["orders.answer_short_pick"],
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES,
     ADMIN: ["oms.view_system_status"],
 }

@@ -179,7 +179,8 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
             posting.append(PostingLine(role="shipping_income", credit=shipping))
         if tax:
             posting.append(PostingLine.signed(-tax, role="sales_tax_payable"))
-        amount = revenue + shipping + tax
+        shipping, tax = round_money(shipping, currency), round_money(tax, currency)
+        amount = round_money(revenue + shipping + tax, currency)
         if amount:
             posting.insert(0, PostingLine.signed(amount, role=hooks.shipment_debit_role(order)))
         posting += stocked.posting_lines  # COGS against inventory, at what the movements took out

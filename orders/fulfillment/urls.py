@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.fulfillment import views
+from orders.fulfillment import shipping_views, views
 
 app_name = "fulfillment"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("picks/<int:pk>/short/", views.pick_short, name="pick_short"),
     path("short-picks/<int:pk>/answer/", views.short_pick_answer, name="short_pick_answer"),
     path("skus/<int:pk>/bin/", views.sku_bin, name="sku_bin"),
+    # Shipping (orders/fulfillment/shipping_views.py)
+    path("3pl/<str:code>/shipments.csv", shipping_views.tpl_shipments_csv, name="tpl_shipments_csv"),
 ]
