@@ -212,6 +212,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Days an order ready for pickup at a store waits to be collected before it is cancelled.
+PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", "7"))
 CELERY_BEAT_SCHEDULE: dict = {
     # DESIGN.md: the invariants are checked on the live database and the status page shows the result.
     "invariants-check": {
@@ -224,6 +226,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oms.imports.tasks.import_jobs_fail_stalled_task",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
+    },
+    # Store pickups not collected within PICKUP_HOLD_DAYS are cancelled and their stock released.
+    "pickups-expire": {
+        "task": "orders.tasks.pickups_expire_task",
+        "schedule": 60 * 60,
+        "options": {"expires": 59 * 60},
     },
     # The safety net for a stock arrival whose backorder allocation the event path missed.
     "backorders-sweep": {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError, transaction
 
+from orders.fulfillment.pickup import pickups_expire
 from orders.services.allocation import backorders_allocate, backorders_sweep, backorders_waiting
 
 
@@ -37,3 +38,9 @@ def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
     wanted = sorted(sku_ids)
     transaction.on_commit(lambda: backorders_allocate_task.delay(sku_ids=wanted, warehouse_id=warehouse_id),
                           robust=True)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def pickups_expire_task() -> int:
+    """The beat's: cancel store pickups not collected in time (orders.fulfillment.pickup)."""
+    return pickups_expire()
