@@ -108,13 +108,21 @@ _LEDGER = [
     "payments.view_fiscalyear", "payments.view_periodevent",
 ]
 
+# Carriers: the end-of-day close (manifests) and the labels; managers keep the table rates and printers.
+_CARRIER_WORK = ["orders.close_carrier_day", "orders.view_carriermanifest", "orders.view_carrierlabel",
+                 "orders.view_carrierzone", "orders.view_carrierrate", "orders.view_labelprinter"]
+_CARRIER_SETTINGS = [
+    f"orders.{verb}_{model}" for model in ("carrierzone", "carrierrate", "labelprinter")
+    for verb in ("add", "change", "delete")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
     + _ORDER_ENTRY + ["orders.answer_short_pick"],
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
-    + _PICKING + _SHIPPING,
+    + _PICKING + _SHIPPING + _CARRIER_WORK,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT + _PICKING
-    + _SHIPPING + ["orders.answer_short_pick"],
+    + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK + _CARRIER_SETTINGS,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES,
     ADMIN: ["oms.view_system_status"],
 }

@@ -239,6 +239,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 10 * 60,
         "options": {"expires": 9 * 60},
     },
+    # Labels in transit ask their carrier where they are; delivered ones mark their shipment delivered.
+    "carrier-tracking-poll": {
+        "task": "orders.fulfillment.carriers.tasks.tracking_poll_task",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -266,6 +272,10 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
+# EasyPost (orders/fulfillment/carriers/easypost_carrier.py): without a key the carrier is not offered.
+EASYPOST_API_KEY = os.environ.get("EASYPOST_API_KEY", "")
+EASYPOST_API_BASE = os.environ.get("EASYPOST_API_BASE", "")  # blank: EasyPost's own https://api.easypost.com/v2
 
 LOGGING = {
     "version": 1,

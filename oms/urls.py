@@ -21,6 +21,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("marketing/", include("marketing.urls")),
     path("orders/", include("orders.urls")),
+    path("fulfillment/carriers/", include("orders.fulfillment.carriers.urls")),
     path("fulfillment/", include("orders.fulfillment.urls")),
     path("payments/", include("payments.urls")),
     path("payables/", include("payments.payables.urls")),

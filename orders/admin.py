@@ -132,3 +132,6 @@ class LineAllocationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+from orders.fulfillment.carriers import admin as carriers_admin  # noqa: E402,F401  (registers its models)

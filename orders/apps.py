@@ -13,11 +13,13 @@ class OrdersConfig(AppConfig):
         from orders.fulfillment import imports as fulfillment_imports
         from orders.fulfillment import panels as fulfillment_panels
         from orders.fulfillment import tpl as fulfillment_tpl
+        from orders.fulfillment.carriers import registry as carrier_registry
 
         nav.register_nav()
         fulfillment_imports.register_kinds()  # bin locations
         fulfillment_tpl.register_kinds()  # a 3PL's shipment confirmations
         fulfillment_panels.register_panels()  # the SKU page's bins
+        carrier_registry.register_builtin_carriers()
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")

@@ -453,3 +453,13 @@ from orders.fulfillment.models import (  # noqa: E402,F401
     ShipmentLine,
     ShipmentStatus,
 )
+
+# The carriers' tables live in their package (orders/fulfillment/carriers/models.py).
+from orders.fulfillment.carriers.models import (  # noqa: E402,F401
+    CarrierLabel,
+    CarrierManifest,
+    CarrierRate,
+    CarrierZone,
+    LabelFormat,
+    LabelPrinter,
+)

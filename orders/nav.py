@@ -16,3 +16,7 @@ def register_nav() -> None:
         NavItem(_("Pick waves"), "fulfillment:wave_list", "orders.pick_wave",
                 _("Create a warehouse's pick waves, print pick lists, scan picks."), _("Fulfillment")),
     )
+    register(
+        NavItem(_("End of day"), "carriers:day_close", "orders.close_carrier_day",
+                _("The day's labels per carrier; close the day and print each carrier's manifest."), _("Fulfillment")),
+    )

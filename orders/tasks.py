@@ -44,3 +44,7 @@ def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
 def pickups_expire_task() -> int:
     """The beat's: cancel store pickups not collected in time (orders.fulfillment.pickup)."""
     return pickups_expire()
+
+
+# Celery's autodiscovery reads orders.tasks only: the carriers' tasks are registered through it.
+from orders.fulfillment.carriers.tasks import tracking_poll_task  # noqa: E402,F401

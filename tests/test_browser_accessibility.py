@@ -25,10 +25,10 @@ NOT_OURS = {"admin:index"}
 # What each role's navigation must offer at least, so that the pages below are really visited.
 MAIN_PAGES = {
     "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search"},
-    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search"},
+    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
-                "marketing:promotion_list", "marketing:pricelist_list", "catalog:import_list"},
+                "marketing:promotion_list", "marketing:pricelist_list", "catalog:import_list", "carriers:day_close"},
     "Accountant": {"home"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
               "catalog:import_list"},
