@@ -8,7 +8,9 @@ order entry's refusal (``OrderError``) to a 400 with errors by field.
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -29,6 +31,10 @@ from integrations.api.serializers import (
 )
 from integrations.selectors import api_customers, api_order_details, api_orders
 from integrations.services import api_order_create
+from inventory.models import Warehouse
+from orders.fulfillment.models import Shipment
+from orders.fulfillment.shipping import shipment_confirm
+from orders.fulfillment.tpl import tpl_open_shipments
 from orders.models import Order
 from orders.services import OrderError
 
@@ -155,16 +161,9 @@ class TplShipmentList(GenericAPIView):
     permission_classes = [IsAuthenticated, ShipmentPermissions]
 
     def get_queryset(self):
-        from orders.fulfillment.models import Shipment
-
         return Shipment.objects.none()
 
     def get(self, request: Request, code: str) -> Response:
-        from django.shortcuts import get_object_or_404
-
-        from inventory.models import Warehouse
-        from orders.fulfillment.tpl import tpl_open_shipments
-
         warehouse = get_object_or_404(Warehouse, code=code)
         return Response({"warehouse": warehouse.code, "shipments": [{
             "number": shipment.number, "order_number": shipment.order.number, "ship_to": shipment.order.ship_to,
@@ -184,24 +183,17 @@ class ShipmentConfirm(GenericAPIView):
     permission_classes = [IsAuthenticated, ShipmentPermissions]
 
     def get_queryset(self):
-        from orders.fulfillment.models import Shipment
-
         return Shipment.objects.none()
 
     def post(self, request: Request, number: str) -> Response:
-        from django.shortcuts import get_object_or_404
-
-        from orders.fulfillment.models import Shipment
-        from orders.fulfillment.shipping import shipment_confirm
-
         shipment = get_object_or_404(Shipment, number=number)
         tracking = request.data.get("tracking_number") if isinstance(request.data, dict) else None
         if not isinstance(tracking, str) or not tracking.strip() or len(tracking) > 80:
-            return Response({"tracking_number": ["A tracking number (up to 80 characters) is required."]},
+            return Response({"tracking_number": [_("A tracking number (up to 80 characters) is required.")]},
                             status=status.HTTP_400_BAD_REQUEST)
         carrier = request.data.get("carrier")
         if carrier is not None and (not isinstance(carrier, str) or len(carrier) > 40):
-            return Response({"carrier": ["Up to 40 characters."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"carrier": [_("Up to 40 characters.")]}, status=status.HTTP_400_BAD_REQUEST)
         try:
             result = shipment_confirm(shipment=shipment, user=request.user, tracking_number=tracking.strip(),
                                       carrier=carrier)

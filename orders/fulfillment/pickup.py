@@ -10,7 +10,7 @@ when not collected in time.
   ``shipment_confirm`` (stock, revenue, COGS, capture), so a second click collects nothing more.
 - :func:`pickups_expire` (the beat's ``orders.tasks.pickups_expire_task``): an order ready for
   more than ``settings.PICKUP_HOLD_DAYS`` days and not collected is cancelled (its stock released
-  by ``order_cancel``'s work) and its shipment cancelled, in one transaction each.
+  by ``order_cancel_in_transaction``) and its shipment cancelled, in one transaction each.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentStatus
 from orders.fulfillment.shipping import ShipmentError, ShipResult, shipment_confirm, shipment_open
 from orders.fulfillment.status import lock_shipment, save_shipment_events, shipment_event, shipment_move
 from orders.models import LineAllocation, Order, ShippingMethod
-from orders.services.lifecycle import _cancel
+from orders.services.lifecycle import order_cancel_in_transaction
 from orders.services.status import lock_order
 
 PICKUP_TYPES = (ShippingMethod.FulfillmentType.PICKUP, ShippingMethod.FulfillmentType.SHIP_TO_STORE)
@@ -103,7 +103,7 @@ def pickups_expire(*, now: dt.datetime | None = None, user=None) -> int:
                           reason=_("Not collected within %(days)d days.") % {"days": settings.PICKUP_HOLD_DAYS})
             shipment.save(update_fields=["status"])
             save_shipment_events(events)
-            _cancel(order, user=user, reason=_("Not collected within %(days)d days.")
-                    % {"days": settings.PICKUP_HOLD_DAYS})
+            order_cancel_in_transaction(order=order, user=user, reason=_("Not collected within %(days)d days.")
+                                        % {"days": settings.PICKUP_HOLD_DAYS})
             cancelled += 1
     return cancelled

@@ -14,7 +14,6 @@ import csv
 import io
 
 from django.db.models import Exists, OuterRef, Prefetch
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.models import Warehouse
