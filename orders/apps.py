@@ -23,3 +23,4 @@ class OrdersConfig(AppConfig):
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")
+        register_demo_step(name="carriers", order=45, step="orders.fulfillment.carriers.demo.seed_carriers")

@@ -546,3 +546,19 @@ def test_the_table_rates_are_kept_in_the_admin(role_client, zones):
     to = {**TO, "region": "HI", "postal_code": "96813", "city": "Honolulu"}
     assert [(rate.service, rate.amount) for rate in TableRateCarrier().rates(
         request_for(WarehouseFactory(), to=to))] == [("Ground", Decimal("24.00"))]
+
+
+def test_the_demo_seeds_zones_and_printers_once(warehouse):
+    from orders.fulfillment.carriers.demo import seed_carriers
+    from orders.fulfillment.carriers.models import LabelPrinter
+
+    seed_carriers(stdout=io.StringIO(), options={})
+    seed_carriers(stdout=io.StringIO(), options={})
+
+    assert CarrierZone.objects.count() == 4 and CarrierRate.objects.count() == 20
+    assert sorted(LabelPrinter.objects.values_list("name", "label_format")) == [
+        (f"{warehouse.code} pack 1", "pdf"), (f"{warehouse.code} thermal", "zpl")]
+    new_york = {**TO, "city": "New York", "region": "NY", "postal_code": "10118"}
+    assert [(rate.service, rate.amount, rate.transit_days) for rate in TableRateCarrier().rates(
+        request_for(warehouse, to=new_york, grams=(1200,)))] == [("Ground", Decimal("9.00"), 3),
+                                                                 ("Express", Decimal("22.00"), 1)]

@@ -9,11 +9,18 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from orders.fulfillment.carriers import services
 from orders.fulfillment.carriers.base import CarrierError
-from orders.fulfillment.carriers.models import CarrierLabel, CarrierRate, CarrierZone
+from orders.fulfillment.carriers.models import (
+    CarrierLabel,
+    CarrierRate,
+    CarrierZone,
+    LabelFormat,
+    LabelPrinter,
+)
 from orders.fulfillment.carriers.shipments import (
     promised_date_of,
     shipment_label_buy,
@@ -23,7 +30,7 @@ from orders.fulfillment.carriers.shipments import (
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentStatus
 from orders.fulfillment.services import wave_create
 from orders.models import Order, OrderStatus
-from tests.easypost_fake import FakeEasyPost
+from tests.easypost_fake import FakeEasyPost, error_body
 from tests.fulfillment_helpers import allocated_orders
 
 pytestmark = pytest.mark.django_db
@@ -178,16 +185,18 @@ def test_the_poll_delivers_a_shipped_shipment_and_its_order(packed_shipment, us_
     label = shipment_label_buy(shipment=packed_shipment, request=request, rate=choice.rate, reason=choice.reason,
                                actor=None)
     assert services.labels_track() == 0  # packed, not shipped: not on its way yet
-    bought = timezone.now() - datetime.timedelta(days=3)
+    bought = timezone.now() - datetime.timedelta(days=4)
     CarrierLabel.objects.filter(pk=label.pk).update(bought_at=bought)
-    _ship(packed_shipment, at=bought)
+    shipped = timezone.now() - datetime.timedelta(days=1)
+    _ship(packed_shipment, at=shipped)
+    assert services.labels_track() == 0  # 2 transit days count from the day it shipped, not bought
 
+    _ship(packed_shipment, at=shipped - datetime.timedelta(days=2))
     assert services.labels_track() == 1
     assert services.labels_track() == 0
 
     packed_shipment.refresh_from_db()
-    assert (packed_shipment.status, packed_shipment.delivered_at) == (
-        ShipmentStatus.DELIVERED, bought + datetime.timedelta(days=2))
+    assert (packed_shipment.status, packed_shipment.delivered_at) == (ShipmentStatus.DELIVERED, shipped)
     assert Order.objects.get(pk=packed_shipment.order_id).status == OrderStatus.DELIVERED
     assert ShipmentEvent.objects.filter(shipment=packed_shipment, kind=ShipmentEvent.Kind.STATUS,
                                         data__to="delivered").count() == 1
@@ -257,3 +266,57 @@ def test_two_packers_buying_a_label_at_once_one_wins(make_user):
     assert CarrierLabel.objects.filter(shipment=shipment, voided_at__isnull=True).count() == 1
     shipment.refresh_from_db()
     assert shipment.tracking_number == CarrierLabel.objects.get(shipment=shipment).tracking_number
+
+
+def test_a_zpl_printer_gets_its_label_in_zpl(packed_shipment, us_zone):
+    printer = LabelPrinter.objects.create(name="Pack 1 Zebra", warehouse=packed_shipment.warehouse,
+                                          label_format=LabelFormat.ZPL)
+    request = shipment_request_for(shipment=packed_shipment, printer=printer)
+    choice = services.rate_shop(request=request)
+
+    label = shipment_label_buy(shipment=packed_shipment, request=request, rate=choice.rate, reason=choice.reason,
+                               actor=None)
+
+    content = bytes(label.content).decode()
+    assert label.label_format == "zpl" and content.startswith("^XA")
+    assert f"^BCN,200,N,N,N^FD{label.tracking_number}^FS" in content
+
+
+def test_voiding_on_the_screen_shows_easypost_422_as_a_message(packed_shipment, role_client, settings):
+    client = role_client("Warehouse")
+    with FakeEasyPost() as fake:
+        settings.EASYPOST_API_KEY, settings.EASYPOST_API_BASE = "EZTK_test_key", fake.api_base
+        request = shipment_request_for(shipment=packed_shipment)
+        choice = services.rate_shop(request=request)
+        label = shipment_label_buy(shipment=packed_shipment, request=request, rate=choice.rate,
+                                   reason=choice.reason, actor=None)
+        fake.fail["refund"] = (422, error_body("SHIPMENT.REFUND.UNAVAILABLE", "Refund window has passed."))
+
+        refused = client.post(reverse("carriers:label_void", args=[label.pk]), follow=True)
+
+        assert refused.status_code == 200
+        assert "EasyPost refused the request (422): Refund window has passed." in refused.content.decode()
+        label.refresh_from_db()
+        assert label.voided_at is None
+
+        del fake.fail["refund"]
+        voided = client.post(reverse("carriers:label_void", args=[label.pk]), follow=True)
+
+    assert f"Label {label.tracking_number} voided." in voided.content.decode()
+    label.refresh_from_db()
+    packed_shipment.refresh_from_db()
+    assert label.voided_at is not None and packed_shipment.tracking_number == ""
+
+
+@pytest.mark.parametrize("role, status", [("Agent", 403), ("Accountant", 403), ("Warehouse", 302), ("Manager", 302)])
+def test_voiding_is_for_warehouse_and_manager(role, status, packed_shipment, us_zone, role_client):
+    request = shipment_request_for(shipment=packed_shipment)
+    choice = services.rate_shop(request=request)
+    label = shipment_label_buy(shipment=packed_shipment, request=request, rate=choice.rate, reason=choice.reason,
+                               actor=None)
+
+    response = role_client(role).post(reverse("carriers:label_void", args=[label.pk]))
+
+    assert response.status_code == status
+    label.refresh_from_db()
+    assert (label.voided_at is not None) == (status == 302)

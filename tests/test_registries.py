@@ -12,12 +12,13 @@ from oms import demo as oms_demo
 from oms.demo import demo_steps, register_demo_step
 from oms.panels import _home_panels, home_panels, register_home_panel
 from orders.demo import seed_orders
+from orders.fulfillment.carriers.demo import seed_carriers
 from orders.tasks import stock_arrived
 from payments.payables.demo import seed_payables
 
 
 def test_the_demo_steps_run_lowest_app_first():
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_payables]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_payables]
 
 
 def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
@@ -26,9 +27,11 @@ def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
     register_demo_step(name="between", order=25, step="oms.panels.home_panels")
 
     # Then: it runs in its place, and registering a name again replaces it.
-    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_payables]
+    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers,
+                            seed_payables]
     register_demo_step(name="between", order=99, step=home_panels)
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_payables, home_panels]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_payables,
+                            home_panels]
 
 
 def test_the_home_page_shows_the_panels_registered_in_order(monkeypatch):

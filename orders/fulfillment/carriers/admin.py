@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest, CarrierRate, CarrierZone, LabelPrinter
+from orders.fulfillment.carriers.models import (
+    CarrierLabel,
+    CarrierManifest,
+    CarrierRate,
+    CarrierZone,
+    LabelPrinter,
+)
 
 
 class CarrierRateInline(admin.TabularInline):

@@ -23,6 +23,7 @@ from orders.fulfillment.carriers.base import CarrierError, Label, Rate, Shipment
 from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
 from orders.fulfillment.carriers.shipments import shipment_deliver
 from orders.fulfillment.models import ShipmentStatus
+from orders.services.errors import OrderError
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def labels_track(*, limit: int = 500) -> int:
         try:
             if label_track(label=label).delivered_at is not None:
                 delivered += 1
-        except CarrierError:
+        except (CarrierError, OrderError):
             continue
     return delivered
 

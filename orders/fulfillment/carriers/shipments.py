@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from orders.fulfillment import status as shipment_status
 from orders.fulfillment.carriers import base
 from orders.fulfillment.carriers.base import CarrierError, Parcel, ShipmentRequest
-from orders.fulfillment.carriers.models import CarrierLabel
+from orders.fulfillment.carriers.models import CarrierLabel, LabelFormat, LabelPrinter
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentStatus
 from orders.models import Order, OrderStatus
 from orders.services import status as order_status
@@ -40,9 +40,11 @@ def warehouse_address(warehouse) -> dict:
 
 
 def shipment_request_for(*, shipment: Shipment, parcels: list[Parcel] | None = None,
-                         label_format: str = "pdf", ship_date: datetime.date | None = None) -> ShipmentRequest:
+                         printer: LabelPrinter | None = None, label_format: str = LabelFormat.PDF,
+                         ship_date: datetime.date | None = None) -> ShipmentRequest:
     """A carrier request for the shipment: the order's ship-to, the warehouse's address, its parcels
-    (one box of the shipment's weight unless given) and the order's promised date."""
+    (one box of the shipment's weight unless given), the order's promised date, and the label format
+    of the printer it will print on (PDF or ZPL)."""
     from orders.fulfillment.carriers.services import shop_today
 
     order = shipment.order
@@ -52,7 +54,7 @@ def shipment_request_for(*, shipment: Shipment, parcels: list[Parcel] | None = N
         from_address=warehouse_address(shipment.warehouse), to_address=dict(order.ship_to or {}),
         parcels=tuple(parcels), warehouse_id=shipment.warehouse_id, ship_date=ship_date or shop_today(),
         promised_date=promised_date_of(order), reference=shipment.number, currency=order.currency,
-        label_format=label_format,
+        label_format=printer.label_format if printer is not None else label_format,
     )
 
 

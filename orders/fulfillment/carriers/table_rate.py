@@ -1,6 +1,6 @@
 """The built-in table-rate carrier: zones (country, region, postal prefix) × weight bands, kept in
 the admin. Its labels are made by us and its tracking is our own records: a label counts as
-delivered once its zone's transit days have passed since it was bought."""
+delivered once its zone's transit days have passed since its shipment shipped (or it was bought)."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ class TableRateCarrier:
                      currency=rate.currency, transit_days=rate.transit_days)
 
     def tracking(self, tracking_number: str) -> TrackingStatus:
-        label = CarrierLabel.objects.filter(carrier=CODE, tracking_number=tracking_number).first()
+        label = (CarrierLabel.objects.filter(carrier=CODE, tracking_number=tracking_number)
+                 .select_related("shipment").defer("content").first())
         if label is None:
             raise CarrierError(_("No table-rate label has the tracking number %(number)s.") % {
                 "number": tracking_number}, carrier=CODE, code="NOT_FOUND")
@@ -103,7 +104,9 @@ class TableRateCarrier:
         if label.voided_at:
             events.append(TrackingEvent(at=label.voided_at, status="cancelled", message=_("Label voided")))
             return TrackingStatus(tracking_number=tracking_number, status="cancelled", events=tuple(events))
-        due = label.bought_at + datetime.timedelta(days=label.transit_days or 0)
+        # On its way from the day the shipment shipped (a label without a shipment: the day it was bought).
+        left_at = (label.shipment.shipped_at if label.shipment is not None else None) or label.bought_at
+        due = left_at + datetime.timedelta(days=label.transit_days or 0)
         if timezone.now() >= due:
             events.append(TrackingEvent(at=due, status="delivered", message=_("Delivered")))
             return TrackingStatus(tracking_number=tracking_number, status="delivered", events=tuple(events),

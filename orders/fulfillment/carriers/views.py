@@ -16,6 +16,7 @@ from inventory.models import Warehouse
 from orders.fulfillment.carriers import selectors, services
 from orders.fulfillment.carriers.base import CarrierError
 from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
+from orders.fulfillment.carriers.shipments import shipment_label_void
 
 CLOSE_PERMISSION = "orders.close_carrier_day"
 
@@ -97,3 +98,20 @@ def label_file(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(label.content), content_type="application/zpl" if is_zpl else "application/pdf")
     response["Content-Disposition"] = f'inline; filename="label-{label.tracking_number}.{label.label_format}"'
     return response
+
+
+@login_required
+@permission_required(CLOSE_PERMISSION, raise_exception=True)
+@require_POST
+def label_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void a label that has not gone out; the carrier's refusal (an EasyPost 422) is a message, not a 500."""
+    label = get_object_or_404(CarrierLabel.objects.defer("content"), pk=pk)
+    day = services.shop_today() if not request.POST.get("day") else _day(request.POST.get("day"))
+    url = reverse("carriers:day_close") + f"?warehouse={label.warehouse_id}&day={day.isoformat()}"
+    try:
+        shipment_label_void(label=label, actor=request.user)
+    except CarrierError as error:
+        messages.error(request, str(error))
+        return redirect(url)
+    messages.success(request, _("Label %(number)s voided.") % {"number": label.tracking_number})
+    return redirect(url)
