@@ -227,6 +227,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # The orders allocated at a 3PL warehouse become its shipments (its CSV and API serve them).
+    "tpl-release": {
+        "task": "orders.tasks.tpl_release_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # Store pickups not collected within PICKUP_HOLD_DAYS are cancelled and their stock released.
     "pickups-expire": {
         "task": "orders.tasks.pickups_expire_task",

@@ -15,6 +15,7 @@ from oms.imports.services import import_file
 from orders.fulfillment.models import Shipment
 from orders.fulfillment.tpl import CSV_COLUMNS, tpl_shipments_release
 from orders.models import OrderStatus
+from orders.tasks import tpl_release_task
 from payments.models import JournalEntry
 from tests.factories import SkuFactory, WarehouseFactory, stock
 from tests.orders_helpers import all_violations, level, line, place
@@ -50,11 +51,15 @@ def csv_bytes(header, *rows) -> bytes:
     return buffer.getvalue().encode()
 
 
-def test_release_makes_one_shipment_per_order_once(tpl_warehouse, released):
+def test_release_makes_one_shipment_per_order_once(tpl_warehouse, released, mug):
     first, second, shipments = released
     assert [shipment.order_id for shipment in shipments] == [first.pk, second.pk]
     assert tpl_shipments_release(warehouse=tpl_warehouse) == []
     assert Shipment.objects.count() == 2
+    # The beat's task releases what came in since, at every 3PL warehouse
+    third = place(lines=[line(mug, 1)])
+    assert tpl_release_task() == 1
+    assert Shipment.objects.filter(order=third, warehouse=tpl_warehouse, status="pending").count() == 1
 
 
 @pytest.mark.parametrize(("role", "allowed"), [(role, role in ("Warehouse", "Manager", "Admin"))

@@ -4,8 +4,8 @@ or the API. Both ways end in ``shipment_confirm``, so the same confirmation twic
 file, a retried call) ships once.
 
 :func:`tpl_shipments_release` makes a shipment (outside any wave) of every order's open
-allocations at a 3PL warehouse that no shipment holds yet; ``tasks.tpl_release`` runs it for
-every active 3PL warehouse on the beat, and the download and the API read what it made.
+allocations at a 3PL warehouse that no shipment holds yet; ``orders.tasks.tpl_release_task`` runs it
+for every active 3PL warehouse on the beat (every 5 minutes), and the download and the API read what it made.
 """
 
 from __future__ import annotations
