@@ -26,8 +26,9 @@ from catalog.selectors import kit_expand
 from inventory import hooks
 from inventory.errors import InsufficientStock, InventoryError
 from inventory.models import PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel, StockMovement, Warehouse
-from inventory.postings import movement_post, movements_post, transfer_post
+from inventory.postings import business_date, movement_lines, movement_post, movements_post, transfer_post
 from inventory.valuation import movement_value, movement_value_sql
+from oms.hooks import ledger_post
 
 COST_STEP = Decimal("0.001")
 
@@ -728,3 +729,126 @@ def integrity_error_message(error: IntegrityError) -> str:
     if "stock_movements are never" in text or "never edited or deleted" in text:
         return _("Stock movements are never edited or deleted; post a correcting movement.")
     return _("The change was refused by a database rule.")
+
+
+# --- shipping ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipConsumption:
+    """Units of one stocked SKU that leave ``warehouse_id`` from the open reservation of ``group`` (an
+    order line's allocation; a kit's group holds a row per component)."""
+
+    group: uuid.UUID
+    sku_id: int
+    warehouse_id: int
+    units: int
+
+
+@dataclass(frozen=True)
+class ShippedStock:
+    """What :func:`stock_ship` took out: the movements (one per stock row), their value (positive), and
+    the lines of their entry (Dr COGS, Cr inventory) when the caller posts them in its own entry."""
+
+    movements: list[StockMovement]
+    value: Decimal
+    posting_lines: list
+
+
+def stock_ship(*, consumptions: list[ShipConsumption], user, reference: str, source=None, memo: str = "",
+               post: bool = True) -> ShippedStock:
+    """Units leave the warehouse for a customer: reservations are consumed, stock and its value go down.
+
+    Every consumption takes ``units`` from the open reservation row of its group and SKU (the
+    whole row becomes ``consumed``; a part splits the row into a consumed part and the open rest),
+    and the stock row loses them from both ``on_hand`` and ``reserved``. Each stock row moves once,
+    by one ``shipment`` movement valued at moving average cost (:mod:`inventory.valuation`).
+    With ``post`` the movements post as one entry for ``source`` (Dr COGS, Cr inventory;
+    :mod:`inventory.postings`); without it the caller puts ``posting_lines`` in its own entry in
+    this transaction (the ship confirmation books revenue and cost as one entry). Stock rows are
+    locked in (sku, warehouse) order, then the reservation rows in pk order, as everywhere else.
+    Runs in the caller's transaction; raises :class:`InventoryError` (the caller's transaction is
+    then spoilt) when a reservation does not hold the units.
+    """
+    if not consumptions:
+        raise InventoryError(_("A shipment needs at least one unit."))
+    wanted: dict[tuple[uuid.UUID, int], int] = {}
+    per_level: dict[tuple[int, int], int] = {}
+    for item in consumptions:
+        if item.units <= 0:
+            raise InventoryError(_("Ship a positive quantity."))
+        wanted[(item.group, item.sku_id)] = wanted.get((item.group, item.sku_id), 0) + item.units
+        per_level[(item.sku_id, item.warehouse_id)] = per_level.get((item.sku_id, item.warehouse_id), 0) + item.units
+    now = timezone.now()
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        pairs = sorted(per_level)
+        cursor.execute(
+            "SELECT l.id, l.sku_id, l.warehouse_id, l.on_hand, l.reserved, l.value FROM inventory_stocklevel l "
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS p (sku_id, warehouse_id) "
+            "ON p.sku_id = l.sku_id AND p.warehouse_id = l.warehouse_id "
+            "ORDER BY l.sku_id, l.warehouse_id FOR NO KEY UPDATE OF l",
+            [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
+        levels = {(sku_id, warehouse_id): (level_id, on_hand, reserved, value)
+                  for level_id, sku_id, warehouse_id, on_hand, reserved, value in cursor.fetchall()}
+        # The reservation rows, locked after the stock rows.
+        cursor.execute("SELECT id, \"group\", sku_id, warehouse_id, quantity, reference, requested_sku_id "
+                       "FROM inventory_reservation WHERE \"group\" = ANY(%s) AND status = %s "
+                       "ORDER BY id FOR NO KEY UPDATE",
+                       [sorted({group for group, _sku in wanted}), Reservation.Status.OPEN.value])
+        by_key: dict[tuple[uuid.UUID, int], tuple] = {}
+        for row in cursor.fetchall():
+            by_key.setdefault((row[1], row[2]), row)
+        consumed_whole: list[int] = []
+        splits: list[Reservation] = []
+        for (group, sku_id), units in wanted.items():
+            row = by_key.get((group, sku_id))
+            if row is None or row[4] < units or (sku_id, row[3]) not in per_level:
+                raise InventoryError(_("Only %(held)d units are reserved for %(reference)s; %(units)d cannot ship.")
+                                     % {"held": row[4] if row else 0, "reference": reference, "units": units})
+            if row[4] == units:
+                consumed_whole.append(row[0])
+            else:
+                Reservation.objects.filter(pk=row[0]).update(quantity=row[4] - units)
+                splits.append(Reservation(sku_id=sku_id, warehouse_id=row[3], quantity=units,
+                                          status=Reservation.Status.CONSUMED, reference=row[5], group=group,
+                                          requested_sku_id=row[6], created_by=user, closed_at=now))
+        movements: list[StockMovement] = []
+        level_updates: list[tuple[int, int, Decimal]] = []
+        for (sku_id, warehouse_id), units in sorted(per_level.items()):
+            if (sku_id, warehouse_id) not in levels:
+                raise InventoryError(_("The stock of %(reference)s is not on hand to ship.") % {"reference": reference})
+            level_id, on_hand, reserved, level_value = levels[(sku_id, warehouse_id)]
+            if on_hand < units or reserved < units:
+                raise InventoryError(_("The stock of %(reference)s is not on hand to ship.") % {"reference": reference})
+            value = movement_value(on_hand=on_hand, value=level_value, quantity=-units)
+            level_updates.append((level_id, units, value))
+            movements.append(StockMovement(sku_id=sku_id, warehouse_id=warehouse_id, kind=StockMovement.Kind.SHIPMENT,
+                                           quantity=-units, reference=reference, created_by=user, value=value,
+                                           reason=memo[:200]))
+        if consumed_whole:
+            cursor.execute("UPDATE inventory_reservation SET status = %s, closed_at = %s WHERE id = ANY(%s)",
+                           [Reservation.Status.CONSUMED.value, now, consumed_whole])
+        if splits:
+            Reservation.objects.bulk_create(splits)
+        cursor.execute(
+            "UPDATE inventory_stocklevel l SET on_hand = l.on_hand - u.units, reserved = l.reserved - u.units, "
+            "value = l.value + u.value, updated_at = now() "
+            "FROM unnest(%s::bigint[], %s::integer[], %s::numeric[]) AS u (id, units, value) WHERE l.id = u.id",
+            [[item[0] for item in level_updates], [item[1] for item in level_updates],
+             [item[2] for item in level_updates]])
+        StockMovement.objects.bulk_create(movements)
+        per_warehouse: dict[int, Decimal] = {}
+        for movement in movements:
+            per_warehouse[movement.warehouse_id] = per_warehouse.get(movement.warehouse_id, Decimal("0")) + movement.value
+        posting_lines = []
+        for warehouse_id, value in sorted(per_warehouse.items()):
+            if value:
+                posting_lines += movement_lines(kind=StockMovement.Kind.SHIPMENT, value=value,
+                                                warehouse_id=warehouse_id, memo=reference)
+        if post and posting_lines:
+            if source is None:
+                source = ("inventory.stockmovement", str(min(movement.pk for movement in movements)))
+            ledger_post(source=source, kind="stock.shipment", user=user, on_date=business_date(now),
+                        memo=(memo or reference)[:500], lines=posting_lines)
+    total = sum((-movement.value for movement in movements), Decimal("0"))
+    return ShippedStock(movements=movements, value=total, posting_lines=posting_lines)

@@ -89,6 +89,8 @@ _PICK_VIEW = ["orders.view_pickwave", "orders.view_shipment", "orders.view_shipm
               "orders.view_binlocation"]
 _PICKING = _PICK_VIEW + ["orders.manage_wave", "orders.pick_wave", "orders.add_binlocation",
                          "orders.change_binlocation", "orders.delete_binlocation"]
+# Packing and shipping (the pack station, 3PL files, store pickups): changing a shipment ships it.
+_SHIPPING = _PICK_VIEW + ["orders.change_shipment"]
 _PAYABLES = [
     "payments.view_vendorbill", "payments.add_vendorbill", "payments.change_vendorbill",
     "payments.post_vendorbill", "payments.view_po_reconciliation",
@@ -140,10 +142,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
     + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST + ["orders.answer_short_pick"],
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
-    + _PICKING + _CARRIER_WORK,
+    + _PICKING + _SHIPPING + _CARRIER_WORK,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
-    + ["payments.approve_refund"] + _PICKING + ["orders.answer_short_pick"] + _CARRIER_WORK + _CARRIER_SETTINGS,
+    + ["payments.approve_refund"] + _PICKING + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK
+    + _CARRIER_SETTINGS,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
     + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,

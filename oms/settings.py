@@ -217,6 +217,8 @@ CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "payments")
 CELERY_TASK_ROUTES = ["oms.celery.route_task"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Days an order ready for pickup at a store waits to be collected before it is cancelled.
+PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", "7"))
 CELERY_BEAT_SCHEDULE: dict = {
     # DESIGN.md: the invariants are checked on the live database and the status page shows the result.
     "invariants-check": {
@@ -235,6 +237,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.authorizations_renew_task",
         "schedule": 60 * 60,
         "options": {"expires": 55 * 60},
+    },
+    # The orders allocated at a 3PL warehouse become its shipments (its CSV and API serve them).
+    "tpl-release": {
+        "task": "orders.tasks.tpl_release_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+    # Store pickups not collected within PICKUP_HOLD_DAYS are cancelled and their stock released.
+    "pickups-expire": {
+        "task": "orders.tasks.pickups_expire_task",
+        "schedule": 60 * 60,
+        "options": {"expires": 59 * 60},
     },
     # The safety net for a stock arrival whose backorder allocation the event path missed.
     "backorders-sweep": {

@@ -12,10 +12,12 @@ class OrdersConfig(AppConfig):
         from orders import nav, tasks
         from orders.fulfillment import imports as fulfillment_imports
         from orders.fulfillment import panels as fulfillment_panels
+        from orders.fulfillment import tpl as fulfillment_tpl
         from orders.fulfillment.carriers import registry as carrier_registry
 
         nav.register_nav()
         fulfillment_imports.register_kinds()  # bin locations
+        fulfillment_tpl.register_kinds()  # a 3PL's shipment confirmations
         fulfillment_panels.register_panels()  # the SKU page's bins
         carrier_registry.register_builtin_carriers()
         # Stock arriving (or reservations released) allocates waiting backorders, in a task after commit.

@@ -289,6 +289,81 @@ def order_list_flags() -> list[OrderListFlag]:
     """The registered flags, in registration order."""
     return list(_order_list_flags)
 
+def on_shipment_confirmed(callback: ShipmentConfirmed) -> ShipmentConfirmed:
+    if callback not in _shipment_confirmed:
+        _shipment_confirmed.append(callback)
+    return callback
+
+
+def remove_shipment_confirmed(callback: ShipmentConfirmed) -> None:
+    if callback in _shipment_confirmed:
+        _shipment_confirmed.remove(callback)
+
+
+def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
+    """Tell the registered callbacks a shipment went out (after commit); failures are logged, not raised."""
+    for callback in list(_shipment_confirmed):
+        try:
+            callback(order_id, amount, reference)
+        except Exception:  # the shipment is committed; a capture that cannot be enqueued is retried by staff
+            logger.exception("shipment_confirmed callback %r failed for order %s", callback, order_id)
+
+
+# --- fulfillment: who is owed, and the customer's notices ---------------------------------------
+#
+# **shipment_debit_role(order).** What a shipment's revenue is booked against: ``"receivables"``
+# (the default: the customer owes it, an invoice follows) or ``"customer_deposits"`` (money taken
+# before the shipment). Payments answers from the order's tenders; the first registered answer
+# that is not ``None`` wins. Called inside the ship transaction: no gateway calls.
+#
+# **pickup_ready(order_id, warehouse_id).** After the commit of an order made ready for pickup at
+# a store: the customer's notice (payments' or a messaging app's business).
+
+ShipmentDebitRole = Callable[["Order"], str | None]
+PickupReady = Callable[[int, int], None]
+_shipment_debit_roles: list[ShipmentDebitRole] = []
+_pickup_ready: list[PickupReady] = []
+DEFAULT_SHIPMENT_DEBIT_ROLE = "receivables"
+
+
+def on_shipment_debit_role(answer: ShipmentDebitRole) -> ShipmentDebitRole:
+    if answer not in _shipment_debit_roles:
+        _shipment_debit_roles.append(answer)
+    return answer
+
+
+def remove_shipment_debit_role(answer: ShipmentDebitRole) -> None:
+    if answer in _shipment_debit_roles:
+        _shipment_debit_roles.remove(answer)
+
+
+def shipment_debit_role(order: Order) -> str:
+    for answer in list(_shipment_debit_roles):
+        role = answer(order)
+        if role:
+            return role
+    return DEFAULT_SHIPMENT_DEBIT_ROLE
+
+
+def on_pickup_ready(callback: PickupReady) -> PickupReady:
+    if callback not in _pickup_ready:
+        _pickup_ready.append(callback)
+    return callback
+
+
+def remove_pickup_ready(callback: PickupReady) -> None:
+    if callback in _pickup_ready:
+        _pickup_ready.remove(callback)
+
+
+def pickup_ready(order_id: int, warehouse_id: int) -> None:
+    for callback in list(_pickup_ready):
+        try:
+            callback(order_id, warehouse_id)
+        except Exception:  # a notice must never undo the committed change
+            logger.exception("pickup_ready callback %r failed for order %s", callback, order_id)
+
+
 # --- short picks (fulfillment) ------------------------------------------------------------------------
 #
 # **short_pick_notify.** Called after the commit of a short pick with ``(order id, order line id,

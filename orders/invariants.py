@@ -17,6 +17,12 @@ line id or None, detail).
 - The latest status event of every order that is not a draft names its status.
 - An order is on hold exactly while it has an open hold.
 - An allocated order has every open unit reserved.
+- Fulfillment (orders.fulfillment): a shipped shipment's units left as its ``shipment``
+  movements (reference = the shipment number, at its warehouse, a kit as its components); the
+  lines of an order with shipments shipped exactly what its shipped shipments hold; every shipped
+  shipment's entry (``order.shipment``) books its revenue (unless its order is free) and COGS
+  equal to the value its movements took out. Orders shipped before shipments
+  existed (the demo's) have no shipments and are not held to these.
 """
 
 from __future__ import annotations
@@ -150,6 +156,85 @@ CHECKS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+
+FULFILLMENT_CHECKS: list[tuple[str, str]] = [
+    (
+        "shipped quantities equal shipment movements",
+        """
+        WITH RECURSIVE shipped AS (
+            SELECT s.id, s.order_id, s.number, s.warehouse_id, ol.sku_id, sl.quantity
+            FROM orders_shipment s JOIN orders_shipmentline sl ON sl.shipment_id = s.id
+            JOIN orders_orderline ol ON ol.id = sl.order_line_id
+            WHERE s.status IN ('shipped', 'delivered')
+        ), parts(root_id, sku_id, per_unit) AS (
+            SELECT kc.kit_id, kc.component_id, kc.quantity FROM catalog_kitcomponent kc
+            WHERE kc.kit_id IN (SELECT sku_id FROM shipped)
+          UNION ALL
+            SELECT p.root_id, kc.component_id, p.per_unit * kc.quantity
+            FROM parts p JOIN catalog_kitcomponent kc ON kc.kit_id = p.sku_id
+        ), leaves AS (
+            SELECT p.root_id, p.sku_id, SUM(p.per_unit) AS per_unit
+            FROM parts p JOIN catalog_sku s ON s.id = p.sku_id AND NOT s.is_kit GROUP BY p.root_id, p.sku_id
+          UNION ALL
+            SELECT s.id, s.id, 1 FROM catalog_sku s WHERE NOT s.is_kit AND s.id IN (SELECT sku_id FROM shipped)
+        ), expected AS (
+            SELECT x.id, x.order_id, x.number, x.warehouse_id, v.sku_id, SUM(x.quantity * v.per_unit) AS units
+            FROM shipped x JOIN leaves v ON v.root_id = x.sku_id GROUP BY 1, 2, 3, 4, 5
+        ), moved AS (
+            SELECT m.reference, m.warehouse_id, m.sku_id, -SUM(m.quantity) AS units
+            FROM inventory_stockmovement m WHERE m.kind = 'shipment'
+              AND m.reference IN (SELECT number FROM shipped) GROUP BY 1, 2, 3
+        )
+        SELECT e.order_id, NULL::bigint, 'shipment ' || e.number || ' sku ' || e.sku_id || ': shipped '
+               || e.units || ', moved ' || COALESCE(m.units, 0)
+        FROM expected e LEFT JOIN moved m
+          ON m.reference = e.number AND m.warehouse_id = e.warehouse_id AND m.sku_id = e.sku_id
+        WHERE m.units IS DISTINCT FROM e.units
+        """,
+    ),
+    (
+        "order lines shipped what their shipments hold",
+        """
+        SELECT l.order_id, l.id, 'shipped=' || l.quantity_shipped || ' in shipments=' || COALESCE(x.units, 0)
+        FROM orders_orderline l
+        LEFT JOIN (SELECT sl.order_line_id, SUM(sl.quantity) AS units FROM orders_shipmentline sl
+                   JOIN orders_shipment s ON s.id = sl.shipment_id AND s.status IN ('shipped', 'delivered')
+                   GROUP BY sl.order_line_id) x ON x.order_line_id = l.id
+        WHERE l.order_id IN (SELECT order_id FROM orders_shipment)
+          AND l.quantity_shipped <> COALESCE(x.units, 0)
+        """,
+    ),
+    (
+        "every shipped shipment has its revenue and COGS posted",
+        """
+        WITH cost AS (
+            SELECT m.reference, -SUM(m.value) AS value FROM inventory_stockmovement m
+            WHERE m.kind = 'shipment' AND m.reference IN (SELECT number FROM orders_shipment
+                                                          WHERE status IN ('shipped', 'delivered'))
+            GROUP BY m.reference
+        ), posted AS (
+            SELECT e.source_id, SUM(l.debit) FILTER (WHERE a.code = ANY(r.cogs)) AS cogs,
+                   SUM(l.credit) FILTER (WHERE a.type = 'income') AS income
+            FROM payments_journalentry e JOIN payments_journalline l ON l.entry_id = e.id
+            JOIN payments_account a ON a.id = l.account_id
+            CROSS JOIN (SELECT array_agg(DISTINCT a2.code) AS cogs FROM payments_postingrule p
+                        JOIN payments_account a2 ON a2.id = p.account_id WHERE p.role = 'cogs') r
+            WHERE e.source_type = 'orders.shipment' AND e.kind = 'order.shipment'
+            GROUP BY e.source_id
+        )
+        SELECT s.order_id, NULL::bigint, 'shipment ' || s.number || CASE
+                   WHEN COALESCE(p.income, 0) = 0 AND o.total > 0 THEN ' has no revenue posted'
+                   ELSE ' cost ' || COALESCE(c.value, 0) || ' but COGS posted ' || COALESCE(p.cogs, 0) END
+        FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id
+        LEFT JOIN cost c ON c.reference = s.number
+        LEFT JOIN posted p ON p.source_id = s.id::text
+        WHERE s.status IN ('shipped', 'delivered')
+          AND ((COALESCE(p.income, 0) = 0 AND o.total > 0) OR COALESCE(p.cogs, 0) <> COALESCE(c.value, 0))
+        """,
+    ),
+]
+CHECKS += FULFILLMENT_CHECKS
 
 
 def violations() -> list[tuple[str, int, int | None, str]]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError, transaction
 
+from inventory.models import Warehouse
+from orders.fulfillment.pickup import pickups_expire
+from orders.fulfillment.tpl import tpl_shipments_release
 from orders.services.allocation import backorders_allocate, backorders_sweep, backorders_waiting
 
 
@@ -37,6 +40,19 @@ def stock_arrived(sku_ids: set[int], warehouse_id: int) -> None:
     wanted = sorted(sku_ids)
     transaction.on_commit(lambda: backorders_allocate_task.delay(sku_ids=wanted, warehouse_id=warehouse_id),
                           robust=True)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def pickups_expire_task() -> int:
+    """The beat's: cancel store pickups not collected in time (orders.fulfillment.pickup)."""
+    return pickups_expire()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tpl_release_task() -> int:
+    """The beat's: a shipment for every order allocated at an active 3PL warehouse (orders.fulfillment.tpl)."""
+    return sum(len(tpl_shipments_release(warehouse=warehouse)) for warehouse in
+               Warehouse.objects.filter(kind=Warehouse.Kind.THIRD_PARTY, is_active=True).order_by("pk"))
 
 
 # Celery's autodiscovery reads orders.tasks only: the carriers' tasks are registered through it.

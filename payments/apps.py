@@ -87,6 +87,10 @@ class PaymentsConfig(AppConfig):
         # the customer's credit limit goes on a credit-limit hold.
         on_payment_validate(credit.receivables_payment_validate)
         on_payment_check(credit.receivables_payment_check)
+        # Shipments recognise revenue against customer deposits (one posting rule, see credit.py).
+        from orders.hooks import on_shipment_debit_role
+
+        on_shipment_debit_role(credit.shipment_debit_role)
         # The order page shows the customer's credit and the order's invoices to accountants and managers.
         register_order_panel(panels.account_panel)
         # Order entry: an agent takes a check or puts the order on the customer's account.

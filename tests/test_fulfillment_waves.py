@@ -25,7 +25,7 @@ from orders.fulfillment.status import IllegalShipmentTransition, shipment_move
 from orders.models import LineAllocation, OrderEvent, OrderStatus
 from tests.factories import SkuFactory, UserFactory, WarehouseFactory, stock
 from tests.fulfillment_helpers import allocated_orders
-from tests.orders_helpers import all_violations, level, line, place, priority_mail
+from tests.orders_helpers import all_violations, level, priority_mail
 
 pytestmark = pytest.mark.django_db
 

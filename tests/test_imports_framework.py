@@ -39,7 +39,8 @@ def test_each_app_registers_its_own_kinds():
 
     assert owners == {"skus": "catalog.imports.kinds", "prices": "catalog.imports.kinds",
                       "vendor_items": "catalog.imports.kinds", "stock_counts": "inventory.imports",
-                      "price_list_entries": "marketing.imports", "bin_locations": "orders.fulfillment.imports"}
+                      "price_list_entries": "marketing.imports", "bin_locations": "orders.fulfillment.imports",
+                      "shipment_confirmations": "orders.fulfillment.tpl"}
     with pytest.raises(ValueError, match="unknown import kind 'nope'"):
         get_kind("nope")
 

@@ -8,7 +8,9 @@ order entry's refusal (``OrderError``) to a 400 with errors by field.
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -29,6 +31,10 @@ from integrations.api.serializers import (
 )
 from integrations.selectors import api_customers, api_order_details, api_orders
 from integrations.services import api_order_create
+from inventory.models import Warehouse
+from orders.fulfillment.models import Shipment
+from orders.fulfillment.shipping import shipment_confirm
+from orders.fulfillment.tpl import tpl_open_shipments
 from orders.models import Order
 from orders.services import OrderError
 
@@ -136,3 +142,62 @@ class CustomerDetail(RetrieveAPIView):
 
     def get_queryset(self):
         return api_customers()
+
+
+# --- 3PL: shipments out, confirmations in ------------------------------------------------------
+
+
+class ShipmentPermissions(ModelPermissions):
+    """Reading shipments needs ``orders.view_shipment``; confirming one ``orders.change_shipment``."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_shipment"]}
+
+
+@extend_schema_view(get=extend_schema(operation_id="tpl_shipments_list", summary="A 3PL warehouse's open shipments",
+                                      responses={200: OpenApiTypes.OBJECT}))
+class TplShipmentList(GenericAPIView):
+    """The shipments a 3PL warehouse is to send: each with its ship-to and lines."""
+
+    permission_classes = [IsAuthenticated, ShipmentPermissions]
+
+    def get_queryset(self):
+        return Shipment.objects.none()
+
+    def get(self, request: Request, code: str) -> Response:
+        warehouse = get_object_or_404(Warehouse, code=code)
+        return Response({"warehouse": warehouse.code, "shipments": [{
+            "number": shipment.number, "order_number": shipment.order.number, "ship_to": shipment.order.ship_to,
+            "shipping_method": shipment.order.shipping_method.code if shipment.order.shipping_method else "",
+            "lines": [{"line_number": line.order_line.line_number, "sku_code": line.order_line.sku_code,
+                       "description": line.order_line.description, "quantity": line.quantity}
+                      for line in shipment.lines.all()],
+        } for shipment in tpl_open_shipments(warehouse=warehouse)]})
+
+
+@extend_schema_view(post=extend_schema(operation_id="shipment_confirm", summary="Confirm a shipment shipped",
+                                       request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}))
+class ShipmentConfirm(GenericAPIView):
+    """``{"tracking_number": "...", "carrier": "..."}``: the shipment ships (once: the same call again
+    answers ``shipped_now: false`` and changes nothing)."""
+
+    permission_classes = [IsAuthenticated, ShipmentPermissions]
+
+    def get_queryset(self):
+        return Shipment.objects.none()
+
+    def post(self, request: Request, number: str) -> Response:
+        shipment = get_object_or_404(Shipment, number=number)
+        tracking = request.data.get("tracking_number") if isinstance(request.data, dict) else None
+        if not isinstance(tracking, str) or not tracking.strip() or len(tracking) > 80:
+            return Response({"tracking_number": [_("A tracking number (up to 80 characters) is required.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        carrier = request.data.get("carrier")
+        if carrier is not None and (not isinstance(carrier, str) or len(carrier) > 40):
+            return Response({"carrier": [_("Up to 40 characters.")]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            result = shipment_confirm(shipment=shipment, user=request.user, tracking_number=tracking.strip(),
+                                      carrier=carrier)
+        except OrderError as error:
+            return Response({"non_field_errors": list(error.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response({"number": shipment.number, "shipped_now": result.shipped_now, "message": result.message,
+                         "tracking_number": result.shipment.tracking_number, "amount": str(result.amount)})

@@ -212,6 +212,16 @@ def order_cancel(*, order: Order, user, reason: str) -> Order:
     return locked
 
 
+def order_cancel_in_transaction(*, order: Order, user, reason: str) -> Order:
+    """:func:`order_cancel` inside the caller's transaction (fulfillment cancels an uncollected pickup
+    together with its shipment); the caller takes the order's lock first or lets this take it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(field_errors={"reason": [_("Say why the order is cancelled.")]})
+    with transaction.atomic(savepoint=False):
+        return _cancel(order, user=user, reason=reason)
+
+
 def _cancel(order: Order, *, user, reason: str) -> Order:
     """:func:`order_cancel`'s work, inside the caller's transaction (which may hold the order's lock already)."""
     events: list[OrderEvent] = []

@@ -8,8 +8,11 @@
 
 :data:`TRANSITIONS` spells it out. Beyond the diagram it allows ``allocated → released`` (an
 edit or a cancelled allocation leaves units to allocate again) and
-``partially_shipped → picking`` (the rest of an order that went out in parts) and ``picking →
-allocated`` (its pick wave was cancelled before anything was picked).
+``partially_shipped → picking`` (the rest of an order that went out in parts), ``picking →
+allocated`` (its pick wave was cancelled before anything was picked), and a shipment confirmed
+straight from released, allocated or picking (a 3PL's confirmation, a shipment of part of the
+order while the rest is still picked or backordered: released → partially shipped; allocated
+or picking → partially shipped or shipped).
 
 **Locks.** Everything that changes an order locks, in this order: the order row (the gate:
 every change of one order queues here), its line rows (by pk), its holds, then the stock rows
@@ -38,9 +41,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.PLACED, S.CANCELLED}),
     S.PLACED: frozenset({S.ON_HOLD, S.RELEASED, S.CANCELLED}),
     S.ON_HOLD: frozenset({S.RELEASED, S.CANCELLED}),
-    S.RELEASED: frozenset({S.ON_HOLD, S.ALLOCATED, S.CANCELLED}),
-    S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PICKING, S.CANCELLED}),
-    S.PICKING: frozenset({S.ALLOCATED, S.PACKED, S.CANCELLED}),
+    S.RELEASED: frozenset({S.ON_HOLD, S.ALLOCATED, S.PARTIALLY_SHIPPED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PICKING, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
+    S.PICKING: frozenset({S.ALLOCATED, S.PACKED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.PACKED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.PICKING, S.SHIPPED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.RETURN_REQUESTED, S.CLOSED}),

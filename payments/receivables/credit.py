@@ -121,3 +121,13 @@ def receivables_payment_check(order, payment=None) -> PaymentCheckFailure | None
         tender.save(update_fields=["authorized_amount", "captured_amount"])
         tender_record(tender=tender, user=user, check_date=_check_date(instruction))
     return credit_check(order, instructions)
+
+
+def shipment_debit_role(order) -> str:
+    """What a shipment's revenue is recognised against (``orders.hooks.shipment_debit_role``).
+
+    Always customer deposits: money received is a deposit and only an invoice moves a balance into
+    receivables (the module docstring of ``payments.receivables.services``), so the receivables
+    control account equals the open invoices whatever ships.
+    """
+    return "customer_deposits"

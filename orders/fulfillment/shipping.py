@@ -1,0 +1,265 @@
+"""Ship confirmation: a shipment leaves, in one transaction with its stock and its postings.
+
+:func:`shipment_confirm` is the one way a shipment ships (the pack station, a 3PL's file or
+API call, a store's pickup). In one ``atomic(durable=True)``:
+
+- the order row, then the shipment, then its lines are locked (the order is the gate: two
+  packers on one order queue there, and the second finds the shipment shipped);
+- the units leave through ``inventory.services.stock_ship`` (the shipment's reservations are
+  consumed, on hand and reserved go down, ``shipment`` movements at moving average cost; a
+  kit's cost is its components');
+- the allocations shrink by what shipped (closed when empty), the order lines' ``quantity_shipped``
+  grows and the order moves to partially shipped or shipped;
+- one entry posts (``order.shipment``, source the shipment, through ``oms.hooks.ledger_post``):
+  Dr receivables (or customer deposits: ``orders.hooks.shipment_debit_role``) against revenue
+  per line net of its discount, sales tax payable and shipping income; and Dr COGS against
+  inventory at the value the movements took out (the lines ``stock_ship`` gives, per warehouse). A line shipped in parts books each part
+  as the difference of the rounded shares shipped so far, so the parts add up to the line to the
+  cent; the shipping charge and its tax go with the order's first shipment;
+- after commit, ``orders.hooks.shipment_confirmed(order id, amount, shipment number)``: payments
+  captures that amount, invoices orders on account, activates gift cards.
+
+**Idempotent**: a shipment already shipped is not shipped again; the call returns
+``ShipResult(shipped_now=False, ...)`` with a message naming who shipped it and when (a double
+click, a retried request, a replayed 3PL file, the second of two packers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.selectors import kit_components
+from inventory.postings import business_date
+from inventory.services import ShipConsumption, stock_ship
+from oms.hooks import PostingLine, ledger_post
+from oms.money import round_money
+from orders import hooks
+from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
+from orders.fulfillment.status import lock_shipment, save_shipment_events, shipment_event, shipment_move
+from orders.models import LineAllocation, OrderEvent, OrderLine, OrderStatus
+from orders.services.errors import OrderError
+from orders.services.status import lock_order, move, save_events
+
+ZERO = Decimal("0")
+SHIP_KIND = "order.shipment"  # the one entry of a confirmation: revenue and its cost
+# The way from an open shipment to shipped (a 3PL's or a store's shipment skips the pack station).
+_PATH_TO_SHIPPED = {
+    ShipmentStatus.PENDING: (ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED),
+    ShipmentStatus.PICKING: (ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED),
+    ShipmentStatus.PICKED: (ShipmentStatus.PACKED, ShipmentStatus.SHIPPED),
+    ShipmentStatus.PACKED: (ShipmentStatus.SHIPPED,),
+}
+_SHIPPABLE_ORDER_STATUSES = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED,
+                             OrderStatus.PARTIALLY_SHIPPED)
+
+
+class ShipmentError(OrderError):
+    """The shipment cannot ship (cancelled, its order on hold, its units not reserved)."""
+
+
+@dataclass(frozen=True)
+class ShipResult:
+    shipment: Shipment
+    shipped_now: bool
+    amount: Decimal  # what this confirmation shipped (0 when it had shipped already)
+    cost: Decimal
+    message: str
+
+
+def _already(shipment: Shipment) -> ShipResult:
+    who = shipment.shipped_by.get_username() if shipment.shipped_by_id else _("the system")
+    when = timezone.localtime(shipment.shipped_at).strftime("%Y-%m-%d %H:%M") if shipment.shipped_at else ""
+    return ShipResult(shipment=shipment, shipped_now=False, amount=ZERO, cost=ZERO, message=_(
+        "Shipment %(number)s was already shipped by %(who)s at %(when)s; nothing was shipped again.")
+        % {"number": shipment.number, "who": who, "when": when})
+
+
+def _share(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
+    return round_money(amount * part / whole, currency) if whole else ZERO
+
+
+def shipment_confirm(*, shipment: Shipment | int, user, tracking_number: str | None = None,
+                     carrier: str | None = None, service: str | None = None, box: str | None = None,
+                     weight_grams: int | None = None, external_reference: str | None = None) -> ShipResult:
+    """Ship ``shipment`` (see the module docstring); idempotent."""
+    with transaction.atomic(durable=True):
+        return shipment_confirm_in_transaction(
+            shipment=shipment, user=user, tracking_number=tracking_number, carrier=carrier, service=service,
+            box=box, weight_grams=weight_grams, external_reference=external_reference)
+
+
+def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_number: str | None = None,
+                                    carrier: str | None = None, service: str | None = None, box: str | None = None,
+                                    weight_grams: int | None = None,
+                                    external_reference: str | None = None) -> ShipResult:
+    """:func:`shipment_confirm` in the caller's transaction (an import confirming a file of them; the
+    caller confirms them in order pk order, as the locks are taken)."""
+    shipment_id = shipment.pk if isinstance(shipment, Shipment) else shipment
+    order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
+    with transaction.atomic(savepoint=False):
+        order = lock_order(order_id)
+        locked = lock_shipment(shipment_id)
+        if locked.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
+            return _already(locked)
+        if locked.status == ShipmentStatus.CANCELLED:
+            raise ShipmentError(_("Shipment %(number)s was cancelled and cannot ship.") % {"number": locked.number})
+        if order.status not in _SHIPPABLE_ORDER_STATUSES:  # on hold, cancelled: nothing leaves
+            raise ShipmentError(_("Order %(number)s is %(status)s: its shipment cannot ship now.")
+                                % {"number": order.number, "status": OrderStatus(order.status).label.lower()})
+        lines = list(ShipmentLine.objects.filter(shipment=locked).order_by("pk")
+                     .select_for_update(no_key=True, of=("self",)))
+        if not lines:
+            raise ShipmentError(_("Shipment %(number)s has no lines.") % {"number": locked.number})
+        order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order).select_related("sku")
+                       .order_by("pk").select_for_update(no_key=True, of=("self",))}
+        allocations = {allocation.pk: allocation for allocation in LineAllocation.objects.filter(
+            line__order=order, is_open=True).order_by("pk")}
+        kits = kit_components({order_lines[line.order_line_id].sku_id for line in lines
+                               if order_lines[line.order_line_id].sku.is_kit})
+        consumptions: list[ShipConsumption] = []
+        shipped_per_line: dict[int, int] = {}
+        shrink: dict[int, int] = {}
+        for line in lines:
+            order_line = order_lines[line.order_line_id]
+            allocation = allocations.get(line.allocation_id) if line.allocation_id else None
+            if allocation is None:  # not pinned to an allocation: the line's open ones at this warehouse
+                candidates = [a for a in allocations.values() if a.line_id == order_line.pk
+                              and a.warehouse_id == locked.warehouse_id
+                              and a.quantity - shrink.get(a.pk, 0) >= line.quantity]
+                allocation = candidates[0] if candidates else None
+            if allocation is None or allocation.quantity - shrink.get(allocation.pk, 0) < line.quantity:
+                raise ShipmentError(_("Line %(line)d (%(sku)s) of shipment %(number)s has no reserved units to ship.")
+                                    % {"line": order_line.line_number, "sku": order_line.sku_code,
+                                       "number": locked.number})
+            shrink[allocation.pk] = shrink.get(allocation.pk, 0) + line.quantity
+            shipped_per_line[order_line.pk] = shipped_per_line.get(order_line.pk, 0) + line.quantity
+            parts = kits[order_line.sku_id].items() if order_line.sku.is_kit else ((order_line.sku_id, 1),)
+            consumptions += [ShipConsumption(group=allocation.reservation_group, sku_id=sku_id,
+                                             warehouse_id=allocation.warehouse_id, units=per_unit * line.quantity)
+                             for sku_id, per_unit in parts]
+        memo = _("Shipment %(number)s of order %(order)s") % {"number": locked.number, "order": order.number}
+        stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, memo=memo, post=False)
+        # Allocations: what shipped is no longer reserved.
+        closing = [pk for pk, units in shrink.items() if allocations[pk].quantity == units]
+        if closing:
+            LineAllocation.objects.filter(pk__in=closing).update(is_open=False)
+        for pk, units in shrink.items():
+            if pk not in closing:
+                LineAllocation.objects.filter(pk=pk).update(quantity=F("quantity") - units)
+        # Revenue, line by line.
+        currency = order.currency
+        first_shipment = all(line.quantity_shipped == 0 for line in order_lines.values())
+        posting: list[PostingLine] = []
+        revenue = tax = ZERO
+        for line_id, units in sorted(shipped_per_line.items()):
+            line = order_lines[line_id]
+            whole = line.quantity - line.quantity_cancelled
+            before, after = line.quantity_shipped, line.quantity_shipped + units
+            if after > line.quantity_allocated:
+                raise ShipmentError(_("Line %(line)d would ship more than is allocated.") % {"line": line.line_number})
+            net = line.line_total - line.tax_amount
+            line_revenue = _share(net, after, whole, currency) - _share(net, before, whole, currency)
+            tax += _share(line.tax_amount, after, whole, currency) - _share(line.tax_amount, before, whole, currency)
+            revenue += line_revenue
+            if line_revenue:
+                posting.append(PostingLine.signed(-line_revenue, role="revenue",
+                                                  memo=f"{line.line_number}: {units} × {line.sku_code}"[:200]))
+            line.quantity_shipped = after
+        shipping = ZERO
+        if first_shipment:
+            shipping = order.shipping_total
+            tax += order.tax_total - sum((line.tax_amount for line in order_lines.values()), ZERO)
+        if shipping:
+            posting.append(PostingLine(role="shipping_income", credit=shipping))
+        if tax:
+            posting.append(PostingLine.signed(-tax, role="sales_tax_payable"))
+        shipping, tax = round_money(shipping, currency), round_money(tax, currency)
+        amount = round_money(revenue + shipping + tax, currency)
+        if amount:
+            posting.insert(0, PostingLine.signed(amount, role=hooks.shipment_debit_role(order)))
+        posting += stocked.posting_lines  # COGS against inventory, at what the movements took out
+        if posting:
+            ledger_post(source=locked, kind=SHIP_KIND, lines=posting, on_date=business_date(), user=user,
+                        memo=memo)
+        with connection.cursor() as cursor:
+            ids = sorted(shipped_per_line)
+            cursor.execute("UPDATE orders_orderline l SET quantity_shipped = l.quantity_shipped + u.units "
+                           "FROM unnest(%s::bigint[], %s::integer[]) AS u (id, units) WHERE l.id = u.id",
+                           [ids, [shipped_per_line[pk] for pk in ids]])
+        # The order moves.
+        events: list[OrderEvent] = []
+        everything = all(line.quantity_shipped >= line.quantity - line.quantity_cancelled
+                         for line in order_lines.values())
+        target = OrderStatus.SHIPPED if everything else OrderStatus.PARTIALLY_SHIPPED
+        if order.status != target:
+            move(order, target, user=user, events=events, reason=_("Shipment %(number)s shipped.")
+                 % {"number": locked.number})
+            order.save(update_fields=["status", "updated_at"])
+        else:
+            events.append(OrderEvent(order=order, kind=OrderEvent.Kind.NOTE, actor=user, message=_(
+                "Shipment %(number)s shipped.") % {"number": locked.number}))
+        save_events(events)
+        # The shipment.
+        shipment_events: list[ShipmentEvent] = []
+        for status in _PATH_TO_SHIPPED[locked.status]:
+            shipment_move(locked, status, user=user, events=shipment_events)
+        now = timezone.now()
+        locked.shipped_by, locked.shipped_at = user, now
+        if locked.packed_at is None:
+            locked.packed_by, locked.packed_at = user, now
+        for field, value in (("tracking_number", tracking_number), ("carrier", carrier), ("service", service),
+                             ("box", box), ("weight_grams", weight_grams),
+                             ("external_reference", external_reference)):
+            if value is not None:
+                setattr(locked, field, value)
+        locked.save(update_fields=["status", "shipped_by", "shipped_at", "packed_by", "packed_at", "tracking_number",
+                                   "carrier", "service", "box", "weight_grams", "external_reference"])
+        ShipmentLine.objects.filter(shipment=locked).update(picked_quantity=F("quantity"), packed_quantity=F("quantity"))
+        shipment_events.append(shipment_event(locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
+            "units": sum(line.quantity for line in lines)}, user=user, data={
+            "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
+        save_shipment_events(shipment_events)
+        number = locked.number
+        transaction.on_commit(lambda: hooks.shipment_confirmed(order_id, amount, number))
+    return ShipResult(shipment=locked, shipped_now=True, amount=amount, cost=stocked.value,
+                      message=_("Shipment %(number)s shipped.") % {"number": locked.number})
+
+
+def shipment_open(*, order, warehouse, user, external_reference: str | None = None) -> Shipment:
+    """A shipment of every open allocated unit of ``order`` at ``warehouse`` not yet in an open shipment.
+
+    For shipments made outside a pick wave: a 3PL's, a store's pickup. Raises ShipmentError when
+    nothing is left to ship from there.
+    """
+    with transaction.atomic(durable=True):
+        locked_order = lock_order(order)
+        taken: dict[int, int] = {}
+        for allocation_id, quantity in ShipmentLine.objects.filter(
+                shipment__order=locked_order, shipment__status__in=["pending", "picking", "picked", "packed"],
+                allocation__isnull=False).values_list("allocation_id", "quantity"):
+            taken[allocation_id] = taken.get(allocation_id, 0) + quantity
+        allocations = list(LineAllocation.objects.filter(line__order=locked_order, warehouse=warehouse, is_open=True)
+                           .order_by("line_id", "pk"))
+        wanted = [(allocation, allocation.quantity - taken.get(allocation.pk, 0)) for allocation in allocations]
+        wanted = [(allocation, units) for allocation, units in wanted if units > 0]
+        if not wanted:
+            raise ShipmentError(_("Order %(number)s has nothing reserved at %(warehouse)s left to ship.")
+                                % {"number": locked_order.number, "warehouse": warehouse.code})
+        count = Shipment.objects.filter(order=locked_order).count()
+        shipment = Shipment.objects.create(order=locked_order, warehouse=warehouse,
+                                           number=f"S{locked_order.number}-{count + 1}",
+                                           external_reference=external_reference)
+        ShipmentLine.objects.bulk_create([
+            ShipmentLine(shipment=shipment, order_line_id=allocation.line_id, allocation=allocation,
+                         reservation_group=allocation.reservation_group, quantity=units)
+            for allocation, units in wanted])
+        ShipmentEvent.objects.create(shipment=shipment, kind=ShipmentEvent.Kind.CREATED, actor=user,
+                                     message=_("Shipment of %(units)d units from %(warehouse)s.")
+                                     % {"units": sum(units for _a, units in wanted), "warehouse": warehouse.code})
+    return shipment
