@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from inventory.models import Warehouse
+from oms.forms import FreeTextFormMixin
 from orders.fulfillment import packing, tpl
 from orders.fulfillment.carriers.base import CarrierError
 from orders.fulfillment.carriers.models import CarrierLabel
@@ -29,13 +30,14 @@ BOXES = [("", gettext_lazy("Choose a box")), ("S", gettext_lazy("Small (20 × 15
          ("ENV", gettext_lazy("Padded envelope"))]
 
 
-class PackFindForm(forms.Form):
+class PackFindForm(FreeTextFormMixin, forms.Form):
+    not_scanned = ("code",)  # a scanned order or tote number, not free text
     code = forms.CharField(label=gettext_lazy("Scan the order or tote"), max_length=40,
                            widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
                                                          "class": "form-control form-control-lg font-monospace"}))
 
 
-class PackBoxForm(forms.Form):
+class PackBoxForm(FreeTextFormMixin, forms.Form):
     box = forms.ChoiceField(label=gettext_lazy("Box"), choices=BOXES, widget=forms.Select(attrs={"class": "form-select"}))
     weight_grams = forms.IntegerField(label=gettext_lazy("Weight (g)"), min_value=1, max_value=100_000,
                                       widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"}))
