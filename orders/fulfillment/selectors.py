@@ -81,9 +81,10 @@ def open_waves(*, warehouse: Warehouse | None = None):
 
 def short_picks_open(order: Order) -> list[OrderEvent]:
     """The order's short picks the customer has not answered yet (newest first)."""
-    return [row for row in OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.SHORT_PICK)
-            .select_related("actor").order_by("-created_at", "-pk")
-            if "line_id" in row.data and "answered" in row.data and not row.data["answered"]]
+    # The order page has the events prefetched (orders.selectors.order_for_page): no query of its own there.
+    events = sorted((row for row in order.events.all() if row.kind == OrderEvent.Kind.SHORT_PICK),
+                    key=lambda row: (row.created_at, row.pk), reverse=True)
+    return [row for row in events if "line_id" in row.data and "answered" in row.data and not row.data["answered"]]
 
 
 def bins_of(sku) -> list[BinLocation]:

@@ -65,8 +65,13 @@ class TenderSummary:
 
 
 def order_tenders(order: Order) -> list[Tender]:
-    """The order's tenders in payment order, with their cards (one query)."""
-    return list(Tender.objects.filter(order=order).select_related("card").order_by("sequence", "pk"))
+    """The order's tenders in payment order, with their cards (one query, then kept on the order
+    for the rest of the request, so the order page's panels share it)."""
+    cached = order.__dict__.get("_page_tenders")
+    if cached is None:
+        cached = order.__dict__["_page_tenders"] = list(
+            Tender.objects.filter(order=order).select_related("card").order_by("sequence", "pk"))
+    return cached
 
 
 def tender_summary(order: Order, tenders: list[Tender]) -> TenderSummary:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.models import Order
+from payments.cards.panels import order_tenders
 from payments.refunds import services
 from payments.refunds.forms import RefundRejectForm, RefundRequestForm
 from payments.refunds.models import Refund, RefundPolicy
@@ -29,6 +30,8 @@ def refund_panel(*, order: Order, user) -> dict | None:
     """``orders.hooks.order_panels``: the order's refunds, and the request form for those who may ask."""
     if not user.has_perm(VIEW):
         return None
+    if not any(tender.kind in services.refundable_kinds() for tender in order_tenders(order)):
+        return None  # the tender panel's tenders already say there is nothing a refund could go to
     refundable = services.order_refundable(order)
     if not refundable:
         return None  # no tender a refund could go to, so no refund either: one query for an unpaid order
