@@ -52,10 +52,15 @@ def _redis() -> str:
 def _worker(timeout: float) -> str:
     from oms.celery import app
 
-    replies = app.control.ping(timeout=timeout)
-    if not replies:
-        raise RuntimeError("no worker answered the ping")
-    return ", ".join(sorted(name for reply in replies for name in reply))
+    # Only workers that serve the app's own queue count: a worker of another deployment (or of a
+    # parallel test run) on the same broker must not make a missing one look present.
+    queue = app.conf.task_default_queue
+    replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    names = sorted(name for name, queues in replies.items()
+                   if any(served.get("name") == queue for served in queues or ()))
+    if not names:
+        raise RuntimeError(f"no worker answered the ping on the queue {queue}")
+    return ", ".join(names)
 
 
 def system_checks(*, worker_timeout: float = 1.0) -> list[Check]:
