@@ -1,8 +1,7 @@
 """CSV export of the reconciliation report, safe to open in a spreadsheet.
 
-A local helper until the shared ``oms/exports.py`` lands: a cell that a spreadsheet would read
-as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed
-with a single quote, as OWASP's CSV injection advice says.
+The rule is the shared one (``oms.exports.spreadsheet_safe``): a cell that a spreadsheet would
+read as a formula gets a leading single quote; this module only writes the report's rows.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from oms.exports import spreadsheet_safe as _safe
 
 
 def spreadsheet_safe(value) -> str:
@@ -21,8 +20,7 @@ def spreadsheet_safe(value) -> str:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")  # numbers stay numbers (a negative variance is not a formula)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return _safe(str(value))
 
 
 def csv_rows(rows: Iterable[Iterable]) -> Iterator[str]:

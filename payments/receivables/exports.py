@@ -1,31 +1,13 @@
-"""Spreadsheet-safe cells for the aging export.
-
-A local copy of the rule another branch puts in ``oms/exports.py`` (``spreadsheet_safe``,
-``xlsx_cell``): text that a spreadsheet would read as a formula (starting with = + - @, tab or
-CR) gets a leading single quote in CSV and is stored as a text cell in XLSX. When that module
-is merged, this one should import from it instead.
-"""
+"""The aging export as CSV and XLSX, with the shared spreadsheet-safe rule (``oms.exports``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """``value`` for a CSV cell: formula-like text gets a leading quote; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        try:
-            Decimal(value)
-        except ArithmeticError:
-            return "'" + value
-        return value
-    return value
+from oms.exports import spreadsheet_safe
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
