@@ -67,8 +67,16 @@ def seed_receivables(*, stdout, options: dict) -> None:
     for invoice in invoices:
         by_customer[invoice.customer_id].append(invoice)
     check_numbers: dict[int, int] = defaultdict(lambda: 1000 + rng.randint(0, 8000))
+    # One invoice of each aging bucket stays open whatever the dice say, so every bucket shows.
+    keep_open: dict[int, int] = {}
+    for invoice in invoices:
+        late = (today - invoice.due_on).days
+        bucket = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
+        keep_open.setdefault(bucket, invoice.pk)
     for customer_invoices in by_customer.values():
         for invoice in customer_invoices:
+            if invoice.pk in keep_open.values():
+                continue
             age = (today - invoice.issued_on).days
             late = (today - invoice.due_on).days
             # Older invoices are mostly paid; the further past due, the likelier it is a straggler.
