@@ -259,3 +259,15 @@ def home_panel(*, user) -> dict | None:
     if not user.has_perm("inventory.receive_purchaseorder"):
         return None
     return {"template": "inventory/_home_panel.html", "summary": receiving_summary()}
+
+
+# --- low stock (staff tasks' "stock below the reorder point" rules) -----------------------------------
+
+
+def skus_available_below(*, units: int) -> QuerySet[Sku]:
+    """Active stocked SKUs with stock rows whose units available over the active warehouses are fewer than
+    ``units``; one grouped query over stock levels (callers narrow and slice it)."""
+    below = (StockLevel.objects.filter(warehouse__is_active=True).values("sku_id")
+             .annotate(available=Sum(F("on_hand") - F("reserved"))).filter(available__lt=units)
+             .values("sku_id"))
+    return Sku.objects.active().stocked().filter(pk__in=below)

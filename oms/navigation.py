@@ -18,9 +18,13 @@ class NavItem:
     permission: str | tuple[str, ...] | None  # a tuple means any one of them
     description: str | Promise = ""
     section: str | Promise = ""
+    badge_url_name: str = ""  # a count beside the label, loaded by htmx after the page (no query of the page's)
 
     def url(self) -> str:
         return reverse(self.url_name)
+
+    def badge_url(self) -> str:
+        return reverse(self.badge_url_name) if self.badge_url_name else ""
 
     def allows(self, user) -> bool:
         if self.permission is None:

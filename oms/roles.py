@@ -138,17 +138,23 @@ _CARRIER_SETTINGS = [
     for verb in ("add", "change", "delete")
 ]
 
+# Staff tasks: everyone who works takes, starts and closes their own and their role's tasks;
+# managers see every task and keep the rules that open them.
+_TASK_WORK = ["orders.work_task"]
+_TASK_RULES = ["orders.view_all_tasks", "orders.view_stafftask"] + [
+    f"orders.{verb}_taskrule" for verb in ("add", "change", "delete", "view")]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
-    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST + ["orders.answer_short_pick"],
+    + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST + ["orders.answer_short_pick"] + _TASK_WORK,
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
-    + _PICKING + _SHIPPING + _CARRIER_WORK,
+    + _PICKING + _SHIPPING + _CARRIER_WORK + _TASK_WORK,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
     + ["payments.approve_refund"] + _PICKING + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK
-    + _CARRIER_SETTINGS,
+    + _CARRIER_SETTINGS + _TASK_WORK + _TASK_RULES,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
-    + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE,
+    + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE + _TASK_WORK,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,
 }
 

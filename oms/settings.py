@@ -262,6 +262,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600,
         "options": {"expires": 5 * 3600},
     },
+    # Staff tasks' time rules (late orders, long holds, low stock): idempotent, one open task per rule and subject.
+    "staff-tasks-time-rules": {
+        "task": "orders.stafftasks.tasks.time_rules_evaluate_task",
+        "schedule": 10 * 60,
+        "options": {"expires": 9 * 60},
+    },
     # Labels in transit ask their carrier where they are; delivered ones mark their shipment delivered.
     "carrier-tracking-poll": {
         "task": "orders.fulfillment.carriers.tasks.tracking_poll_task",

@@ -24,3 +24,16 @@ class OrdersConfig(AppConfig):
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")
         register_demo_step(name="carriers", order=45, step="orders.fulfillment.carriers.demo.seed_carriers")
+        self._ready_staff_tasks()
+
+    @staticmethod
+    def _ready_staff_tasks() -> None:
+        """Staff tasks: events through orders' hooks, the inbox in the navigation, the late flag and panel."""
+        from oms.demo import register_demo_step
+        from orders.stafftasks import nav, panels, wiring
+
+        wiring.register()
+        nav.register_nav()
+        panels.register_panels()
+        # After payments (47) and payables (50): the demo's rules and a few open tasks.
+        register_demo_step(name="staff tasks", order=70, step="orders.stafftasks.demo.seed_staff_tasks")

@@ -261,7 +261,7 @@ class OrderListFlag:
     ``annotation()`` returns a boolean expression on ``Order`` (an ``Exists`` subquery on the
     higher app's table, served by an index); a row shows ``label`` when it is true and the user
     holds ``permission`` (``None``: everyone who sees the list). ``key`` names the annotation
-    (``flag_<key>``) and the badge's ``data-flag``.
+    (``flag_<key>``) and the badge's ``data-flag``; ``row_class``, if any, colours the row.
     """
 
     key: str
@@ -270,6 +270,7 @@ class OrderListFlag:
     permission: str | None = None
     css_class: str = "text-bg-danger"
     title: Any = ""
+    row_class: str = ""  # a class of the whole row when the flag shows (staff tasks' late orders: red)
 
 
 _order_list_flags: list[OrderListFlag] = []
@@ -394,3 +395,31 @@ def short_pick_notify(order_id: int, line_id: int, units: int) -> None:
             callback(order_id, line_id, units)
         except Exception:  # a notification must never undo or hide the committed change
             logger.exception("short_pick_notify callback %r failed for order %s", callback, order_id)
+
+
+# --- order paid (staff tasks) ----------------------------------------------------------------------------
+#
+# **order_paid(order_id).** Called by payments after the commit that makes an order's payment good
+# in full (its card authorized and nothing else holding it: the payment hold released). Staff tasks
+# open their "order paid" rules' tasks (a packing task). A repeated call is harmless: a rule opens
+# at most one open task per order. Keep callbacks quick: enqueue a Celery task.
+
+OrderPaid = Callable[[int], None]
+_order_paid: list[OrderPaid] = []
+
+
+def on_order_paid(callback: OrderPaid) -> OrderPaid:
+    return _register(_order_paid, callback)
+
+
+def remove_order_paid(callback: OrderPaid) -> None:
+    _remove(_order_paid, callback)
+
+
+def order_paid(order_id: int) -> None:
+    """Tell the registered callbacks (after commit) that the order is paid; failures are logged, not raised."""
+    for callback in list(_order_paid):
+        try:
+            callback(order_id)
+        except Exception:  # a notification must never undo or hide the committed change
+            logger.exception("order_paid callback %r failed for order %s", callback, order_id)

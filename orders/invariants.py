@@ -23,6 +23,8 @@ line id or None, detail).
   shipment's entry (``order.shipment``) books its revenue (unless its order is free) and COGS
   equal to the value its movements took out. Orders shipped before shipments
   existed (the demo's) have no shipments and are not held to these.
+- Staff tasks (orders.stafftasks.invariants): a task names its subject and its rule's trigger; one
+  open task per rule and subject; a closed task names who closed it.
 """
 
 from __future__ import annotations
@@ -235,6 +237,10 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
     ),
 ]
 CHECKS += FULFILLMENT_CHECKS
+
+from orders.stafftasks.invariants import CHECKS as STAFF_TASK_CHECKS  # noqa: E402
+
+CHECKS += STAFF_TASK_CHECKS
 
 
 def violations() -> list[tuple[str, int, int | None, str]]:

@@ -466,3 +466,6 @@ from orders.fulfillment.carriers.models import (  # noqa: E402,F401
     LabelFormat,
     LabelPrinter,
 )
+
+# Staff tasks and the rules that open them (orders/stafftasks/models.py).
+from orders.stafftasks.models import StaffTask, TaskRule  # noqa: E402,F401

@@ -57,3 +57,4 @@ def tpl_release_task() -> int:
 
 # Celery's autodiscovery reads orders.tasks only: the carriers' tasks are registered through it.
 from orders.fulfillment.carriers.tasks import tracking_poll_task  # noqa: E402,F401
+from orders.stafftasks.tasks import event_rules_task, time_rules_evaluate_task  # noqa: E402,F401

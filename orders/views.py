@@ -87,6 +87,7 @@ def _decorate_rows(orders: list[Order], *, user=None) -> list[Order]:
              if flag.permission is None or (user is not None and user.has_perm(flag.permission))]
     for order in orders:
         order.flag_badges = [flag for flag in flags if getattr(order, f"flag_{flag.key}", False)]
+        order.row_class = " ".join(flag.row_class for flag in order.flag_badges if flag.row_class)
         order.status_label = status_labels.get(order.status, order.status)
         order.status_class = STATUS_BADGE_CLASSES.get(order.status, "text-bg-secondary")
         order.hold_badges = [(reason, hold_labels.get(reason, reason)) for reason in (order.open_holds or [])]

@@ -62,6 +62,7 @@ from django.utils.translation import gettext as _
 from inventory.postings import business_date
 from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
+from orders import hooks as order_hooks
 from orders.models import Customer, Hold, Order, OrderStatus
 from orders.services import HOLDABLE_STATUSES, OrderError, order_hold, order_release_hold
 from payments import gateway
@@ -587,6 +588,8 @@ def release_payment_hold_if_paid(*, order: Order) -> bool:
         order_release_hold(hold=hold, user=None, note=_("The card was authorized."))
     except OrderError:
         return False  # released (or the order cancelled) meanwhile
+    order_id = order.pk
+    transaction.on_commit(lambda: order_hooks.order_paid(order_id))  # committed already: runs now
     return True
 
 
