@@ -203,11 +203,13 @@ SEARCH_ENDPOINTS = {
     "payables:reconciliation": ("Accountant", ["vendor", "date_from", "date_to"]),
     "receivables:aging": ("Accountant", ["q", "as_of", "past_due", "sort", "after"]),
     "giftcards:list": ("Agent", ["q"]),
+    "stafftasks:inbox": ("Agent", ["view", "after", "before"]),
+    "stafftasks:inbox_count": ("Warehouse", ["x"]),
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.
 OBJECT_ENDPOINTS = {"catalog:sku_detail", "imports:import_job", "marketing:pricelist_detail",
-                    "payments:export_batch", "payments_cards:tender_panel"}
+                    "payments:export_batch", "payments_cards:tender_panel", "stafftasks:order_tasks"}
 BAD_VALUES = ["\x00", "abc\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "line\x0bbreak"]
 
 
@@ -242,14 +244,18 @@ def test_every_search_parameter_refuses_control_characters(role_client, url_name
 
 
 def test_object_pages_with_hx_get_refuse_control_characters(role_client):
+    from django.urls import reverse
+
     from marketing.models import PriceList
+    from tests.screens_orders_helpers import OrderFactory
 
     client = role_client("Manager")
     sku = SkuFactory()
     price_list = PriceList.objects.create(code="SPRING", name="Spring prices")
     customer = CustomerFactory()
     urls = {f"/catalog/skus/{sku.pk}/": "after", f"/marketing/price-lists/{price_list.pk}/": "q",
-            f"/orders/customers/{customer.pk}/": "before"}
+            f"/orders/customers/{customer.pk}/": "before",
+            reverse("stafftasks:order_tasks", args=[OrderFactory(customer=customer).pk]): "x"}
     assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, 200)
 
     answers = {url: client.get(url, {parameter: "\x00"}, HTTP_HX_REQUEST="true").status_code

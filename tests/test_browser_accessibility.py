@@ -24,11 +24,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOT_OURS = {"admin:index"}
 # What each role's navigation must offer at least, so that the pages below are really visited.
 MAIN_PAGES = {
-    "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search"},
-    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close"},
+    "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
+              "stafftasks:inbox"},
+    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close",
+                  "stafftasks:inbox"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
-                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close"},
+                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
+                "stafftasks:inbox", "stafftasks:rule_list"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
                    "payments:posting_rule_list"},
@@ -43,6 +46,13 @@ def shop():
     world = entry_world()
     order = full_order(customer=world.customer)
     purchase_order(lines=[(world.mug, 10)], warehouse=world.east)
+    # Tasks in the inboxes (and on the order's page) of agents and the warehouse.
+    from orders.stafftasks.models import TaskRule, Trigger
+    from orders.stafftasks.services import tasks_open_for_event
+
+    for role in ("Agent", "Warehouse"):
+        TaskRule.objects.create(name=f"{role} task", trigger=Trigger.ORDER_PAID, role=role, title="Look at it")
+    tasks_open_for_event(trigger=Trigger.ORDER_PAID, order_id=order.pk)
     return {"order": order, "customer": world.customer, "sku": world.mug}
 
 
