@@ -23,11 +23,11 @@ def seed_staff_tasks(*, stdout=None, options=None) -> None:
         "title": "Pack the paid order", "instructions": "The payment is authorized: pick and pack the order today."})
     opened = 0
     if not late.tasks.exists():
-        opened += services.time_rule_evaluate(rule=late, limit=DEMO_TASKS)
+        opened += services.time_rule_apply(rule=late, limit=DEMO_TASKS)
     if not packing.tasks.exists():
         paid = (Order.objects.filter(status=OrderStatus.ALLOCATED).order_by("-placed_at", "-pk")
                 .values_list("pk", flat=True)[:3])
         for order_id in paid:
-            opened += services.tasks_open_for_event(trigger=Trigger.ORDER_PAID, order_id=order_id)
+            opened += services.event_rules_apply(trigger=Trigger.ORDER_PAID, order_id=order_id)
     if stdout is not None:
-        stdout.write(f"staff tasks: 2 rules, {opened} tasks opened")
+        stdout.write(f"Demo staff tasks: 2 rules, {opened} tasks opened.")

@@ -38,7 +38,7 @@ class TaskCloseForm(FreeTextForm):
     note = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(FreeTextForm):
     view = forms.ChoiceField(choices=[("mine", _("Waiting on me")), ("open", _("All open")), ("done", _("Closed"))],
                              required=False)
     after = forms.CharField(required=False, max_length=100)

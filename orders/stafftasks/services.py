@@ -51,12 +51,17 @@ def tasks_open_for_event(*, trigger: str, order_id: int) -> int:
     """Open a task of every active rule of ``trigger`` (an event) for the order; the rules that applied."""
     if trigger not in EVENT_TRIGGERS:
         raise ValueError(f"{trigger!r} is not an event trigger")
+    with transaction.atomic(durable=True):
+        return event_rules_apply(trigger=trigger, order_id=order_id)
+
+
+def event_rules_apply(*, trigger: str, order_id: int) -> int:
+    """:func:`tasks_open_for_event` inside the caller's transaction (the demo's)."""
     rules = list(TaskRule.objects.filter(is_active=True, trigger=trigger).order_by("pk"))
     if not rules or not Order.objects.filter(pk=order_id).exists():
         return 0
     now = timezone.now()
-    with transaction.atomic(durable=True):
-        _insert([_new_task(rule, now=now, order_id=order_id) for rule in rules])
+    _insert([_new_task(rule, now=now, order_id=order_id) for rule in rules])
     return len(rules)
 
 
@@ -94,11 +99,16 @@ _CANDIDATES = {Trigger.NOT_SHIPPED: _not_shipped, Trigger.ON_HOLD: _on_hold, Tri
 
 def time_rule_evaluate(*, rule: TaskRule, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
     """Open the rule's tasks for the subjects that meet it now (at most ``limit``); the subjects tried."""
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
-        subjects = list(_CANDIDATES[rule.trigger](rule, now)[:limit])
-        field = "sku_id" if rule.trigger == Trigger.STOCK_BELOW else "order_id"
-        _insert([_new_task(rule, now=now, **{field: pk}) for pk in subjects])
+        return time_rule_apply(rule=rule, now=now, limit=limit)
+
+
+def time_rule_apply(*, rule: TaskRule, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
+    """:func:`time_rule_evaluate` inside the caller's transaction (the demo's)."""
+    now = now or timezone.now()
+    subjects = list(_CANDIDATES[rule.trigger](rule, now)[:limit])
+    field = "sku_id" if rule.trigger == Trigger.STOCK_BELOW else "order_id"
+    _insert([_new_task(rule, now=now, **{field: pk}) for pk in subjects])
     return len(subjects)
 
 
