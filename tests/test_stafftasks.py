@@ -157,6 +157,39 @@ def test_two_connections_evaluating_at_once_open_one_task():
     assert StaffTask.objects.filter(rule=rule, order=order).count() == 1
 
 
+EVALUATE = """
+import sys, time
+import django
+django.setup()
+from orders.stafftasks import services
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))
+print(sum(services.time_rules_evaluate() for _ in range(3)))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_evaluating_at_once_open_one_task_per_late_order():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    late_rule(days=14)
+    orders = [placed_days_ago(15 + index % 10) for index in range(120)]
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oms.settings_test", DATABASE_NAME=connection.settings_dict["NAME"])
+    start = str(time.time() + 8)  # both processes set up Django first, then start together
+    processes = [subprocess.Popen([sys.executable, "-c", EVALUATE, start], cwd=ROOT, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert sum(int(out.strip()) for out, _err in outputs) >= len(orders)  # each tried, the index kept one
+    assert StaffTask.objects.count() == len(orders)
+    assert set(StaffTask.objects.values_list("order", flat=True)) == {order.pk for order in orders}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_task_on_a_real_worker_twice_opens_one_task(celery_worker):
     from orders.stafftasks.tasks import time_rules_evaluate_task
