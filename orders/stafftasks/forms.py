@@ -35,11 +35,12 @@ class TaskRuleForm(FreeTextModelForm):
 
 
 class TaskCloseForm(FreeTextForm):
-    note = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    note = forms.CharField(label=_("What was done"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
 
 class InboxFilterForm(FreeTextForm):
-    view = forms.ChoiceField(choices=[("mine", _("Waiting on me")), ("open", _("All open")), ("done", _("Closed"))],
-                             required=False)
+    view = forms.ChoiceField(required=False, choices=[
+        ("mine", _("Waiting on me")), ("open", _("All open")), ("done", _("Closed"))])
     after = forms.CharField(required=False, max_length=100)
     before = forms.CharField(required=False, max_length=100)

@@ -8,7 +8,6 @@ from oms.pagination import KeysetPage, keyset_page
 from orders.stafftasks.models import LATE_TRIGGER, OPEN_TASK_STATUSES, StaffTask, TaskRule, TaskStatus
 
 DEFAULT_LATE_AFTER_DAYS = 14
-INBOX_VIEWS = ("mine", "open", "done")  # my open tasks (mine and my roles' unassigned), all I see open, closed
 
 
 def late_after_days() -> int:
