@@ -240,6 +240,29 @@ def test_orders_hooks_open_event_tasks_in_a_worker_after_commit(celery_worker):
     assert sorted(StaffTask.objects.values_list("title", flat=True)) == ["Follow up", "Pack it", "Why held?"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_card_order_the_worker_authorizes_opens_the_packing_task(payments_worker):
+    """End to end: placement holds the order for its card (an "order held" task), the worker authorizes the
+    card and releases the hold, payments calls orders' ``order_paid`` hook, the worker opens the packing task."""
+    from decimal import Decimal
+
+    from tests.orders_helpers import CustomerFactory as EntryCustomerFactory
+    from tests.orders_helpers import line, place
+    from tests.payments_helpers import card_instruction, wait_for
+
+    TaskRule.objects.create(name="Pack paid", trigger=Trigger.ORDER_PAID, role="Warehouse", title="Pack it")
+    TaskRule.objects.create(name="Held", trigger=Trigger.ORDER_HELD, role="Agent", title="Why held?")
+    shirt = SkuFactory(code="SHIRT-M", list_price=Decimal("19.99"))
+    stock(shirt, WarehouseFactory(code="EAST", priority=10), 10)
+
+    order = place(lines=[line(shirt, 2)], customer=EntryCustomerFactory(), payment=[card_instruction()])
+
+    wait_for(lambda: StaffTask.objects.filter(order=order, trigger=Trigger.ORDER_PAID).exists())
+    time.sleep(0.5)
+    assert sorted(StaffTask.objects.filter(order=order).values_list("title", "role")) == [
+        ("Pack it", "Warehouse"), ("Why held?", "Agent")]
+
+
 def test_the_hooks_are_registered():
     assert wiring.status_changed in hooks._status_changed
     assert wiring.order_paid in hooks._order_paid
