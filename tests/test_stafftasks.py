@@ -556,3 +556,21 @@ def test_the_demo_step_makes_two_rules_and_a_few_tasks_and_is_idempotent():
     assert StaffTask.objects.filter(rule__name="Late orders").count() == 2
     assert list(StaffTask.objects.filter(rule__name="Pack paid orders").values_list("order", flat=True)) == [
         paid.pk]
+
+
+@pytest.mark.django_db
+def test_a_task_someone_else_took_offers_no_buttons_but_to_managers(make_user, client, tasks):
+    first, second, manager = make_user("Warehouse"), make_user("Warehouse"), make_user("Manager")
+    task = services.task_take(task=tasks["warehouse"], user=first)
+    take = reverse("stafftasks:task_take", args=[task.pk])
+    close = reverse("stafftasks:task_close", args=[task.pk])
+
+    pages = {}
+    for user in (first, second, manager):
+        client.force_login(user)
+        pages[user.username] = client.get(reverse("stafftasks:inbox"), {"view": "open"}).content.decode()
+
+    assert (take in pages[first.username], close in pages[first.username]) == (False, True)
+    assert f'data-task="{task.pk}"' in pages[second.username]
+    assert (take in pages[second.username], close in pages[second.username]) == (False, False)
+    assert (take in pages[manager.username], close in pages[manager.username]) == (True, True)

@@ -96,7 +96,7 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(WORK, raise_exception=True)
+@permission_required((WORK, "orders.view_order"), raise_exception=True)
 @require_GET
 def order_tasks(request: HttpRequest, order_id: int) -> HttpResponse:
     """The order page's tasks panel body (hx-get after the page loads: the order page keeps its queries)."""
