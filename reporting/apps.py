@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from oms.panels import register_home_panel
+        from reporting.dashboard import panels
+        from reporting.rollups.definitions import register_built_in
+
+        register_built_in()
+        # The Manager's home is the live dashboard (reporting.dashboard).
+        register_home_panel(panels.dashboard_panel)
