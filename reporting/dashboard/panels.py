@@ -10,4 +10,6 @@ def dashboard_panel(*, user) -> dict | None:
         return None
     from reporting.dashboard.tiles import TILES
 
+    if not TILES:
+        return None
     return {"template": "reporting/dashboard/_panel.html", "tiles": TILES}
