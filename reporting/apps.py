@@ -7,10 +7,15 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
+        from oms.navigation import NavItem
+        from oms.navigation import register as register_nav
         from oms.panels import register_home_panel
         from reporting.dashboard import panels
         from reporting.rollups.definitions import register_built_in
 
         register_built_in()
+        register_nav(NavItem(_("Live dashboard"), "dashboard:page", panels.DASHBOARD_PERMISSION,
+                             _("Today's orders and revenue, open, held and late orders, stock, returns."),
+                             _("Reports")))
         # The Manager's home is the live dashboard (reporting.dashboard).
         register_home_panel(panels.dashboard_panel)
