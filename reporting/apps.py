@@ -7,6 +7,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
+        from oms.demo import register_demo_step
         from oms.navigation import NavItem
         from oms.navigation import register as register_nav
         from oms.panels import register_home_panel
@@ -17,5 +18,7 @@ class ReportingConfig(AppConfig):
         register_nav(NavItem(_("Live dashboard"), "dashboard:page", panels.DASHBOARD_PERMISSION,
                              _("Today's orders and revenue, open, held and late orders, stock, returns."),
                              _("Reports")))
+        # Last: after every app's demo orders, shipments and returns.
+        register_demo_step(name="reporting", order=90, step="reporting.demo.seed_reporting")
         # The Manager's home is the live dashboard (reporting.dashboard).
         register_home_panel(panels.dashboard_panel)
