@@ -143,6 +143,8 @@ _CARRIER_SETTINGS = [
 _TASK_WORK = ["orders.work_task"]
 _TASK_RULES = ["orders.view_all_tasks", "orders.view_stafftask"] + [
     f"orders.{verb}_taskrule" for verb in ("add", "change", "delete", "view")]
+# Reporting: the live dashboard is the Manager's home (reporting.dashboard).
+_DASHBOARD = ["reporting.view_dashboard"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
@@ -152,7 +154,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
     + ["payments.approve_refund"] + _PICKING + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK
-    + _CARRIER_SETTINGS + _TASK_WORK + _TASK_RULES,
+    + _CARRIER_SETTINGS + _TASK_WORK + _TASK_RULES + _DASHBOARD,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
     + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE + _TASK_WORK,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,

@@ -205,6 +205,9 @@ SEARCH_ENDPOINTS = {
     "giftcards:list": ("Agent", ["q"]),
     "stafftasks:inbox": ("Agent", ["view", "after", "before"]),
     "stafftasks:inbox_count": ("Warehouse", ["x"]),
+    # The live dashboard's tiles (reporting.dashboard.tiles): polled, they take no parameter.
+    **{f"dashboard:tile_{key}": ("Manager", ["x"]) for key in (
+        "sales", "open_orders", "held", "late", "backorders", "low_stock", "returns", "top_skus")},
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from oms.navigation import items_for
+from reporting.rollups.engine import rollups_fold
 from tests.axe import assert_accessible, axe_violations, describe
 from tests.screens_helpers import purchase_order
 from tests.screens_orders_helpers import entry_world, full_order, roles_in_sync  # noqa: F401 - autouse
@@ -31,7 +32,7 @@ MAIN_PAGES = {
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
                 "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
-                "stafftasks:inbox", "stafftasks:rule_list"},
+                "stafftasks:inbox", "stafftasks:rule_list", "dashboard:page"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
                    "payments:posting_rule_list"},
@@ -53,6 +54,7 @@ def shop():
     for role in ("Agent", "Warehouse"):
         TaskRule.objects.create(name=f"{role} task", trigger=Trigger.ORDER_PAID, role=role, title="Look at it")
     tasks_open_for_event(trigger=Trigger.ORDER_PAID, order_id=order.pk)
+    rollups_fold()  # the live dashboard's tiles (the Manager's home) show the order
     return {"order": order, "customer": world.customer, "sku": world.mug}
 
 
