@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -229,12 +230,33 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Days an order ready for pickup at a store waits to be collected before it is cancelled.
 PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", "7"))
+# Rollups (reporting.rollups): how often the beat job folds changes in, and how far the application
+# servers' clocks may lag the database's (the fold's watermark stays that far behind).
+ROLLUP_FOLD_SECONDS = float(os.environ.get("ROLLUP_FOLD_SECONDS", "5"))
+ROLLUP_CLOCK_MARGIN_SECONDS = float(os.environ.get("ROLLUP_CLOCK_MARGIN_SECONDS", "30"))
+# An order not shipped this many days after it was placed is late (the dashboard's late orders;
+# reporting.dashboard.selectors.late_order_days reads it, the one place to change the rule).
+LATE_ORDER_DAYS = int(os.environ.get("LATE_ORDER_DAYS", "14"))
+# A SKU with this many units available or fewer, across its warehouses, is low on stock.
+LOW_STOCK_UNITS = int(os.environ.get("LOW_STOCK_UNITS", "5"))
 CELERY_BEAT_SCHEDULE: dict = {
     # DESIGN.md: the invariants are checked on the live database and the status page shows the result.
     "invariants-check": {
         "task": "oms.tasks.invariants_check_task",
         "schedule": 15 * 60,  # seconds
         "options": {"expires": 14 * 60},  # a run the workers could not start in time is skipped, not queued up
+    },
+    # The rollups fold in what changed since their watermark (reporting.rollups), every few seconds.
+    "rollups-fold": {
+        "task": "reporting.tasks.rollups_fold_task",
+        "schedule": ROLLUP_FOLD_SECONDS,
+        "options": {"expires": max(ROLLUP_FOLD_SECONDS - 1, 1)},
+    },
+    # Nightly: a sample of days recomputed from the raw tables must equal the rollups exactly.
+    "rollups-verify": {
+        "task": "reporting.tasks.rollups_verify_task",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 3600},
     },
     # An import job whose worker was lost while checking or writing is failed, with a message on its page.
     "import-jobs-fail-stalled": {
