@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reporting.db import REPORTING, ReportingRouter, reporting_alias, reporting_reads
-from tests.reports_helpers import sale, stocked_sku
+from tests.reports_helpers import rollups_current, sale, stocked_sku
 
 DAY = dt.date(2026, 3, 2)
 
@@ -71,6 +71,7 @@ def test_reports_read_through_the_reporting_alias_and_writes_stay_on_default(rep
 
     shirt = stocked_sku("SHIRT")
     order = sale(sku=shirt, day=DAY)
+    rollups_current()
     client = role_client("Manager")
     assert reporting_alias() == REPORTING
 

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from reporting.reports.models import ReportExport, ReportExportChunk
-from tests.reports_helpers import sale, stocked_sku
+from tests.reports_helpers import rollups_current, sale, stocked_sku
 
 DAY = dt.date(2026, 3, 2)
 
@@ -40,6 +40,7 @@ def test_an_export_over_the_limit_is_made_in_celery_with_progress_and_kept(celer
     shirt = stocked_sku("SHIRT")
     for offset in range(3):
         sale(sku=shirt, day=DAY + dt.timedelta(days=offset))
+    rollups_current()
     client = role_client("Manager")
     response = client.get(reverse("reporting:report_file", args=["sales-by-channel", "csv"]), {"sort": "oldest"})
     export = ReportExport.objects.get()

@@ -6,4 +6,6 @@ ReportingConfig.ready imports them. Add yours to the list.
 
 REPORT_MODULES = [
     "reporting.reports.sales",
+    "reporting.reports.inventory",
+    "reporting.reports.accounting",
 ]
