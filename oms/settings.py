@@ -294,6 +294,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600,
         "options": {"expires": 5 * 3600},
     },
+    # Scheduled reports that are due are made and emailed (reporting.reports.schedules).
+    "reports-schedules-run": {
+        "task": "reporting.reports.tasks.schedules_run_due_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # Labels in transit ask their carrier where they are; delivered ones mark their shipment delivered.
     "carrier-tracking-poll": {
         "task": "orders.fulfillment.carriers.tasks.tracking_poll_task",
@@ -322,6 +328,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# Mail (scheduled reports): SMTP when EMAIL_HOST is set, else printed to the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                               else "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oms@localhost")
 
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
