@@ -97,3 +97,20 @@ def test_reports_read_through_the_reporting_alias_and_writes_stay_on_default(rep
         cursor.execute("UPDATE orders_order SET notes = 'written on the replica' WHERE id = %s", [order.pk])
     assert isinstance(refused.value.__cause__, psycopg.errors.ReadOnlySqlTransaction)
     assert Order.objects.get(pk=order.pk).notes == "seen on the replica"
+
+
+def test_compose_starts_a_worker_per_queue_and_offers_the_replica():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
+    services = compose["services"]
+    queues = {}
+    for name, service in services.items():
+        command = service.get("command")
+        if isinstance(command, list) and "worker" in command:
+            queues[name] = command[command.index("-Q") + 1]
+    assert sorted(queues.values()) == ["oms", "payments", "reports"]
+    assert services["postgres-replica"]["profiles"] == ["replica"]
+    assert "REPORTING_DATABASE_URL" in services["web"]["environment"]

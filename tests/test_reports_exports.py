@@ -78,3 +78,30 @@ def test_a_failed_export_keeps_its_error(role_client, monkeypatch):
     assert export.status == ReportExport.Status.FAILED
     assert export.error == "the reporting database went away"
     assert not ReportExportChunk.objects.filter(export=export).exists()
+
+
+@pytest.mark.django_db
+def test_the_invariants_catch_a_broken_export_an_overdue_schedule_and_a_stuck_run(make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reporting.invariants import violations
+    from reporting.reports.models import ReportRun, ReportSchedule
+    from reporting.reports.services import export_write
+
+    export = ReportExport.objects.create(report_key="inventory-valuation", format="csv")
+    export = export_write(export_id=export.pk)
+    assert export.status == ReportExport.Status.MADE
+    assert violations() == []
+
+    ReportExport.objects.filter(pk=export.pk).update(file_size=export.file_size + 1)
+    user = make_user("Manager")
+    schedule = ReportSchedule.objects.create(report_key="refunds", frequency="daily", recipients="a@example.com",
+                                             next_run_at=timezone.now() - dt.timedelta(days=2), created_by=user)
+    run = ReportRun.objects.create(schedule=schedule, due_at=schedule.next_run_at)
+    ReportRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
+    found = {(name, key) for name, key, _second, _detail in violations()}
+    assert found == {("a made report export's chunks hold its whole file", export.pk),
+                     ("an active scheduled report is not a day overdue", schedule.pk),
+                     ("a scheduled report run does not stay running", run.pk)}
