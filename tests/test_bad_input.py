@@ -203,6 +203,9 @@ SEARCH_ENDPOINTS = {
     "payables:reconciliation": ("Accountant", ["vendor", "date_from", "date_to"]),
     "receivables:aging": ("Accountant", ["q", "as_of", "past_due", "sort", "after"]),
     "giftcards:list": ("Agent", ["q"]),
+    # The live dashboard's tiles (reporting.dashboard.tiles): polled, they take no parameter.
+    **{f"dashboard:tile_{key}": ("Manager", ["x"]) for key in (
+        "sales", "open_orders", "held", "late", "backorders", "low_stock", "returns", "top_skus")},
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.

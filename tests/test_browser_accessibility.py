@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from oms.navigation import items_for
+from reporting.rollups.engine import rollups_fold
 from tests.axe import assert_accessible, axe_violations, describe
 from tests.screens_helpers import purchase_order
 from tests.screens_orders_helpers import entry_world, full_order, roles_in_sync  # noqa: F401 - autouse
@@ -30,7 +31,7 @@ MAIN_PAGES = {
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
                 "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
-                "reporting:report_index", "reporting:report", "reporting:schedule_list"},
+                "reporting:report_index", "reporting:report", "reporting:schedule_list", "dashboard:page"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
                    "payments:posting_rule_list", "reporting:report_index", "reporting:report"},
@@ -45,6 +46,7 @@ def shop():
     world = entry_world()
     order = full_order(customer=world.customer)
     purchase_order(lines=[(world.mug, 10)], warehouse=world.east)
+    rollups_fold()  # the live dashboard's tiles (the Manager's home) show the order
     return {"order": order, "customer": world.customer, "sku": world.mug}
 
 

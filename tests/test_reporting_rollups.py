@@ -234,3 +234,29 @@ def test_the_beat_task_folds_through_a_real_worker(celery_worker, shirt):
     assert written["hourly_channel"] == 1
     assert HourlyChannelSales.objects.get().revenue_placed == order.total
     assert Order.objects.count() == 1
+
+
+def test_a_difference_shows_on_the_status_page_and_the_command_repairs_it(client, make_user, shirt):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from oms.invariants import invariants_check_record, invariants_forget
+
+    order = place(lines=[line(shirt, 2)], shipping_method=ground())
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    call_command("rollups", "fold", stdout=StringIO())
+    OrderLine.objects.filter(order=order).update(quantity=4)
+    with pytest.raises(CommandError, match="differ"):
+        call_command("rollups", "verify", "--days", shop_today().isoformat(), stdout=StringIO())
+    invariants_check_record()
+    try:
+        client.force_login(make_user("Admin"))
+        page = client.get("/status/").content.decode()
+        assert 'data-check="invariants" data-ok="false"' in page
+        assert "[reporting] the rollups equal the raw totals on the sampled days" in page
+    finally:
+        invariants_forget()
+    out = StringIO()
+    call_command("rollups", "verify", "--days", shop_today().isoformat(), stdout=out)
+    assert out.getvalue().strip().endswith(f"0 difference(s) on {shop_today().isoformat()}")
