@@ -114,3 +114,13 @@ def test_compose_starts_a_worker_per_queue_and_offers_the_replica():
     assert sorted(queues.values()) == ["oms", "payments", "reports"]
     assert services["postgres-replica"]["profiles"] == ["replica"]
     assert "REPORTING_DATABASE_URL" in services["web"]["environment"]
+
+
+def test_dashboard_tiles_read_through_the_reporting_alias(reporting_database, role_client):
+    client = role_client("Manager")
+    with CaptureQueriesContext(reporting_database) as on_replica, \
+            CaptureQueriesContext(connections["default"]) as on_default:
+        response = client.get(reverse("dashboard:tile_sales"))
+    assert response.status_code == 200
+    assert any("reporting_hourlychannelsales" in query["sql"] for query in on_replica.captured_queries)
+    assert not any("reporting_hourlychannelsales" in query["sql"] for query in on_default.captured_queries)
