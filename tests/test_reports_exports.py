@@ -105,3 +105,32 @@ def test_the_invariants_catch_a_broken_export_an_overdue_schedule_and_a_stuck_ru
     assert found == {("a made report export's chunks hold its whole file", export.pk),
                      ("an active scheduled report is not a day overdue", schedule.pk),
                      ("a scheduled report run does not stay running", run.pk)}
+
+
+def test_a_journal_of_more_than_100000_rows_is_made_by_the_worker_at_the_real_limit(celery_worker, role_client):
+    from django.db import connection
+
+    from oms.db import analyze
+    from reporting.reports.services import sync_row_limit
+    from tests.factories import SkuFactory, WarehouseFactory
+
+    assert sync_row_limit() == 100_000
+    sku, warehouse = SkuFactory(code="BULK"), WarehouseFactory(code="EAST")
+    with connection.cursor() as cursor:  # 100,001 movements in one statement (a journal, as an import makes)
+        cursor.execute("""INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, value, reason,
+                          reference, created_at)
+                          SELECT %s, %s, 'adjustment', 1, 0, '', 'R' || n, now() - n * interval '1 second'
+                          FROM generate_series(1, 100001) AS n""", [sku.pk, warehouse.pk])
+    analyze("inventory_stockmovement")  # as a bulk load does, so that the planner's estimate is near
+    client = role_client("Manager")
+    url = reverse("reporting:report_file", args=["movement-journal", "csv"])
+    response = client.get(url)
+    assert response.status_code == 302
+    export = ReportExport.objects.get()
+    assert export.rows_expected and export.rows_expected > 50_000  # the planner's estimate, for the bar
+    export = wait_for(export.pk, timeout=240)
+    assert export.status == ReportExport.Status.MADE, export.error
+    assert export.rows_written == 100_001
+    download = client.get(reverse("reporting:export_download", args=[export.pk]))
+    lines = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 100_002 and lines[1].split(",")[-2] == "R1" and lines[-1].split(",")[-2] == "R100001"
