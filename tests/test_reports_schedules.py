@@ -104,7 +104,8 @@ def test_a_manager_schedules_a_report_with_its_filters(role_client):
 
 
 @pytest.mark.django_db
-def test_the_beat_job_opens_one_run_per_due_time_and_moves_the_schedule_on(make_user, django_capture_on_commit_callbacks):
+def test_the_beat_job_opens_one_run_per_due_time_and_moves_the_schedule_on(
+        make_user, django_capture_on_commit_callbacks):
     schedule = make_schedule(make_user("Manager"))
     due = schedule.next_run_at
     with django_capture_on_commit_callbacks() as callbacks:

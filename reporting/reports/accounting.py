@@ -140,7 +140,8 @@ class RefundsReport(SqlReport):
 class GiftCardForm(ReportFilterForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[
         ("", _("Active and not yet activated"))] + list(GiftCard.Status.choices))
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any"))] + list(GiftCard.Kind.choices))
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("Any"))] + list(GiftCard.Kind.choices))
 
 
 _CARD_STATUSES = dict(GiftCard.Status.choices)

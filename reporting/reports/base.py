@@ -148,8 +148,9 @@ def keyset_sql(query: Query, *, sort: SortOption, after, limit: int, cursor_keys
     ``query.params`` is a list (``%s`` marks) or a dict (``%(name)s`` marks).
 
     ``query`` is any SELECT; its output columns named in ``sort.columns`` order it (the last one
-    unique, none of them null). The page is ``SELECT * FROM (query) WHERE (sort columns) > (cursor) ORDER BY … LIMIT``:
-    a row comparison, so no OFFSET. ``cursor_keys`` are the row keys holding the sort columns' values
+    unique, none of them null). The page is
+    ``SELECT * FROM (query) WHERE (sort columns) > (cursor) ORDER BY … LIMIT``: a row comparison, so no
+    OFFSET. ``cursor_keys`` are the row keys holding the sort columns' values
     (default: the same names). It reads from the reporting database.
     """
     keys = list(cursor_keys or sort.columns)
