@@ -225,6 +225,7 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms")
 CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "payments")
 # Reports made in the background (exports over REPORT_SYNC_ROW_LIMIT rows, scheduled reports) have theirs.
 CELERY_REPORTS_QUEUE = os.environ.get("CELERY_REPORTS_QUEUE", "reports")
+REPORT_SYNC_ROW_LIMIT = int(os.environ.get("REPORT_SYNC_ROW_LIMIT", "100000"))
 CELERY_TASK_ROUTES = ["oms.celery.route_task"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

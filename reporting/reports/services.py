@@ -24,7 +24,7 @@ class ReportError(Exception):
 
 def sync_row_limit() -> int:
     """Exports of more rows than this are made in Celery, on the reports queue, with a progress bar."""
-    return getattr(settings, "REPORT_SYNC_ROW_LIMIT", 100_000)
+    return settings.REPORT_SYNC_ROW_LIMIT
 
 
 def cleaned_filters(report, data: dict) -> dict:
