@@ -143,3 +143,25 @@ def test_the_late_rule_is_one_setting(settings):
     settings.LATE_ORDER_DAYS = 3
     assert selectors.late_order_days() == 3
     assert selectors.late_orders()["days"] == 3
+
+
+def test_every_tile_answers_in_a_few_queries_whatever_the_data(role_client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = role_client("Manager")
+    for _ in range(3):
+        place(lines=[line(world["shirt"], 1), line(world["mug"], 2)], shipping_method=ground())
+    rollups_fold()
+
+    def queries(tile) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert manager.get(tile.url(), HTTP_HX_REQUEST="true").status_code == 200
+        return len(captured.captured_queries)
+
+    before = {tile.key: queries(tile) for tile in tiles.TILES}
+    for _ in range(3):
+        place(lines=[line(world["shirt"], 1), line(world["mug"], 1)], channel="web", shipping_method=ground())
+    rollups_fold()
+    assert {tile.key: queries(tile) for tile in tiles.TILES} == before
+    assert max(before.values()) <= 8, before
