@@ -49,13 +49,15 @@ def _redis() -> str:
     return "Redis " + client.info("server")["redis_version"]
 
 
-def _worker(timeout: float) -> str:
+def _active_queues(timeout: float) -> dict:
     from oms.celery import app
 
+    return app.control.inspect(timeout=timeout).active_queues() or {}
+
+
+def _worker(replies: dict, queue: str) -> str:
     # Only workers that serve the app's own queue count: a worker of another deployment (or of a
     # parallel test run) on the same broker must not make a missing one look present.
-    queue = app.conf.task_default_queue
-    replies = app.control.inspect(timeout=timeout).active_queues() or {}
     names = sorted(name for name, queues in replies.items()
                    if any(served.get("name") == queue for served in queues or ()))
     if not names:
@@ -64,10 +66,25 @@ def _worker(timeout: float) -> str:
 
 
 def system_checks(*, worker_timeout: float = 1.0) -> list[Check]:
+    """The database, Redis, and a worker on each queue (the default one, payments', reports'):
+    docker-compose runs a worker per queue, so each can be missing on its own."""
+    from oms.celery import app
+
+    replies: dict = {}
+    asked: list[bool] = []
+
+    def worker(queue: str) -> str:
+        if not asked:  # one broadcast for the three checks
+            asked.append(True)
+            replies.update(_active_queues(worker_timeout))
+        return _worker(replies, queue)
+
     return [
         _timed("database", _database),
         _timed("redis", _redis),
-        _timed("worker", lambda: _worker(worker_timeout)),
+        _timed("worker", lambda: worker(app.conf.task_default_queue)),
+        _timed("payments_worker", lambda: worker(settings.CELERY_PAYMENTS_QUEUE)),
+        _timed("reports_worker", lambda: worker(settings.CELERY_REPORTS_QUEUE)),
     ]
 
 

@@ -125,6 +125,14 @@ if os.environ.get("DATABASE_NAME"):
     # Lets a test's Celery worker process use the test database of the run that started it.
     DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 
+# Reports, exports and dashboard tiles read from REPORTING_DATABASE_URL when it is set (a streaming
+# replica): a read-only session, never migrated, never written (reporting/db.py routes them).
+if os.environ.get("REPORTING_DATABASE_URL"):
+    DATABASES["reporting"] = dj_database_url.parse(os.environ["REPORTING_DATABASE_URL"], conn_max_age=60)
+    DATABASES["reporting"]["OPTIONS"] = {"options": "-c default_transaction_read_only=on"}
+    DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["reporting.db.ReportingRouter"]
+
 if os.environ.get("REDIS_URL"):
     REDIS_URL = os.environ["REDIS_URL"]
 else:
@@ -215,6 +223,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms")
 # every worker command names both queues (make run, docker-compose). The route reads the setting
 # when a task is sent (oms.celery.route_task), so the tests can give the queue a name of their own.
 CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "payments")
+# Reports made in the background (exports over REPORT_SYNC_ROW_LIMIT rows, scheduled reports) have theirs.
+CELERY_REPORTS_QUEUE = os.environ.get("CELERY_REPORTS_QUEUE", "reports")
+REPORT_SYNC_ROW_LIMIT = int(os.environ.get("REPORT_SYNC_ROW_LIMIT", "100000"))
 CELERY_TASK_ROUTES = ["oms.celery.route_task"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -290,6 +301,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 10 * 60,
         "options": {"expires": 9 * 60},
     },
+    # Scheduled reports that are due are made and emailed (reporting.reports.schedules).
+    "reports-schedules-run": {
+        "task": "reporting.reports.tasks.schedules_run_due_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # Labels in transit ask their carrier where they are; delivered ones mark their shipment delivered.
     "carrier-tracking-poll": {
         "task": "orders.fulfillment.carriers.tasks.tracking_poll_task",
@@ -318,6 +335,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# Mail (scheduled reports): SMTP when EMAIL_HOST is set, else printed to the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                               else "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oms@localhost")
 
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,7 @@ class ReportingConfig(AppConfig):
         from oms.navigation import register as register_nav
         from oms.panels import register_home_panel
         from reporting.dashboard import panels
+        from reporting.reports import REPORT_MODULES, nav
         from reporting.rollups.definitions import register_built_in
 
         register_built_in()
@@ -22,3 +25,7 @@ class ReportingConfig(AppConfig):
         register_demo_step(name="reporting", order=90, step="reporting.demo.seed_reporting")
         # The Manager's home is the live dashboard (reporting.dashboard).
         register_home_panel(panels.dashboard_panel)
+        for module in REPORT_MODULES:
+            import_module(module)
+        import_module("reporting.reports.tasks")
+        nav.register_nav()

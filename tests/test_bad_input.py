@@ -212,7 +212,8 @@ SEARCH_ENDPOINTS = {
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.
 OBJECT_ENDPOINTS = {"catalog:sku_detail", "imports:import_job", "marketing:pricelist_detail",
-                    "payments:export_batch", "payments_cards:tender_panel", "stafftasks:order_tasks"}
+                    "payments:export_batch", "payments_cards:tender_panel", "stafftasks:order_tasks",
+                    "reporting:export"}
 BAD_VALUES = ["\x00", "abc\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "line\x0bbreak"]
 
 

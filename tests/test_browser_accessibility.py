@@ -28,14 +28,15 @@ MAIN_PAGES = {
     "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
               "stafftasks:inbox"},
     "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close",
-                  "stafftasks:inbox"},
+                  "stafftasks:inbox", "reporting:report_index"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
                 "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
-                "stafftasks:inbox", "stafftasks:rule_list", "dashboard:page"},
+                "stafftasks:inbox", "stafftasks:rule_list", "dashboard:page",
+                "reporting:report_index", "reporting:report", "reporting:schedule_list"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
-                   "payments:posting_rule_list"},
+                   "payments:posting_rule_list", "reporting:report_index", "reporting:report"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
               "imports:import_list"},
 }
@@ -72,6 +73,12 @@ def pages_of(user, shop) -> dict[str, str]:
         pages["orders:customer_detail"] = reverse("orders:customer_detail", args=[shop["customer"].pk])
     if user.has_perm("catalog.view_sku"):
         pages["catalog:sku_detail"] = reverse("catalog:sku_detail", args=[shop["sku"].pk])
+    # A report with rows: sales by channel for a manager, the valuation for an accountant.
+    for permission, key in (("reporting.view_sales_reports", "sales-by-channel"),
+                            ("reporting.view_inventory_valuation", "inventory-valuation")):
+        if user.has_perm(permission):
+            pages["reporting:report"] = reverse("reporting:report", args=[key])
+            break
     return pages
 
 

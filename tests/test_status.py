@@ -20,7 +20,7 @@ def test_status_page_shows_every_part_alive_with_a_worker(celery_worker, role_cl
     response = client.get(reverse("system_status"))
 
     body = response.content.decode()
-    for part in ("database", "redis", "worker"):
+    for part in ("database", "redis", "worker", "payments_worker", "reports_worker"):
         assert f'data-check="{part}" data-ok="true"' in body, part
     assert "All systems are working." in body
 
@@ -33,6 +33,7 @@ def test_status_page_reports_a_missing_worker(role_client):
 
     body = response.content.decode()
     assert 'data-check="worker" data-ok="false"' in body
+    assert 'data-check="reports_worker" data-ok="false"' in body
     assert "no worker answered the ping" in body
     assert 'data-check="database" data-ok="true"' in body
     assert "<html" not in body  # the htmx refresh gets only the fragment
