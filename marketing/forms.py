@@ -161,8 +161,8 @@ class SourceCodeForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = SourceCode
         fields = ["code", "campaign", "description", "price_list", "promotions", "offers_free_shipping",
-                  "free_shipping_minimum", "active_from", "active_to"]
-        widgets = {"active_from": DateInput(), "active_to": DateInput(),
+                  "free_shipping_minimum", "active_from", "active_to", "mailed_on", "quantity_circulated", "cost"]
+        widgets = {"active_from": DateInput(), "active_to": DateInput(), "mailed_on": DateInput(),
                    "promotions": forms.SelectMultiple(attrs={"size": 8})}
 
     def __init__(self, *args, **kwargs):

@@ -1,0 +1,94 @@
+"""Keyset pages over a report's SQL: rows in a stable order, each with an opaque ``_cursor``.
+
+A report query is an inner ``SELECT`` whose sort columns are never NULL (the query coalesces
+them). A page is that query filtered to the rows after the cursor's values and cut with
+``LIMIT``: no OFFSET, no COUNT. The cursor is URL-safe base64 of the JSON of the last row's
+sort values, each with its SQL type, so the comparison is typed and a forged cursor can only
+move the page, never change the query (values are parameters). A cursor that cannot be read
+gives the first page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import connections
+
+_TYPES = {"numeric": Decimal, "bigint": int, "text": str, "date": dt.date.fromisoformat,
+          "timestamptz": dt.datetime.fromisoformat}
+
+
+def _sql_type(value) -> str:
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a sort key")
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, Decimal):
+        return "numeric"
+    if isinstance(value, dt.datetime):
+        return "timestamptz"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        return "text"
+    raise TypeError(f"cannot page on {type(value).__name__}")
+
+
+def encode_cursor(values: Sequence) -> str:
+    raw = json.dumps([[_sql_type(value), value.isoformat() if hasattr(value, "isoformat") else str(value)]
+                      for value in values]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int) -> list | None:
+    """The typed values a cursor holds, or None when there is none or it cannot be read."""
+    if not cursor:
+        return None
+    try:
+        items = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(items, list) or len(items) != width:
+            return None
+        values = []
+        for sql_type, text in items:
+            values.append((sql_type, _TYPES[sql_type](text)))
+        return values
+    except (ValueError, TypeError, KeyError, InvalidOperation, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def report_database() -> str:
+    """The reporting replica when one is configured (REPORTING_DATABASE_URL), else the primary."""
+    return "reporting" if "reporting" in settings.DATABASES else "default"
+
+
+def keyset_rows(sql: str, params: Sequence, *, order: Sequence[tuple[str, bool]], after: str | None,
+                limit: int, using: str | None = None) -> list[dict]:
+    """The rows of ``sql`` after the cursor ``after`` in ``order`` ((column, descending) pairs,
+    the last one unique), at most ``limit`` of them, as dicts with a ``_cursor`` each."""
+    columns = [column for column, _descending in order]
+    where, extra = "", []
+    values = decode_cursor(after, len(order))
+    if values is not None:
+        # (a, b, c) after (x, y, z): a beyond x, or a = x and b beyond y, or ...
+        alternatives = []
+        for position, (column, descending) in enumerate(order):
+            parts = [f"r.{earlier} = %s::{values[index][0]}" for index, earlier in enumerate(columns[:position])]
+            parts.append(f"r.{column} {'<' if descending else '>'} %s::{values[position][0]}")
+            alternatives.append("(" + " AND ".join(parts) + ")")
+            extra += [value for _type, value in values[:position + 1]]
+        where = "WHERE " + " OR ".join(alternatives)
+    order_by = ", ".join(f"r.{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
+    query = f"SELECT * FROM ({sql}) r {where} ORDER BY {order_by} LIMIT %s"
+    with connections[using or report_database()].cursor() as cursor:
+        cursor.execute(query, [*params, *extra, limit])
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    for row in rows:
+        row["_cursor"] = encode_cursor([row[column] for column in columns])
+    return rows
