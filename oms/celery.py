@@ -10,9 +10,12 @@ app.autodiscover_tasks()
 
 
 def route_task(name, args, kwargs, options, task=None, **kw):
-    """Celery router: payments' tasks go to the payments queue (settings.CELERY_PAYMENTS_QUEUE)."""
-    if name.startswith("payments.tasks."):
-        from django.conf import settings
+    """Celery router: payments' tasks go to the payments queue (settings.CELERY_PAYMENTS_QUEUE), reports'
+    to the reports queue (settings.CELERY_REPORTS_QUEUE), so a long report never delays a payment."""
+    from django.conf import settings
 
+    if name.startswith("payments.tasks."):
         return {"queue": settings.CELERY_PAYMENTS_QUEUE}
+    if name.startswith("reporting.reports.tasks."):
+        return {"queue": settings.CELERY_REPORTS_QUEUE}
     return None

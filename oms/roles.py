@@ -138,17 +138,27 @@ _CARRIER_SETTINGS = [
     for verb in ("add", "change", "delete")
 ]
 
+# Reports (reporting/reports): managers see every report and schedule them; accountants the accounting
+# reports and the inventory valuation; the warehouse its stock and productivity reports.
+_REPORTS_ALL = [
+    "reporting.view_sales_reports", "reporting.view_inventory_reports", "reporting.view_inventory_valuation",
+    "reporting.view_accounting_reports", "reporting.view_customer_reports", "reporting.view_campaign_reports",
+    "reporting.view_warehouse_reports", "reporting.schedule_reports",
+]
+_REPORTS_ACCOUNTING = ["reporting.view_accounting_reports", "reporting.view_inventory_valuation"]
+_REPORTS_WAREHOUSE = ["reporting.view_inventory_reports", "reporting.view_warehouse_reports"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
     + _ORDER_ENTRY + _PAYMENTS_TAKE + _GIFT_CARDS_USE + _REFUNDS_REQUEST + ["orders.answer_short_pick"],
     WAREHOUSE: _CATALOG_VIEW + _STOCK_WORK + ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
-    + _PICKING + _SHIPPING + _CARRIER_WORK,
+    + _PICKING + _SHIPPING + _CARRIER_WORK + _REPORTS_WAREHOUSE,
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
     + ["payments.approve_refund"] + _PICKING + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK
-    + _CARRIER_SETTINGS,
+    + _CARRIER_SETTINGS + _REPORTS_ALL,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
-    + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE,
+    + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE + _REPORTS_ACCOUNTING,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,
 }
 

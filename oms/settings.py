@@ -124,6 +124,14 @@ if os.environ.get("DATABASE_NAME"):
     # Lets a test's Celery worker process use the test database of the run that started it.
     DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 
+# Reports, exports and dashboard tiles read from REPORTING_DATABASE_URL when it is set (a streaming
+# replica): a read-only session, never migrated, never written (reporting/db.py routes them).
+if os.environ.get("REPORTING_DATABASE_URL"):
+    DATABASES["reporting"] = dj_database_url.parse(os.environ["REPORTING_DATABASE_URL"], conn_max_age=60)
+    DATABASES["reporting"]["OPTIONS"] = {"options": "-c default_transaction_read_only=on"}
+    DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["reporting.db.ReportingRouter"]
+
 if os.environ.get("REDIS_URL"):
     REDIS_URL = os.environ["REDIS_URL"]
 else:
@@ -214,6 +222,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "oms")
 # every worker command names both queues (make run, docker-compose). The route reads the setting
 # when a task is sent (oms.celery.route_task), so the tests can give the queue a name of their own.
 CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "payments")
+# Reports made in the background (exports over REPORT_SYNC_ROW_LIMIT rows, scheduled reports) have theirs.
+CELERY_REPORTS_QUEUE = os.environ.get("CELERY_REPORTS_QUEUE", "reports")
 CELERY_TASK_ROUTES = ["oms.celery.route_task"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

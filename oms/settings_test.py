@@ -20,3 +20,4 @@ DATABASES["default"]["TEST"]["NAME"] = os.environ.get(  # noqa: F405
     "TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
 )
 CELERY_PAYMENTS_QUEUE = os.environ.get("CELERY_PAYMENTS_QUEUE", "oms-test-payments")  # noqa: F405
+CELERY_REPORTS_QUEUE = os.environ.get("CELERY_REPORTS_QUEUE", "oms-test-reports")  # noqa: F405

@@ -54,6 +54,8 @@ def celery_worker(transactional_db, celery_queue, settings):
     payments_queue = f"{celery_queue}-payments"  # payments' tasks have their own queue (oms.celery.route_task)
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_queue
     settings.CELERY_PAYMENTS_QUEUE = payments_queue
+    reports_queue = f"{celery_queue}-reports"  # and reports' (the worker listens on all three)
+    settings.CELERY_REPORTS_QUEUE = reports_queue
     from oms.celery import app
 
     app.conf.task_default_queue = celery_queue
@@ -63,11 +65,12 @@ def celery_worker(transactional_db, celery_queue, settings):
         DATABASE_NAME=connection.settings_dict["NAME"],
         CELERY_QUEUE=celery_queue,
         CELERY_PAYMENTS_QUEUE=payments_queue,
+        CELERY_REPORTS_QUEUE=reports_queue,
     )
     hostname = f"{celery_queue}@%h"
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-Q",
-         f"{celery_queue},{payments_queue}",
+         f"{celery_queue},{payments_queue},{reports_queue}",
          "-n", hostname, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, start_new_session=True,
     )

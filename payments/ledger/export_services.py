@@ -15,16 +15,14 @@ its progress in the batch. The file is kept in the database, in order, and never
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 from datetime import date
 
-import psycopg
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from oms.filestore import ChunkedFile, chunks_store
 from payments.ledger.export_selectors import batch_entries, batch_summary
 from payments.ledger.exports import FORMATS, ExportRefused, get_format
 from payments.ledger.models_export import ExportBatch, ExportBatchChunk, ExportedEntry
@@ -32,7 +30,6 @@ from payments.ledger.models_export import ExportBatch, ExportBatchChunk, Exporte
 logger = logging.getLogger(__name__)
 
 SYNC_LINE_LIMIT = 50_000  # batches of more lines than this are written in Celery, with a progress bar
-STORED_CHUNK_SIZE = 1024 * 1024  # bytes per stored piece of a file
 _TARGET_LOCK = 7_301_001  # advisory lock class: making a batch for a target
 _WRITE_LOCK = 7_301_002  # advisory lock class: writing one batch's file
 
@@ -125,36 +122,12 @@ def _fail(batch: ExportBatch, message: str) -> None:
 def _write_file(batch: ExportBatch) -> tuple[int, str]:
     """Write the batch's file into its chunks (each committed on its own): (size, sha256)."""
     spec = FORMATS[batch.format]
-    ExportBatchChunk.objects.filter(batch=batch).delete()  # what an interrupted earlier attempt left
     if batch.is_summary:
         entries = batch_summary(batch_id=batch.pk, format_key=spec.key)
     else:
         entries = batch_entries(batch_id=batch.pk, format_key=spec.key, progress=_progress(batch.pk))
-    digest, size, sequence = hashlib.sha256(), 0, 0
-    pending = io.BytesIO()
-    for chunk in spec.write(entries, batch_number=batch.batch_number):
-        pending.write(chunk)
-        if pending.tell() >= STORED_CHUNK_SIZE:
-            data = pending.getvalue()
-            _store_chunk(batch.pk, sequence, data)
-            digest.update(data)
-            size, sequence = size + len(data), sequence + 1
-            pending = io.BytesIO()
-    data = pending.getvalue()
-    if data or not sequence:
-        _store_chunk(batch.pk, sequence, data)
-        digest.update(data)
-        size += len(data)
-    return size, digest.hexdigest()
-
-
-def _store_chunk(batch_id: int, sequence: int, data: bytes) -> None:
-    """One piece of the file, sent as a binary parameter: Django's cursors bind on the client,
-    which would spell a megabyte of bytes out as two megabytes of hex text."""
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute("INSERT INTO payments_exportbatchchunk (batch_id, sequence, data) VALUES (%s, %s, %b)",
-                       [batch_id, sequence, data])
+    return chunks_store(model=ExportBatchChunk, owner_field="batch", owner_id=batch.pk,
+                        chunks=spec.write(entries, batch_number=batch.batch_number))
 
 
 def export_batch_write(*, batch_id: int) -> ExportBatch:
@@ -205,43 +178,11 @@ def export_batch_void(*, batch: ExportBatch, reason: str, user) -> ExportBatch:
     return locked
 
 
-class BatchFile(io.RawIOBase):
+class BatchFile(ChunkedFile):
     """A made batch's file, read back from its stored chunks one at a time (for FileResponse)."""
 
     def __init__(self, batch: ExportBatch) -> None:
-        self.batch_id = batch.pk
-        self.name = batch.file_name
-        self.sequence = 0
-        self.buffer = b""
-        self.finished = False
-
-    def readable(self) -> bool:
-        return True
-
-    def _next_chunk(self) -> bytes | None:
-        data = (ExportBatchChunk.objects.filter(batch_id=self.batch_id, sequence=self.sequence)
-                .values_list("data", flat=True).first())
-        if data is None:
-            return None
-        self.sequence += 1
-        return bytes(data)
-
-    def read(self, size: int = -1) -> bytes:
-        while not self.finished and (size < 0 or len(self.buffer) < size):
-            data = self._next_chunk()
-            if data is None:
-                self.finished = True
-            else:
-                self.buffer += data
-        if size < 0:
-            size = len(self.buffer)
-        result, self.buffer = self.buffer[:size], self.buffer[size:]
-        return result
-
-    def readinto(self, target) -> int:
-        data = self.read(len(target))
-        target[:len(data)] = data
-        return len(data)
+        super().__init__(model=ExportBatchChunk, owner_field="batch", owner_id=batch.pk, name=batch.file_name)
 
 
 def export_batch_file(*, batch: ExportBatch) -> BatchFile:

@@ -1,0 +1,9 @@
+"""Reports on the framework of :mod:`reporting.reports.base`.
+
+``REPORT_MODULES`` lists the modules whose report classes register themselves on import;
+ReportingConfig.ready imports them. Add yours to the list.
+"""
+
+REPORT_MODULES = [
+    "reporting.reports.sales",
+]
