@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from inventory.services import stock_receive
 from marketing.models import Campaign, SourceCode
@@ -112,3 +115,34 @@ def test_results_filter_sort_and_page(fall):
     rest = campaign_results(level="source_code", sort="roi", limit=10, after=by_roi[-1]["_cursor"])
     # both at −100 %: the newer code first
     assert [row["label"] for row in rest] == ["WIN-1", "FALL-B"]
+
+
+# --- the registered report --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "status"), [("Manager", 200), ("Warehouse", 403), ("Agent", 403),
+                                              ("Accountant", 403)])
+def test_the_campaign_report_answers_each_role(role_client, role, status):
+    client = role_client(role)
+    assert client.get(reverse("reporting:report", args=["campaign-results"])).status_code == status
+    for file_format in ("csv", "xlsx", "pdf"):
+        response = client.get(reverse("reporting:report_file", args=["campaign-results", file_format]))
+        assert response.status_code == status, file_format
+
+
+def test_the_campaign_csv_carries_the_hand_computed_roi(fall, role_client):
+    response = role_client("Manager").get(reverse("reporting:report_file", args=["campaign-results", "csv"]),
+                                          {"level": "campaign", "sort": "code"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    assert header == ["Campaign", "Code, drop or campaign", "Dropped on", "Circulated", "Cost", "Orders", "Revenue",
+                      "Average order", "Response rate (%)", "Cost per order", "Shipped revenue", "Cost of goods",
+                      "Gross margin", "Margin (%)", "ROI (%)"]
+    fall_row = dict(zip(header, rows[0]))
+    # (261 shipped − 60 COGS − 115 cost) ÷ 115 = 74.78 %
+    assert (fall_row["Campaign"], fall_row["Cost"], fall_row["Gross margin"], fall_row["ROI (%)"]) == (
+        "FALL", "115.000", "201.000", "74.78")
+    assert (fall_row["Orders"], fall_row["Response rate (%)"], fall_row["Cost per order"]) == ("4", "0.11", "28.75")
+    page = role_client("Manager").get(reverse("reporting:report", args=["campaign-results"]),
+                                      {"level": "drop", "campaign": fall.pk})
+    assert page.status_code == 200 and "FALL 2026-09-01" in page.content.decode()

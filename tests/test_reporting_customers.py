@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from orders.models import Address
 from reporting.selectors.customers import new_and_returning, rfm_extraction, top_customers
@@ -151,3 +154,60 @@ def test_new_against_returning_by_month(shop):
     older = new_and_returning(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 3, 31), period="month",
                               after=rows[0]["_cursor"], limit=1)
     assert [row["period_start"] for row in older] == [dt.date(2026, 2, 1)]
+
+
+# --- the registered reports -------------------------------------------------------------------------
+
+CUSTOMER_REPORTS = ("customers-top", "customers-new-returning", "customers-rfm")
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(("role", "status"), [("Manager", 200), ("Warehouse", 403), ("Agent", 403),
+                                              ("Accountant", 403)])
+def test_customer_reports_answer_each_role(role_client, role, status):
+    client = role_client(role)
+    for key in CUSTOMER_REPORTS:
+        assert client.get(reverse("reporting:report", args=[key])).status_code == status, key
+        for file_format in ("csv", "xlsx", "pdf"):
+            response = client.get(reverse("reporting:report_file", args=[key, file_format]))
+            assert response.status_code == status, (key, file_format)
+
+
+def test_the_mailing_file_holds_the_hand_computed_rfm_of_opted_in_customers(shop, role_client):
+    client = role_client("Manager")
+    response = client.get(reverse("reporting:report_file", args=["customers-rfm", "csv"]),
+                          {"as_of": "2026-06-30", "sort": "number"})
+    assert response.status_code == 200
+    header, *rows = csv_rows(response)
+    assert header[:10] == ["Customer", "Name", "Company", "Address line 1", "Address line 2", "City",
+                           "State / region", "Postal code", "Country", "Email"]
+    assert header[10:] == ["Last order", "Days since last order", "Orders", "Total spend", "R", "F", "M", "RFM"]
+    assert [row[:2] + row[3:4] + row[7:9] + row[10:] for row in rows] == [
+        ["C-A", "Ada Lovelace", "350 Fifth Avenue", "10118", "US", "2026-06-25", "5", "3", "300.000",
+         "5", "4", "4", "544"],
+        ["C-B", "Linus Pauling", "1 Main Street", "97201", "US", "2026-01-10", "171", "1", "50.000",
+         "1", "2", "2", "122"],
+        ["C-E", "Grace Hopper", "1 Infinite Loop", "95014", "US", "2026-03-15", "107", "2", "120.000",
+         "3", "3", "3", "333"],
+        ["C-G", "Linus Pauling", "1 Main Street", "97201", "US", "2026-02-01", "149", "1", "50.000",
+         "2", "2", "2", "222"],
+    ]  # C and H did not opt in; D has no address
+    page = client.get(reverse("reporting:report", args=["customers-rfm"]), {"as_of": "2026-06-30", "min_spend": "100"})
+    assert page.status_code == 200 and "C-A" in page.content.decode() and "C-B" not in page.content.decode()
+
+
+def test_a_formula_in_a_name_stays_text_in_the_mailing_file(shop, role_client):
+    Address.objects.filter(customer__number="C-A").update(name='=HYPERLINK("http://x","y")')
+    response = role_client("Manager").get(reverse("reporting:report_file", args=["customers-rfm", "csv"]),
+                                          {"as_of": "2026-06-30", "sort": "number"})
+    assert csv_rows(response)[1][1] == '\'=HYPERLINK("http://x","y")'
+
+
+def test_bad_filters_show_the_form_errors(shop, role_client):
+    response = role_client("Manager").get(reverse("reporting:report", args=["customers-rfm"]),
+                                          {"min_spend": "500", "max_spend": "100"})
+    assert response.status_code == 200 and "This is below the lower bound." in response.content.decode()

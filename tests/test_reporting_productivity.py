@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine
 from orders.fulfillment.packing import pack_scan
@@ -117,3 +120,36 @@ def test_third_party_performance(floor):
         "TPL", 2, 1, Decimal("12.00"), Decimal("12.00"), 1, Decimal("100.00"), 1)
     assert row["oldest_open_hours"] > 0
     assert tpl_performance(date_from=DAY, date_to=DAY, target_hours=6)[0]["within_target"] == 0
+
+
+# --- the registered reports -------------------------------------------------------------------------
+
+WAREHOUSE_REPORTS = ("warehouse-productivity", "warehouse-time-to-ship", "warehouse-3pl")
+
+
+@pytest.mark.parametrize(("role", "status"), [("Manager", 200), ("Warehouse", 200), ("Agent", 403),
+                                              ("Accountant", 403)])
+def test_warehouse_reports_answer_each_role(role_client, role, status):
+    client = role_client(role)
+    for key in WAREHOUSE_REPORTS:
+        assert client.get(reverse("reporting:report", args=[key])).status_code == status, key
+        for file_format in ("csv", "xlsx", "pdf"):
+            response = client.get(reverse("reporting:report_file", args=[key, file_format]))
+            assert response.status_code == status, (key, file_format)
+
+
+def test_the_productivity_csv_and_page(floor, role_client):
+    client = role_client("Warehouse")
+    response = client.get(reverse("reporting:report_file", args=["warehouse-productivity", "csv"]),
+                          {"date_from": "2026-03-02", "date_to": "2026-03-02", "grouping": "person_hour",
+                           "sort": "period"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Period", "Person", "Units picked", "Pick scans"]
+    assert [row[:2] + row[4:6] + row[8:] for row in rows[1:]] == [
+        ["2026-03-02 11:00", "bob", "0", "2", "0.00", "0.00", "2.00"],
+        ["2026-03-02 10:00", "bob", "4", "0", "2.00", "4.00", "0.00"],
+        ["2026-03-02 09:00", "Alice Picker", "0", "0", "4.00", "0.00", "0.00"],
+    ]
+    page = client.get(reverse("reporting:report", args=["warehouse-3pl"]),
+                      {"date_from": "2026-03-02", "date_to": "2026-03-02"})
+    assert page.status_code == 200 and "TPL" in page.content.decode()

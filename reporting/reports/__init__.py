@@ -6,4 +6,7 @@ ReportingConfig.ready imports them. Add yours to the list.
 
 REPORT_MODULES = [
     "reporting.reports.sales",
+    "reporting.reports.customers",
+    "reporting.reports.campaigns",
+    "reporting.reports.warehouse",
 ]

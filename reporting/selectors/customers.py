@@ -69,7 +69,12 @@ def top_customers(*, date_from: dt.date | None = None, date_to: dt.date | None =
         params.append(customer_type)
     column = TOP_CUSTOMER_SORTS.get(sort, "spend")
     order = [(column, column != "number"), ("customer_id", column != "number")]
-    return keyset_rows(sql, params, order=order, after=after, limit=limit)
+    rows = keyset_rows(sql, params, order=order, after=after, limit=limit)
+    zone = shop_zone()
+    for row in rows:
+        row["first_order_on"] = row["first_order"].astimezone(zone).date()
+        row["last_order_on"] = row["last_order"].astimezone(zone).date()
+    return rows
 
 
 # --- new against returning ----------------------------------------------------------------------
@@ -203,6 +208,7 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
         row["name"] = row["name"] or f"{row['first_name']} {row['last_name']}".strip()
         customer_company = row.pop("customer_company")
         row["company"] = row["company"] or customer_company
+        row["last_order_on"] = row["last_order"].astimezone(shop_zone()).date()
         row["rfm_cell"] = f"{row['recency_score']}{row['frequency_score']}{row['monetary_score']}"
         row["currency"] = currency or settings.DEFAULT_CURRENCY
     return rows

@@ -4,8 +4,10 @@ A report query is an inner ``SELECT`` whose sort columns are never NULL (the que
 them). A page is that query filtered to the rows after the cursor's values and cut with
 ``LIMIT``: no OFFSET, no COUNT. The cursor is URL-safe base64 of the JSON of the last row's
 sort values, each with its SQL type, so the comparison is typed and a forged cursor can only
-move the page, never change the query (values are parameters). A cursor that cannot be read
-gives the first page.
+move the page, never change the query (values are parameters). The report framework carries a
+cursor as JSON (a list of ``[type, text]`` pairs); the base64 text of that list is accepted too.
+A cursor that cannot be read gives the first page. Unlike ``reporting.reports.base.keyset_sql``,
+the sort columns may run in different directions (newest day first, then person by name).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import connections
 
+from reporting.db import reporting_alias
+
 _TYPES = {"numeric": Decimal, "bigint": int, "text": str, "date": dt.date.fromisoformat,
-          "timestamptz": dt.datetime.fromisoformat}
+          "timestamptz": dt.datetime.fromisoformat, "timestamp": dt.datetime.fromisoformat}
 
 
 def _sql_type(value) -> str:
@@ -32,7 +35,7 @@ def _sql_type(value) -> str:
     if isinstance(value, Decimal):
         return "numeric"
     if isinstance(value, dt.datetime):
-        return "timestamptz"
+        return "timestamp" if value.tzinfo is None else "timestamptz"
     if isinstance(value, dt.date):
         return "date"
     if isinstance(value, str):
@@ -40,18 +43,19 @@ def _sql_type(value) -> str:
     raise TypeError(f"cannot page on {type(value).__name__}")
 
 
-def encode_cursor(values: Sequence) -> str:
-    raw = json.dumps([[_sql_type(value), value.isoformat() if hasattr(value, "isoformat") else str(value)]
-                      for value in values]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(values: Sequence) -> list[list[str]]:
+    return [[_sql_type(value), value.isoformat() if hasattr(value, "isoformat") else str(value)]
+            for value in values]
 
 
-def decode_cursor(cursor: str | None, width: int) -> list | None:
+def decode_cursor(cursor: list | str | None, width: int) -> list | None:
     """The typed values a cursor holds, or None when there is none or it cannot be read."""
     if not cursor:
         return None
     try:
-        items = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        items = cursor
+        if isinstance(cursor, str):
+            items = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(items, list) or len(items) != width:
             return None
         values = []
@@ -62,12 +66,7 @@ def decode_cursor(cursor: str | None, width: int) -> list | None:
         return None
 
 
-def report_database() -> str:
-    """The reporting replica when one is configured (REPORTING_DATABASE_URL), else the primary."""
-    return "reporting" if "reporting" in settings.DATABASES else "default"
-
-
-def keyset_rows(sql: str, params: Sequence, *, order: Sequence[tuple[str, bool]], after: str | None,
+def keyset_rows(sql: str, params: Sequence, *, order: Sequence[tuple[str, bool]], after: list | str | None,
                 limit: int, using: str | None = None) -> list[dict]:
     """The rows of ``sql`` after the cursor ``after`` in ``order`` ((column, descending) pairs,
     the last one unique), at most ``limit`` of them, as dicts with a ``_cursor`` each."""
@@ -85,7 +84,7 @@ def keyset_rows(sql: str, params: Sequence, *, order: Sequence[tuple[str, bool]]
         where = "WHERE " + " OR ".join(alternatives)
     order_by = ", ".join(f"r.{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
     query = f"SELECT * FROM ({sql}) r {where} ORDER BY {order_by} LIMIT %s"
-    with connections[using or report_database()].cursor() as cursor:
+    with connections[using or reporting_alias()].cursor() as cursor:
         cursor.execute(query, [*params, *extra, limit])
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row)) for row in cursor.fetchall()]
