@@ -146,3 +146,22 @@ def test_the_campaign_csv_carries_the_hand_computed_roi(fall, role_client):
     page = role_client("Manager").get(reverse("reporting:report", args=["campaign-results"]),
                                       {"level": "drop", "campaign": fall.pk})
     assert page.status_code == 200 and "FALL 2026-09-01" in page.content.decode()
+
+
+def test_a_manager_gives_a_source_code_its_drop_circulation_and_cost(role_client):
+    campaign = Campaign.objects.create(code="SPRING", name="Spring catalog")
+    client = role_client("Manager")
+    response = client.post(reverse("marketing:sourcecode_create"), {
+        "code": "spr-1", "campaign": campaign.pk, "free_shipping_minimum": "0", "mailed_on": "2026-03-01",
+        "quantity_circulated": "25000", "cost": "1234.50"})
+    assert response.status_code == 302
+    code = SourceCode.objects.get(code="SPR-1")
+    assert (code.mailed_on, code.quantity_circulated, code.cost) == (dt.date(2026, 3, 1), 25000, Decimal("1234.50"))
+    # Left empty, they are none (the campaign's own figures may be all there is)
+    response = client.post(reverse("marketing:sourcecode_edit", args=[code.pk]), {
+        "code": "SPR-1", "campaign": campaign.pk, "free_shipping_minimum": "0", "quantity_circulated": "",
+        "cost": ""})
+    code.refresh_from_db()
+    assert response.status_code == 302 and (code.mailed_on, code.quantity_circulated, code.cost) == (
+        None, 0, Decimal("0"))
+    assert "25,000" not in client.get(campaign.get_absolute_url()).content.decode()
