@@ -99,12 +99,13 @@ def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | No
                COUNT(*) FILTER (WHERE NOT x.is_first) AS returning_orders,
                COALESCE(SUM(o.total) FILTER (WHERE NOT x.is_first), 0) AS returning_spend,
                MIN(o.currency) AS currency
-        FROM {ORDERS} o
+        FROM (SELECT o.id, o.customer_id, o.placed_at, o.total, o.currency FROM {ORDERS} o
+              WHERE {where(conditions)}) o
+        -- One probe of the customer's orders (index order_customer_recent) per order, made once.
         CROSS JOIN LATERAL (SELECT NOT EXISTS (
             SELECT 1 FROM {ORDERS} p WHERE p.customer_id = o.customer_id
-              AND p.placed_at IS NOT NULL AND p.status NOT IN ('draft', 'cancelled')
-              AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id))) AS is_first) x
-        WHERE {where(conditions)}
+              AND p.placed_at IS NOT NULL AND p.placed_at <= o.placed_at AND p.status NOT IN ('draft', 'cancelled')
+              AND (p.placed_at < o.placed_at OR p.id < o.id)) AS is_first OFFSET 0) x
         GROUP BY 1"""
     rows = keyset_rows(sql, [period, settings.SHOP_TIME_ZONE, *params], order=[("period_start", True)],
                        after=after, limit=limit)
@@ -143,7 +144,7 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
     as_of = as_of or dt.datetime.now(shop_zone()).date()
     end = day_start(as_of + dt.timedelta(days=1))
     stats_params: list = [end, currency or settings.DEFAULT_CURRENCY]
-    outer, outer_params = ["c.marketing_opt_in", "COALESCE(m.address->>'line1', '') <> ''"], []
+    outer, outer_params = ["c.marketing_opt_in"], []
     for condition, value in (("s.monetary >= %s", min_spend), ("s.monetary <= %s", max_spend),
                              ("s.frequency >= %s", min_orders), ("s.frequency <= %s", max_orders),
                              ("s.recency_score >= %s", min_recency_score),
@@ -180,26 +181,33 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
                    ({bands} * monetary_rank + population - 1) / population AS monetary_score
             FROM ranked
         )
-        SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company AS customer_company,
-               COALESCE(c.emails[1], '') AS email, s.frequency, s.monetary, s.first_order, s.last_order,
-               (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
-               s.recency_score::int AS recency_score, s.frequency_score::int AS frequency_score,
-               s.monetary_score::int AS monetary_score,
-               (s.recency_score + s.frequency_score + s.monetary_score)::bigint AS rfm_total,
-               m.address
-        FROM scored s JOIN {CUSTOMERS} c ON c.id = s.customer_id
-        LEFT JOIN {ADDRESSES} sa ON sa.id = c.default_ship_address_id
-        LEFT JOIN {ADDRESSES} ba ON ba.id = c.default_bill_address_id
-        CROSS JOIN LATERAL (SELECT COALESCE(to_jsonb(sa), to_jsonb(ba), (
-            SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = c.id AND lo.placed_at IS NOT NULL
-            ORDER BY lo.placed_at DESC LIMIT 1)) AS address) m
-        WHERE {where(outer)}"""
+        , chosen AS MATERIALIZED (
+            SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company AS customer_company,
+                   COALESCE(c.emails[1], '') AS email, s.frequency, s.monetary, s.first_order, s.last_order,
+                   (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
+                   s.recency_score::int AS recency_score, s.frequency_score::int AS frequency_score,
+                   s.monetary_score::int AS monetary_score,
+                   (s.recency_score + s.frequency_score + s.monetary_score)::bigint AS rfm_total,
+                   c.default_ship_address_id, c.default_bill_address_id
+            FROM scored s JOIN {CUSTOMERS} c ON c.id = s.customer_id
+            WHERE {where(outer)}
+        ), addressed AS MATERIALIZED (
+            -- The address once per chosen customer (the last order's through order_customer_recent).
+            SELECT chosen.*, COALESCE(to_jsonb(sa), to_jsonb(ba), (
+                SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = chosen.customer_id
+                  AND lo.placed_at IS NOT NULL ORDER BY lo.placed_at DESC NULLS LAST LIMIT 1)) AS address
+            FROM chosen
+            LEFT JOIN {ADDRESSES} sa ON sa.id = chosen.default_ship_address_id
+            LEFT JOIN {ADDRESSES} ba ON ba.id = chosen.default_bill_address_id
+        )
+        SELECT * FROM addressed WHERE COALESCE(address->>'line1', '') <> ''"""
     params = [*stats_params, as_of, settings.SHOP_TIME_ZONE, *outer_params]
     column = RFM_SORTS.get(sort, "rfm_total")
     descending = column != "number"
     rows = keyset_rows(sql, params, order=[(column, descending), ("customer_id", descending)],
                        after=after, limit=limit)
     for row in rows:
+        row.pop("default_ship_address_id"), row.pop("default_bill_address_id")
         address = row.pop("address") or {}
         if isinstance(address, str):  # Django reads jsonb as text on a raw cursor
             address = json.loads(address)

@@ -19,10 +19,11 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.db import connections
+from django.db import connections, transaction
 
 from reporting.db import reporting_alias
 
+REPORT_WORK_MEM = "64MB"
 _TYPES = {"numeric": Decimal, "bigint": int, "text": str, "date": dt.date.fromisoformat,
           "timestamptz": dt.datetime.fromisoformat, "timestamp": dt.datetime.fromisoformat}
 
@@ -84,7 +85,10 @@ def keyset_rows(sql: str, params: Sequence, *, order: Sequence[tuple[str, bool]]
         where = "WHERE " + " OR ".join(alternatives)
     order_by = ", ".join(f"r.{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
     query = f"SELECT * FROM ({sql}) r {where} ORDER BY {order_by} LIMIT %s"
-    with connections[using or reporting_alias()].cursor() as cursor:
+    alias = using or reporting_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        # A report sorts and groups a few hundred thousand rows: in memory rather than on disk.
+        cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
         cursor.execute(query, [*params, *extra, limit])
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, row)) for row in cursor.fetchall()]
