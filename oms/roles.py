@@ -147,6 +147,8 @@ _REPORTS_ALL = [
 ]
 _REPORTS_ACCOUNTING = ["reporting.view_accounting_reports", "reporting.view_inventory_valuation"]
 _REPORTS_WAREHOUSE = ["reporting.view_inventory_reports", "reporting.view_warehouse_reports"]
+# Reporting: the live dashboard is the Manager's home (reporting.dashboard).
+_DASHBOARD = ["reporting.view_dashboard"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CATALOG_VIEW + ["inventory.view_warehouse", "inventory.view_stocklevel"] + _MARKETING_VIEW_FOR_AGENTS
@@ -156,7 +158,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     MANAGER: _CATALOG_EDIT + _STOCK_WORK + _PURCHASING + _MARKETING_MANAGE + _ORDER_MANAGEMENT
     + _PAYMENTS_TAKE + _GIFT_CARDS_USE + ["payments.issue_goodwill_giftcard"] + _REFUNDS_REQUEST
     + ["payments.approve_refund"] + _PICKING + _SHIPPING + ["orders.answer_short_pick"] + _CARRIER_WORK
-    + _CARRIER_SETTINGS + _REPORTS_ALL,
+    + _CARRIER_SETTINGS + _DASHBOARD + _REPORTS_ALL,
     ACCOUNTANT: _CATALOG_VIEW + _STOCK_VIEW + _ORDERS_VIEW + _LEDGER + _PAYABLES + _PAYMENTS_VIEW + _RECEIVABLES
     + _GIFT_CARDS_VIEW + _REFUNDS_APPROVE + _REPORTS_ACCOUNTING,
     ADMIN: ["oms.view_system_status"] + _REFUNDS_POLICY,

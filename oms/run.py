@@ -36,7 +36,7 @@ def main() -> int:
                          secret=settings.STRIPE_WEBHOOK_SECRET)
 
     python = sys.executable
-    queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_PAYMENTS_QUEUE}"
+    queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_PAYMENTS_QUEUE},{settings.CELERY_REPORTS_QUEUE}"
     commands = {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         "worker": [python, "-m", "celery", "-A", "oms", "worker", "-l", "warning", "--concurrency", "2",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("receivables/", include("payments.receivables.urls")),
     path("payments/gift-cards/", include("payments.giftcards.urls")),
     path("reports/", include("reporting.reports.urls")),
+    path("dashboard/", include("reporting.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -33,3 +33,10 @@ def stocked_sku(code: str, *, price: str = "10.00", units: int = 100, warehouse=
     sku = SkuFactory(code=code, list_price=Decimal(price), **fields)
     stock(sku, warehouse, units)
     return sku
+
+
+def rollups_current() -> None:
+    """Rebuild every rollup from the raw tables (what the fold job would have done by now)."""
+    from reporting.rollups.engine import rollups_rebuild
+
+    rollups_rebuild()

@@ -203,11 +203,14 @@ SEARCH_ENDPOINTS = {
     "payables:reconciliation": ("Accountant", ["vendor", "date_from", "date_to"]),
     "receivables:aging": ("Accountant", ["q", "as_of", "past_due", "sort", "after"]),
     "giftcards:list": ("Agent", ["q"]),
+    # The live dashboard's tiles (reporting.dashboard.tiles): polled, they take no parameter.
+    **{f"dashboard:tile_{key}": ("Manager", ["x"]) for key in (
+        "sales", "open_orders", "held", "late", "backorders", "low_stock", "returns", "top_skus")},
 }
 # Screens with an hx-get on an object's page (its history's cursors, a job's progress): the same
 # check covers them, tested here through one parameter each.
 OBJECT_ENDPOINTS = {"catalog:sku_detail", "imports:import_job", "marketing:pricelist_detail",
-                    "payments:export_batch", "payments_cards:tender_panel"}
+                    "payments:export_batch", "payments_cards:tender_panel", "reporting:export"}
 BAD_VALUES = ["\x00", "abc\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "line\x0bbreak"]
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from oms.navigation import items_for
+from reporting.rollups.engine import rollups_fold
 from tests.axe import assert_accessible, axe_violations, describe
 from tests.screens_helpers import purchase_order
 from tests.screens_orders_helpers import entry_world, full_order, roles_in_sync  # noqa: F401 - autouse
@@ -25,13 +26,15 @@ NOT_OURS = {"admin:index"}
 # What each role's navigation must offer at least, so that the pages below are really visited.
 MAIN_PAGES = {
     "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search"},
-    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close"},
+    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close",
+                  "reporting:report_index"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
-                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close"},
+                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
+                "reporting:report_index", "reporting:report", "reporting:schedule_list", "dashboard:page"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
-                   "payments:posting_rule_list"},
+                   "payments:posting_rule_list", "reporting:report_index", "reporting:report"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
               "imports:import_list"},
 }
@@ -43,6 +46,7 @@ def shop():
     world = entry_world()
     order = full_order(customer=world.customer)
     purchase_order(lines=[(world.mug, 10)], warehouse=world.east)
+    rollups_fold()  # the live dashboard's tiles (the Manager's home) show the order
     return {"order": order, "customer": world.customer, "sku": world.mug}
 
 
@@ -60,6 +64,12 @@ def pages_of(user, shop) -> dict[str, str]:
         pages["orders:customer_detail"] = reverse("orders:customer_detail", args=[shop["customer"].pk])
     if user.has_perm("catalog.view_sku"):
         pages["catalog:sku_detail"] = reverse("catalog:sku_detail", args=[shop["sku"].pk])
+    # A report with rows: sales by channel for a manager, the valuation for an accountant.
+    for permission, key in (("reporting.view_sales_reports", "sales-by-channel"),
+                            ("reporting.view_inventory_valuation", "inventory-valuation")):
+        if user.has_perm(permission):
+            pages["reporting:report"] = reverse("reporting:report", args=[key])
+            break
     return pages
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -154,9 +154,10 @@ def _cursor_value(row: AgingRow, sort: str) -> str:
 
 
 def aging_rows(*, as_of: date, search: str = "", past_due_only: bool = False, sort: str = "customer",
-               after: str = "", limit: int | None = None) -> tuple[list[AgingRow], str]:
+               after: str = "", limit: int | None = None, using: str = "default") -> tuple[list[AgingRow], str]:
     """The aging rows (one per customer and currency) in ``sort`` order, from after the keyset
-    cursor ``after`` (as returned); at most ``limit`` (all when None). Returns (rows, next cursor)."""
+    cursor ``after`` (as returned); at most ``limit`` (all when None). Returns (rows, next cursor).
+    ``using``: the database alias to read (reports read their own, reporting.db)."""
     if sort not in SORTS:
         sort = "customer"
     column, descending = SORTS[sort]
@@ -178,7 +179,7 @@ def aging_rows(*, as_of: date, search: str = "", past_due_only: bool = False, so
              + (" LIMIT %(limit)s" if limit else ""))
     params["limit"] = (limit or 0) + 1
     sql = _AGING.format(columns=", ".join(_COLUMNS), keyset=keyset, order=order)
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = [AgingRow(*record) for record in cursor.fetchall()]
     next_cursor = ""
@@ -188,12 +189,13 @@ def aging_rows(*, as_of: date, search: str = "", past_due_only: bool = False, so
     return rows, next_cursor
 
 
-def aging_totals(*, as_of: date, search: str = "", past_due_only: bool = False) -> dict[str, dict[str, Decimal]]:
+def aging_totals(*, as_of: date, search: str = "", past_due_only: bool = False,
+                 using: str = "default") -> dict[str, dict[str, Decimal]]:
     """The report's totals per currency (every row, not one page)."""
     params = {"as_of": as_of, "search": search.strip(), "like": f"%{search.strip()}%", "past_due": past_due_only}
     sums = ", ".join(f"sum({column})" for column in BUCKETS + ("total",))
     sql = _AGING.format(columns=f"currency, {sums}", keyset="", order="GROUP BY currency ORDER BY currency")
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return {record[0]: dict(zip(BUCKETS + ("total",), record[1:])) for record in cursor.fetchall()}
 

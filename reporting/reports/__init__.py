@@ -6,6 +6,8 @@ ReportingConfig.ready imports them. Add yours to the list.
 
 REPORT_MODULES = [
     "reporting.reports.sales",
+    "reporting.reports.inventory",
+    "reporting.reports.accounting",
     "reporting.reports.customers",
     "reporting.reports.campaigns",
     "reporting.reports.warehouse",

@@ -145,24 +145,34 @@ class Query:
 def keyset_sql(query: Query, *, sort: SortOption, after, limit: int, cursor_keys: Sequence[str] | None = None,
                using: str | None = None) -> list[dict]:
     """The page of ``query``'s rows after ``after`` in ``sort`` order, as dicts with their ``_cursor``.
+    ``query.params`` is a list (``%s`` marks) or a dict (``%(name)s`` marks).
 
     ``query`` is any SELECT; its output columns named in ``sort.columns`` order it (the last one
-    unique). The page is ``SELECT * FROM (query) WHERE (sort columns) > (cursor) ORDER BY … LIMIT``:
+    unique, none of them null). The page is ``SELECT * FROM (query) WHERE (sort columns) > (cursor) ORDER BY … LIMIT``:
     a row comparison, so no OFFSET. ``cursor_keys`` are the row keys holding the sort columns' values
     (default: the same names). It reads from the reporting database.
     """
     keys = list(cursor_keys or sort.columns)
     direction = "DESC" if sort.descending else "ASC"
-    order = ", ".join(f"{column} {direction} NULLS LAST" for column in sort.columns)
-    sql, params = f"SELECT * FROM ({query.sql}) AS report", list(query.params)
+    order = ", ".join(f"{column} {direction}" for column in sort.columns)
+    named = isinstance(query.params, dict)
+    params = dict(query.params) if named else list(query.params)
+
+    def mark(name: str, value) -> str:
+        if named:
+            params[name] = value
+            return f"%({name})s"
+        params.append(value)
+        return "%s"
+
+    if after is not None and (not isinstance(after, (list, tuple)) or len(after) != len(sort.columns)):
+        after = None  # a cursor of another sort order (or made up): the first page
+    sql = f"SELECT * FROM ({query.sql}) AS report"
     if after:
         comparison = "<" if sort.descending else ">"
-        columns = ", ".join(sort.columns)
-        marks = ", ".join(["%s"] * len(sort.columns))
-        sql += f" WHERE ({columns}) {comparison} ({marks})"
-        params += list(after)
-    sql += f" ORDER BY {order} LIMIT %s"
-    params.append(limit)
+        marks = ", ".join(mark(f"_after_{index}", value) for index, value in enumerate(after))
+        sql += f" WHERE ({', '.join(sort.columns)}) {comparison} ({marks})"
+    sql += f" ORDER BY {order} LIMIT {mark('_limit', limit)}"
     with connections[using or reporting_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
@@ -192,16 +202,19 @@ class SqlReport(Report):
 
     def count_up_to(self, filters: dict, *, limit: int) -> int:
         query = self.query(filters)
+        named = isinstance(query.params, dict)
+        mark = "%(_limit)s" if named else "%s"
+        params = {**query.params, "_limit": limit} if named else [*query.params, limit]
         with connections[reporting_alias()].cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM ({query.sql}) AS report LIMIT %s) AS bounded",
-                           [*query.params, limit])
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM ({query.sql}) AS report LIMIT {mark}) AS bounded",
+                           params)
             return cursor.fetchone()[0]
 
     def estimate(self, filters: dict) -> int | None:
         """The planner's estimate of the rows (no COUNT)."""
         query = self.query(filters)
         with connections[reporting_alias()].cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {query.sql}", list(query.params))
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {query.sql}", query.params)
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):
             plan = json.loads(plan)

@@ -15,4 +15,6 @@ def register_nav() -> None:
     register(
         NavItem(_("Reports"), "reporting:report_index", REPORT_PERMISSIONS,
                 _("Sales, inventory, accounting and more: filter, sort, export, print."), section),
+        NavItem(_("Scheduled reports"), "reporting:schedule_list", "reporting.schedule_reports",
+                _("Reports emailed daily, weekly or monthly."), section),
     )

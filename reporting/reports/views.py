@@ -5,18 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from reporting.db import reporting_reads
-from reporting.reports import files, registry, services
+from reporting.reports import files, registry, schedules, services
 from reporting.reports.base import GROUP_LABELS, GROUPS
-from reporting.reports.models import ReportExport
+from reporting.reports.forms import ScheduleForm
+from reporting.reports.models import ReportExport, ReportRun, ReportSchedule
 from reporting.reports.nav import REPORT_PERMISSIONS
 
 PAGE_SIZE = 50
@@ -82,7 +86,7 @@ def report_view(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "report": report, "form": form, "rows": rows, "columns": report.columns, "sort": sort,
         "next_cursor": next_cursor, "is_first_page": not request.GET.get("after"), "totals": totals,
-        "query": "&".join(f"{name}={value}" for name, value in query.items()),
+        "query": urlencode(query),
         "query_items": query, "can_schedule": request.user.has_perm("reporting.schedule_reports"),
         "file_formats": FILE_FORMATS,
     }
@@ -147,3 +151,79 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("reporting:export", pk=export.pk)
     return FileResponse(stored, as_attachment=True, filename=export.file_name,
                         content_type=files.CONTENT_TYPES[export.format])
+
+
+# --- scheduled reports -------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("reporting.schedule_reports", raise_exception=True)
+@require_GET
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    schedules = list(ReportSchedule.objects.filter(is_active=True).select_related("created_by")
+                     .order_by("report_key", "pk")[:200])
+    runs = {}
+    for run in ReportRun.objects.filter(schedule__in=schedules).order_by("schedule_id", "-due_at") \
+            .distinct("schedule_id"):
+        runs[run.schedule_id] = run
+    rows = []
+    for schedule in schedules:
+        try:
+            title = registry.get(schedule.report_key).title
+        except Http404:
+            title = schedule.report_key
+        rows.append({"schedule": schedule, "title": title, "last_run": runs.get(schedule.pk)})
+    failed = ReportRun.objects.filter(status=ReportRun.Status.FAILED).select_related("schedule") \
+        .order_by("-started_at")[:20]
+    return render(request, "reporting/schedule_list.html", {"rows": rows, "failed_runs": failed})
+
+
+@login_required
+@permission_required("reporting.schedule_reports", raise_exception=True)
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    report = _report_for(request.user, request.GET.get("report", ""))
+    data = _filter_data(request, report)
+    filter_form = report.form(data)
+    sort = report.sort_option(request.GET.get("sort")).key
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedules.schedule_create(report_key=report.key, filters=data, sort=sort,
+                                      file_format=form.cleaned_data["file_format"],
+                                      frequency=form.cleaned_data["frequency"],
+                                      recipients=form.cleaned_data["recipients"], user=request.user)
+        except ValidationError as error:
+            form.add_error("recipients", error)
+        except services.ReportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The report is scheduled."))
+            return redirect("reporting:schedule_list")
+    described = files.describe_filters(report, filter_form.cleaned_data) if (
+        not data or filter_form.is_valid()) and data else []
+    return render(request, "reporting/schedule_form.html", {
+        "report": report, "form": form, "filters": described, "filters_valid": not data or filter_form.is_valid(),
+        "sort": report.sort_option(sort).label})
+
+
+@login_required
+@permission_required("reporting.schedule_reports", raise_exception=True)
+@require_POST
+def schedule_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(ReportSchedule, pk=pk)
+    schedules.schedule_stop(schedule=schedule, user=request.user)
+    messages.success(request, _("The schedule is stopped."))
+    return redirect("reporting:schedule_list")
+
+
+@login_required
+@permission_required("reporting.schedule_reports", raise_exception=True)
+@require_POST
+def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed run again now (Celery retries it by itself too)."""
+    from reporting.reports.tasks import report_run_task
+
+    run = get_object_or_404(ReportRun, pk=pk, status=ReportRun.Status.FAILED)
+    report_run_task.delay(run_id=run.pk)
+    messages.success(request, _("The run is being tried again."))
+    return redirect("reporting:schedule_list")

@@ -1,4 +1,8 @@
+import datetime
+
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.html import format_html
 
 from oms.templatetags.oms import money, number
@@ -17,7 +21,9 @@ def report_cell(column, row) -> str:
     if column.kind in ("int", "decimal"):
         return number(value)
     if column.kind == "date":
-        return template.defaultfilters.date(value, "SHORT_DATE_FORMAT")
+        if isinstance(value, datetime.datetime):
+            return date_filter(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return date_filter(value, "SHORT_DATE_FORMAT")
     if column.kind == "link" and row.get(f"{column.key}_url"):
         return format_html('<a href="{}">{}</a>', row[f"{column.key}_url"], value)
     return str(value)

@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ("reporting", "0002_order_time_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
