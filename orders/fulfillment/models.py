@@ -123,10 +123,8 @@ class Shipment(models.Model):
                                     & Q(status__in=["pending", "picking", "picked", "packed"]),
                                     name="shipment_one_open_per_order_warehouse"),
         ]
-        indexes = [models.Index(fields=["status", "warehouse"], name="shipment_status"),
-                   # Reports read shipments by the day they shipped (time to ship, 3PL performance).
-                   models.Index(fields=["shipped_at"], name="shipment_shipped_at",
-                                condition=Q(shipped_at__isnull=False))]
+        # Reports read shipments by the day they shipped through reporting's reporting_shipment_shipped_at.
+        indexes = [models.Index(fields=["status", "warehouse"], name="shipment_status")]
 
     def __str__(self) -> str:
         return self.number

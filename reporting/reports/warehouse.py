@@ -79,7 +79,7 @@ class TimeToShipReport(Report):
     group = "Warehouse"
     permission = PERMISSION
     description = _("Per warehouse and shipping day: how long orders waited from placement to shipping.")
-    source = _("Shipments shipped in the period and their orders (index shipment_shipped_at).")
+    source = _("Shipments shipped in the period and their orders (index reporting_shipment_shipped_at).")
     filter_form = TimeToShipFilterForm
     columns = [
         Column("ship_day", _("Shipped on"), "date"), Column("warehouse", _("Warehouse")),
