@@ -165,3 +165,13 @@ def test_a_manager_gives_a_source_code_its_drop_circulation_and_cost(role_client
     assert response.status_code == 302 and (code.mailed_on, code.quantity_circulated, code.cost) == (
         None, 0, Decimal("0"))
     assert "25,000" not in client.get(campaign.get_absolute_url()).content.decode()
+
+
+def test_the_campaign_report_prints_its_roi(fall, role_client):
+    from pypdf import PdfReader
+
+    response = role_client("Manager").get(reverse("reporting:report_file", args=["campaign-results", "pdf"]),
+                                          {"level": "campaign", "sort": "code"})
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert "Campaign and source code results" in text and "FALL" in text and "74.78" in text
