@@ -84,8 +84,9 @@ class TimeToShipReport(Report):
     columns = [
         Column("ship_day", _("Shipped on"), "date"), Column("warehouse", _("Warehouse")),
         Column("shipments", _("Shipments"), "int"), Column("average_hours", _("Average hours"), "decimal"),
-        Column("median_hours", _("Median hours"), "decimal"), Column("p90_hours", _("90th percentile hours"), "decimal"),
-        Column("within_target", _("Within target"), "int"), Column("within_target_rate", _("On time (%)"), "decimal"),
+        Column("median_hours", _("Median hours"), "decimal"),
+        Column("p90_hours", _("90th percentile hours"), "decimal"), Column("within_target", _("Within target"), "int"),
+        Column("within_target_rate", _("On time (%)"), "decimal"),
         Column("release_to_ship_hours", _("Hours from release to shipping"), "decimal"),
     ]
     sort_options = [SortOption("newest", _("Newest first"), ("ship_day", "warehouse"), descending=True)]
