@@ -19,7 +19,8 @@ from marketing.resources import PriceListEntryResource
 class SourceCodeInline(admin.TabularInline):
     model = SourceCode
     extra = 0
-    fields = ["code", "description", "price_list", "offers_free_shipping", "active_from", "active_to"]
+    fields = ["code", "description", "price_list", "offers_free_shipping", "active_from", "active_to",
+              "mailed_on", "quantity_circulated", "cost"]
     show_change_link = True
 
 
@@ -33,7 +34,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(SourceCode)
 class SourceCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "campaign", "price_list", "offers_free_shipping", "active_from", "active_to"]
+    list_display = ["code", "campaign", "price_list", "offers_free_shipping", "active_from", "active_to",
+                    "mailed_on", "quantity_circulated", "cost"]
     search_fields = ["code", "campaign__code"]
     list_select_related = ["campaign", "price_list"]
     filter_horizontal = ["promotions"]

@@ -53,11 +53,16 @@ def seed_marketing(*, stdout, options: dict) -> None:
             name="Spend more, save more", kind=Promotion.Kind.TIERED, campaign=catalog, priority=50,
             tiers=[{"threshold": "150", "amount": "15"}, {"threshold": "300", "amount": "40"},
                    {"threshold": "500", "percent": "12"}])
-        for key, free_shipping in (("A", True), ("B", False), ("C", False)):
+        # Panels A and B dropped on the first day, C two weeks later: three drops' circulation and cost
+        # (they add up to the campaign's), for the campaign results report.
+        for key, free_shipping, mailed_after, quantity, cost in (("A", True, 0, 150_000, "70000"),
+                                                                 ("B", False, 0, 150_000, "70000"),
+                                                                 ("C", False, 14, 100_000, "45000")):
             source_code = SourceCode.objects.create(
                 code=f"DEMO{key}", campaign=catalog, price_list=price_list, offers_free_shipping=free_shipping,
                 free_shipping_minimum=Decimal("75"), active_from=season_start, active_to=season_end,
-                description=f"Catalog panel {key}")
+                description=f"Catalog panel {key}", mailed_on=season_start + timedelta(days=mailed_after),
+                quantity_circulated=quantity, cost=Decimal(cost))
             source_code.promotions.set([kids_bogo, tiered])
         SourceCode.objects.create(code="DEMOEMAIL", campaign=email, active_from=season_start)
         SourceCode.objects.create(code="DEMOWEB", campaign=web, active_from=season_start)

@@ -161,18 +161,27 @@ class SourceCodeForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = SourceCode
         fields = ["code", "campaign", "description", "price_list", "promotions", "offers_free_shipping",
-                  "free_shipping_minimum", "active_from", "active_to"]
-        widgets = {"active_from": DateInput(), "active_to": DateInput(),
+                  "free_shipping_minimum", "active_from", "active_to", "mailed_on", "quantity_circulated", "cost"]
+        widgets = {"active_from": DateInput(), "active_to": DateInput(), "mailed_on": DateInput(),
                    "promotions": forms.SelectMultiple(attrs={"size": 8})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["promotions"].queryset = Promotion.objects.active().order_by("priority", "pk")
         self.fields["price_list"].queryset = PriceList.objects.filter(is_active=True)
+        # A code's own circulation and cost are optional (its campaign's may be all there is).
+        self.fields["quantity_circulated"].required = False
+        self.fields["cost"].required = False
         self._style()
 
     def clean_code(self) -> str:
         return normalize_code(self.cleaned_data["code"])
+
+    def clean_quantity_circulated(self) -> int:
+        return self.cleaned_data.get("quantity_circulated") or 0
+
+    def clean_cost(self) -> Decimal:
+        return self.cleaned_data.get("cost") or Decimal("0")
 
 
 class PriceListForm(BootstrapMixin, forms.ModelForm):

@@ -356,6 +356,15 @@ class SourceCode(models.Model):
     )
     active_from = models.DateField(_("active from"), null=True, blank=True)
     active_to = models.DateField(_("active to"), null=True, blank=True)
+    # A drop: the mailing (or send) this code was printed on. Codes of one campaign with the
+    # same date are one drop in the campaign reports; their circulation and cost add up.
+    mailed_on = models.DateField(_("dropped on"), null=True, blank=True,
+                                 help_text=_("The day this code's catalogs were mailed or its emails sent."))
+    quantity_circulated = models.PositiveIntegerField(
+        _("quantity mailed or circulated"), default=0,
+        help_text=_("Pieces that carried this code: the base of its response rate."))
+    cost = models.DecimalField(_("cost"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
+                               help_text=_("What this code's pieces cost (printing, postage, list rental)."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -367,6 +376,7 @@ class SourceCode(models.Model):
             models.CheckConstraint(condition=Q(code=models.functions.Upper("code")), name="source_code_upper"),
             models.CheckConstraint(condition=Q(active_to__isnull=True) | Q(active_from__isnull=True)
                                    | Q(active_to__gte=F("active_from")), name="source_code_window_ordered"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="source_code_cost_not_negative"),
         ]
 
     def __str__(self) -> str:

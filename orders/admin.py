@@ -45,8 +45,9 @@ class AddressInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("number", "first_name", "last_name", "company", "customer_type", "terms", "is_tax_exempt")
-    list_filter = ("customer_type", "terms", "is_tax_exempt")
+    list_display = ("number", "first_name", "last_name", "company", "customer_type", "terms", "is_tax_exempt",
+                    "marketing_opt_in")
+    list_filter = ("customer_type", "terms", "is_tax_exempt", "marketing_opt_in")
     search_fields = ("number", "last_name", "first_name", "company")
     readonly_fields = ("number", "created_at", "updated_at")
     raw_id_fields = ("default_ship_address", "default_bill_address")

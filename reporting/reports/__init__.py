@@ -8,4 +8,7 @@ REPORT_MODULES = [
     "reporting.reports.sales",
     "reporting.reports.inventory",
     "reporting.reports.accounting",
+    "reporting.reports.customers",
+    "reporting.reports.campaigns",
+    "reporting.reports.warehouse",
 ]

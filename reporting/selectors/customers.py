@@ -1,0 +1,222 @@
+"""Customer reports: top customers, new against returning, and the RFM extraction (a mailing file).
+
+Pure reads over orders and customers, each a keyset page (reporting.selectors.keyset). Money
+is summed over one currency at a time (the shop's by default): totals of several currencies
+mean nothing. Orders count when placed and not cancelled (``COUNTED_ORDER``); spend is the
+order total, as the customer segments count it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.conf import settings
+
+from orders.models import ADDRESS_FIELDS, Address, Customer, Order
+from reporting.selectors.common import COUNTED_ORDER, PERIODS, day_start, shop_zone, where, window
+from reporting.selectors.keyset import keyset_rows
+
+ORDERS = Order._meta.db_table
+CUSTOMERS = Customer._meta.db_table
+ADDRESSES = Address._meta.db_table
+RFM_BANDS = 5  # scores 1 (lowest fifth) to 5 (highest fifth)
+
+
+def _order_filters(*, date_from=None, date_to=None, channel: str = "", source_code: str = "",
+                   currency: str = "") -> tuple[list[str], list]:
+    conditions, params = window("o.placed_at", date_from, date_to)
+    conditions.insert(0, COUNTED_ORDER)
+    conditions.append("o.currency = %s")
+    params.append(currency or settings.DEFAULT_CURRENCY)
+    if channel:
+        conditions.append("o.channel = %s")
+        params.append(channel)
+    if source_code:
+        conditions.append("o.source_code = %s")
+        params.append(source_code.strip().upper())
+    return conditions, params
+
+
+# --- top customers ------------------------------------------------------------------------------
+
+TOP_CUSTOMER_SORTS = {"spend": "spend", "orders": "orders", "last_order": "last_order", "number": "number"}
+
+
+def top_customers(*, date_from: dt.date | None = None, date_to: dt.date | None = None, channel: str = "",
+                  source_code: str = "", customer_type: str = "", currency: str = "", sort: str = "spend",
+                  after: str | None = None, limit: int = 50) -> list[dict]:
+    """Customers by what they bought in the window: orders, spend, average order, first and last order.
+
+    Sorted by ``sort`` (spend, orders or last order, largest first; number, ascending), then customer id.
+    """
+    conditions, params = _order_filters(date_from=date_from, date_to=date_to, channel=channel,
+                                        source_code=source_code, currency=currency)
+    customer_condition = "TRUE"
+    if customer_type:
+        customer_condition = "c.customer_type = %s"
+    sql = f"""
+        SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company,
+               COALESCE(c.emails[1], '') AS email, c.customer_type, a.orders, a.spend,
+               ROUND(a.spend / a.orders, 2) AS average_order, a.first_order, a.last_order, a.currency
+        FROM (SELECT o.customer_id, COUNT(*) AS orders, SUM(o.total) AS spend, MIN(o.placed_at) AS first_order,
+                     MAX(o.placed_at) AS last_order, MIN(o.currency) AS currency
+              FROM {ORDERS} o WHERE {where(conditions)} GROUP BY o.customer_id) a
+        JOIN {CUSTOMERS} c ON c.id = a.customer_id
+        WHERE {customer_condition}"""
+    if customer_type:
+        params.append(customer_type)
+    column = TOP_CUSTOMER_SORTS.get(sort, "spend")
+    order = [(column, column != "number"), ("customer_id", column != "number")]
+    rows = keyset_rows(sql, params, order=order, after=after, limit=limit)
+    zone = shop_zone()
+    for row in rows:
+        row["first_order_on"] = row["first_order"].astimezone(zone).date()
+        row["last_order_on"] = row["last_order"].astimezone(zone).date()
+    return rows
+
+
+# --- new against returning ----------------------------------------------------------------------
+
+
+def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | None = None,
+                      period: str = "day", channel: str = "", currency: str = "",
+                      after: str | None = None, limit: int = 50) -> list[dict]:
+    """Per day, week or month (newest first): the customers whose first order ever fell in it (new),
+    those who had ordered before (returning), and the orders and spend of each.
+
+    An order is a new customer's when the customer has no earlier counted order, on any channel.
+    """
+    period = period if period in PERIODS else "day"
+    conditions, params = _order_filters(date_from=date_from, date_to=date_to, channel=channel, currency=currency)
+    sql = f"""
+        SELECT date_trunc(%s, o.placed_at AT TIME ZONE %s)::date AS period_start,
+               COUNT(DISTINCT o.customer_id) FILTER (WHERE x.is_first) AS new_customers,
+               COUNT(*) FILTER (WHERE x.is_first) AS new_orders,
+               COALESCE(SUM(o.total) FILTER (WHERE x.is_first), 0) AS new_spend,
+               COUNT(DISTINCT o.customer_id) FILTER (WHERE NOT x.is_first) AS returning_customers,
+               COUNT(*) FILTER (WHERE NOT x.is_first) AS returning_orders,
+               COALESCE(SUM(o.total) FILTER (WHERE NOT x.is_first), 0) AS returning_spend,
+               MIN(o.currency) AS currency
+        FROM (SELECT o.id, o.customer_id, o.placed_at, o.total, o.currency FROM {ORDERS} o
+              WHERE {where(conditions)}) o
+        -- One probe of the customer's orders (index order_customer_recent) per order, made once.
+        CROSS JOIN LATERAL (SELECT NOT EXISTS (
+            SELECT 1 FROM {ORDERS} p WHERE p.customer_id = o.customer_id
+              AND p.placed_at IS NOT NULL AND p.placed_at <= o.placed_at AND p.status NOT IN ('draft', 'cancelled')
+              AND (p.placed_at < o.placed_at OR p.id < o.id)) AS is_first OFFSET 0) x
+        GROUP BY 1"""
+    rows = keyset_rows(sql, [period, settings.SHOP_TIME_ZONE, *params], order=[("period_start", True)],
+                       after=after, limit=limit)
+    for row in rows:
+        orders = row["new_orders"] + row["returning_orders"]
+        row["orders"] = orders
+        row["new_share"] = (Decimal(100) * row["new_orders"] / orders).quantize(Decimal("0.01")) if orders else None
+    return rows
+
+
+# --- RFM extraction -----------------------------------------------------------------------------
+
+RFM_SORTS = {"score": "rfm_total", "monetary": "monetary", "frequency": "frequency",
+             "recency": "last_order", "number": "number"}
+
+
+def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = None,
+                   max_spend: Decimal | None = None, min_orders: int | None = None, max_orders: int | None = None,
+                   last_order_from: dt.date | None = None, last_order_to: dt.date | None = None,
+                   source_code: str = "", channel: str = "", min_recency_score: int | None = None,
+                   min_frequency_score: int | None = None, min_monetary_score: int | None = None,
+                   currency: str = "", sort: str = "score", after: str | None = None,
+                   limit: int = 50) -> list[dict]:
+    """Opted-in customers with a mailing address, with their recency, frequency and monetary value.
+
+    The measures are over the customer's counted orders placed before the end of ``as_of``
+    (today by default): recency is the days from the last order to ``as_of``, frequency the
+    number of orders, monetary the total spend. Each score is the fifth of all customers with an
+    order (opted in or not) that the customer falls in, 1 to 5, 5 the best (most recent, most
+    orders, most spend): ``ceil(5 × k / n)`` where ``n`` customers have orders and ``k`` of them
+    have a value no better than this customer's (ties share a score). The filters then choose who
+    is extracted; ``source_code`` and ``channel`` keep customers who ever ordered with that code
+    or on that channel. The address is the customer's default shipping address, else the default
+    billing one, else the ship-to of the last order; customers with none are left out.
+    """
+    as_of = as_of or dt.datetime.now(shop_zone()).date()
+    end = day_start(as_of + dt.timedelta(days=1))
+    stats_params: list = [end, currency or settings.DEFAULT_CURRENCY]
+    outer, outer_params = ["c.marketing_opt_in"], []
+    for condition, value in (("s.monetary >= %s", min_spend), ("s.monetary <= %s", max_spend),
+                             ("s.frequency >= %s", min_orders), ("s.frequency <= %s", max_orders),
+                             ("s.recency_score >= %s", min_recency_score),
+                             ("s.frequency_score >= %s", min_frequency_score),
+                             ("s.monetary_score >= %s", min_monetary_score)):
+        if value is not None:
+            outer.append(condition)
+            outer_params.append(value)
+    last_conditions, last_params = window("s.last_order", last_order_from, last_order_to)
+    outer += last_conditions
+    outer_params += last_params
+    for column, value in (("source_code", source_code.strip().upper()), ("channel", channel)):
+        if value:
+            outer.append(f"s.customer_id IN (SELECT o.customer_id FROM {ORDERS} o WHERE o.{column} = %s "
+                         f"AND {COUNTED_ORDER} AND o.placed_at < %s)")
+            outer_params += [value, end]
+    bands = RFM_BANDS
+    sql = f"""
+        WITH stats AS (
+            SELECT o.customer_id, COUNT(*) AS frequency, SUM(o.total) AS monetary, MAX(o.placed_at) AS last_order,
+                   MIN(o.placed_at) AS first_order
+            FROM {ORDERS} o WHERE {COUNTED_ORDER} AND o.placed_at < %s AND o.currency = %s
+            GROUP BY o.customer_id
+        ), ranked AS (
+            SELECT stats.*, COUNT(*) OVER () AS population,
+                   COUNT(*) OVER (ORDER BY last_order) AS recency_rank,
+                   COUNT(*) OVER (ORDER BY frequency) AS frequency_rank,
+                   COUNT(*) OVER (ORDER BY monetary) AS monetary_rank
+            FROM stats
+        ), scored AS (
+            SELECT ranked.*,
+                   ({bands} * recency_rank + population - 1) / population AS recency_score,
+                   ({bands} * frequency_rank + population - 1) / population AS frequency_score,
+                   ({bands} * monetary_rank + population - 1) / population AS monetary_score
+            FROM ranked
+        )
+        , chosen AS MATERIALIZED (
+            SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company AS customer_company,
+                   COALESCE(c.emails[1], '') AS email, s.frequency, s.monetary, s.first_order, s.last_order,
+                   (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
+                   s.recency_score::int AS recency_score, s.frequency_score::int AS frequency_score,
+                   s.monetary_score::int AS monetary_score,
+                   (s.recency_score + s.frequency_score + s.monetary_score)::bigint AS rfm_total,
+                   c.default_ship_address_id, c.default_bill_address_id
+            FROM scored s JOIN {CUSTOMERS} c ON c.id = s.customer_id
+            WHERE {where(outer)}
+        ), addressed AS MATERIALIZED (
+            -- The address once per chosen customer (the last order's through order_customer_recent).
+            SELECT chosen.*, COALESCE(to_jsonb(sa), to_jsonb(ba), (
+                SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = chosen.customer_id
+                  AND lo.placed_at IS NOT NULL ORDER BY lo.placed_at DESC NULLS LAST LIMIT 1)) AS address
+            FROM chosen
+            LEFT JOIN {ADDRESSES} sa ON sa.id = chosen.default_ship_address_id
+            LEFT JOIN {ADDRESSES} ba ON ba.id = chosen.default_bill_address_id
+        )
+        SELECT * FROM addressed WHERE COALESCE(address->>'line1', '') <> ''"""
+    params = [*stats_params, as_of, settings.SHOP_TIME_ZONE, *outer_params]
+    column = RFM_SORTS.get(sort, "rfm_total")
+    descending = column != "number"
+    rows = keyset_rows(sql, params, order=[(column, descending), ("customer_id", descending)],
+                       after=after, limit=limit)
+    for row in rows:
+        row.pop("default_ship_address_id"), row.pop("default_bill_address_id")
+        address = row.pop("address") or {}
+        if isinstance(address, str):  # Django reads jsonb as text on a raw cursor
+            address = json.loads(address)
+        for field in ADDRESS_FIELDS:
+            row[field] = str(address.get(field) or "")
+        row["name"] = row["name"] or f"{row['first_name']} {row['last_name']}".strip()
+        customer_company = row.pop("customer_company")
+        row["company"] = row["company"] or customer_company
+        row["last_order_on"] = row["last_order"].astimezone(shop_zone()).date()
+        row["rfm_cell"] = f"{row['recency_score']}{row['frequency_score']}{row['monetary_score']}"
+        row["currency"] = currency or settings.DEFAULT_CURRENCY
+    return rows
