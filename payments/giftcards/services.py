@@ -145,11 +145,13 @@ def _new_card(*, amount: Decimal, currency: str, kind: str, status: str, funded_
     return card
 
 
-def _load(card: GiftCard, amount: Decimal, *, kind: str, user, memo: str) -> GiftCard:
-    """Credit a new card with its first transaction (an issue or an activation) and post it."""
+def _load(card: GiftCard, amount: Decimal, *, kind: str, user, memo: str, post: bool = True) -> GiftCard:
+    """Credit a new card with its first transaction (an issue or an activation) and post it
+    (unless the caller's own entry credits the liability: a shipment of the card's order line)."""
     entry_for = GiftCardTransaction.objects.create(card=card, kind=kind, amount=amount, memo=memo,
                                                    created_by=_user_or_none(user))
-    _post(entry_for, debit=card.funded_by, credit=LIABILITY, currency=card.currency, user=user)
+    if post:
+        _post(entry_for, debit=card.funded_by, credit=LIABILITY, currency=card.currency, user=user)
     return card
 
 
@@ -195,7 +197,7 @@ def gift_card_sell(*, amount: Decimal, currency: str | None = None, user, kind: 
         return card
 
 
-def _activate(card: GiftCard, *, user) -> GiftCard:
+def _activate(card: GiftCard, *, user, post: bool = True) -> GiftCard:
     with connection.cursor() as cursor:
         cursor.execute(_ACTIVATE, {"card": card.pk, "now": timezone.now()})
         row = cursor.fetchone()
@@ -204,7 +206,7 @@ def _activate(card: GiftCard, *, user) -> GiftCard:
         raise GiftCardError(_("Gift card %(card)s is %(status)s, not waiting for activation.")
                             % {"card": fresh.masked_code, "status": fresh.get_status_display()}, reason="status")
     card = GiftCard.objects.get(pk=card.pk)
-    return _load(card, row[0], kind=Kind.ACTIVATE, user=user, memo=_("Activated"))
+    return _load(card, row[0], kind=Kind.ACTIVATE, user=user, memo=_("Activated"), post=post)
 
 
 def gift_card_activate(*, card: GiftCard, user) -> GiftCard:
@@ -246,6 +248,51 @@ def gift_cards_activate_shipped(*, order_id: int, user) -> list[GiftCard]:
                 activated.append(_activate(card, user=user))
                 loaded[line_id] = loaded.get(line_id, 0) + 1
         return activated
+
+
+def gift_cards_sell_for_line(*, line, user) -> list[GiftCard]:
+    """The inactive cards of a gift card SKU's order line (``Sku.gift_card``), one per unit, in the
+    caller's transaction (order placement); each card carries its full code in ``code``.
+
+    The units share the line's amount net of tax as a shipment shares it out, so the cards add up
+    to the line to the cent. Nothing is posted: the order's shipment (or its e-gift fulfilment)
+    credits the liability for them instead of revenue when it activates them
+    (:func:`gift_cards_ship`). ``funded_by`` is what that shipment debits (the order's deposits
+    or receivables), for the record.
+    """
+    from orders import hooks as order_hooks
+
+    order = line.order
+    units = line.quantity - line.quantity_cancelled
+    net = line.line_total - line.tax_amount
+    kind = GiftCard.Kind.E_GIFT if line.sku.gift_card == "electronic" else GiftCard.Kind.SOLD
+    funded_by = order_hooks.shipment_debit_role(order)
+    cards = []
+    for unit in range(1, units + 1):
+        amount = round_money(net * unit / units, order.currency) - round_money(net * (unit - 1) / units,
+                                                                             order.currency)
+        if amount > 0:
+            cards.append(_new_card(amount=amount, currency=order.currency, kind=kind, status=Status.INACTIVE,
+                                   funded_by=funded_by, user=user, expires_on=None, order_line=line))
+    return cards
+
+
+def gift_cards_ship(*, units_by_line: dict[int, int], user) -> dict[int, list[tuple[str, Decimal]]]:
+    """Activate, without posting, ``units`` inactive cards (in pk order) of each order line, in the
+    caller's transaction (a shipment, an e-gift fulfilment, whose entry credits the liability);
+    ``{line id: [("gift_card_liability", the cards' amounts)]}``."""
+    credits: dict[int, list[tuple[str, Decimal]]] = {}
+    cards = list(GiftCard.objects.filter(source_order_line_id__in=list(units_by_line), status=Status.INACTIVE)
+                 .order_by("pk").select_for_update(no_key=True))
+    left = dict(units_by_line)
+    for card in cards:
+        line_id = card.source_order_line_id
+        if left[line_id] > 0:
+            left[line_id] -= 1
+            loaded = _activate(card, user=user, post=False)
+            credits.setdefault(line_id, [(LIABILITY, Decimal("0"))])
+            credits[line_id][0] = (LIABILITY, credits[line_id][0][1] + loaded.initial_amount)
+    return credits
 
 
 def _refusal(card_id: int, amount: Decimal, today: date) -> GiftCardError:
