@@ -35,10 +35,12 @@ entry are written first; a refused UPDATE rolls them back).
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -63,21 +65,38 @@ Status = GiftCard.Status
 # The guarded UPDATE; when it finds no row (balance too low, card not active or expired) the
 # function of the migration "gift_cards" raises REFUSED_SQLSTATE, which aborts the transaction.
 REFUSED_SQLSTATE = "GC001"
-_REDEEM = """
+# Prepared once per database session (see _prepare_redeem): parsing and planning it anew was, after
+# the wait, the largest cost of a redemption on a hot card. Parameters: amount, card, today,
+# transaction id, order, tender, memo, user, created at.
+_REDEEM_STATEMENT = "payments_gift_card_redeem"
+_REDEEM_PREPARE = f"""
+PREPARE {_REDEEM_STATEMENT} (numeric, bigint, date, bigint, bigint, bigint, text, bigint, timestamptz) AS
 WITH debited AS (
-    UPDATE payments_giftcard SET balance = balance - %(amount)s
-    WHERE id = %(card)s AND balance >= %(amount)s AND status = 'active'
-      AND (expires_on IS NULL OR expires_on >= %(today)s)
+    UPDATE payments_giftcard SET balance = balance - $1
+    WHERE id = $2 AND balance >= $1 AND status = 'active' AND (expires_on IS NULL OR expires_on >= $3)
     RETURNING id, balance
 ), written AS (
     INSERT INTO payments_giftcardtransaction (id, card_id, kind, amount, order_id, tender_id, memo, created_by_id,
                                               created_at)
-    SELECT %(id)s, id, 'redeem', -%(amount)s, %(order)s, %(tender)s, %(memo)s, %(user)s, %(now)s FROM debited
+    SELECT $4, id, 'redeem', -$1, $5, $6, $7, $8, $9 FROM debited
 )
 SELECT balance FROM debited
 UNION ALL
-SELECT payments_gift_card_refuse(%(card)s) WHERE NOT EXISTS (SELECT 1 FROM debited)
+SELECT payments_gift_card_refuse($2) WHERE NOT EXISTS (SELECT 1 FROM debited)
 """
+_REDEEM = (f"EXECUTE {_REDEEM_STATEMENT} (%(amount)s, %(card)s, %(today)s, %(id)s, %(order)s, %(tender)s, "
+           "%(memo)s, %(user)s, %(now)s)")
+_prepared_sessions: weakref.WeakSet = weakref.WeakSet()  # the psycopg connections that have it prepared
+
+
+def _prepare_redeem() -> None:
+    """Prepare the redemption in this database session, once (as inventory prepares its one-row
+    reservation: a PREPARE lives as long as the session, and is sent outside Django's cursor)."""
+    session = connection.connection
+    if session not in _prepared_sessions:
+        with connection.wrap_database_errors:
+            session.execute(_REDEEM_PREPARE)
+        _prepared_sessions.add(session)
 # The ledger's deferred balance checks run before the card is locked, and COMMIT follows at once.
 _REDEEM_AND_COMMIT = ("SET CONSTRAINTS journal_entry_balanced, journal_line_balanced IMMEDIATE;"
                       + _REDEEM + ";COMMIT")
@@ -347,6 +366,7 @@ def _redeem(*, card: GiftCard | None, code: str | None, amount: Decimal, order, 
     statement = _REDEEM_AND_COMMIT if commit else _REDEEM
     try:
         with connection.cursor() as cursor:
+            _prepare_redeem()
             cursor.execute(statement, {
                 "card": card.pk, "amount": amount, "today": today, "id": entry_for.pk, "order": entry_for.order_id,
                 "tender": tender_id, "memo": entry_for.memo, "user": entry_for.created_by_id, "now": now})
@@ -356,6 +376,10 @@ def _redeem(*, card: GiftCard | None, code: str | None, amount: Decimal, order, 
     except DatabaseError as error:
         if getattr(error.__cause__, "sqlstate", None) == REFUSED_SQLSTATE:
             raise _Refused(card.pk, amount, today) from None
+        if isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName):
+            # The session lost its prepared statements (DISCARD ALL): this redemption fails (its
+            # transaction is spoilt); the next one prepares the statement again.
+            _prepared_sessions.discard(connection.connection)
         raise
     entry_for._state.adding = False
     return entry_for
