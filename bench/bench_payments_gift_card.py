@@ -11,7 +11,7 @@ so the card stays locked only from that UPDATE to COMMIT (which travel in one me
 The raw UPDATE does a fraction of a redemption's work (no transaction row, no journal entry, no
 transaction block), so the ratio to it is bounded well below 1. ``floor`` measures that bound
 in the same run: the same writes as the service's, in the same two messages, from raw psycopg
-connections with nothing looked up and no Python between them (``FLOOR_ENTRY``/``FLOOR_REDEEM``).
+connections, prepared, with nothing looked up and no Python between them (``FLOOR_*``).
 ``value_to_floor`` is how near the service comes to it; ``floor_ratio`` is the best ``ratio``
 any implementation of these writes could show on this machine.
 """
@@ -84,35 +84,40 @@ def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
     return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
 
 
-# The floor: what one redemption must write, sent as the service sends it (the journal entry and
-# its lines in the first message, with BEGIN; the guarded UPDATE with the transaction row, and
-# COMMIT, in the second), from a raw psycopg connection with the accounts and the period already
-# known: the service less its Python, its two reads (posting map, fiscal period) and Django.
-FLOOR_ENTRY = """BEGIN;
+# The floor: what one redemption must write, sent as the service sends it (BEGIN with the journal
+# entry and its lines in the first message; the guarded UPDATE with the transaction row, and
+# COMMIT, in the second), both statements prepared once per connection as the service's are,
+# from a raw psycopg connection with the accounts and the period known: the service less its
+# Python, its read (posting map and period) and Django.
+FLOOR_PREPARE_ENTRY = """
+PREPARE floor_entry (bigint, text, text, bigint, bigint, numeric, text) AS
 WITH entry AS (
     INSERT INTO payments_journalentry (entry_date, period_id, kind, source_type, source_id, memo, currency,
                                        created_at)
-    VALUES (current_date, {period}, 'gift_card.redeem', 'bench.floor', {source}, {memo}, 'USD', now())
+    VALUES (current_date, $1, 'gift_card.redeem', 'bench.floor', $2, $3, 'USD', now())
     RETURNING id
 )
 INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo)
-SELECT entry.id, line.account_id, current_date, line.debit, line.credit, 'USD', {masked}
-FROM entry CROSS JOIN (VALUES ({liability}::bigint, {amount}::numeric, 0::numeric),
-                              ({deposits}::bigint, 0::numeric, {amount}::numeric)) AS line (account_id, debit, credit)
+SELECT entry.id, line.account_id, current_date, line.debit, line.credit, 'USD', $7
+FROM entry CROSS JOIN (VALUES ($4, $6, 0::numeric), ($5, 0::numeric, $6)) AS line (account_id, debit, credit)
 """
-FLOOR_REDEEM = """SET CONSTRAINTS journal_entry_balanced, journal_line_balanced IMMEDIATE;
+FLOOR_PREPARE_REDEEM = """
+PREPARE floor_redeem (numeric, bigint, text) AS
 WITH debited AS (
-    UPDATE payments_giftcard SET balance = balance - {amount}
-    WHERE id = {card} AND balance >= {amount} AND status = 'active' AND (expires_on IS NULL OR expires_on >= current_date)
+    UPDATE payments_giftcard SET balance = balance - $1
+    WHERE id = $2 AND balance >= $1 AND status = 'active' AND (expires_on IS NULL OR expires_on >= current_date)
     RETURNING id, balance
 ), written AS (
     INSERT INTO payments_giftcardtransaction (card_id, kind, amount, memo, created_at)
-    SELECT id, 'redeem', -{amount}, {memo}, now() FROM debited
+    SELECT id, 'redeem', -$1, $3, now() FROM debited
 )
 SELECT balance FROM debited
 UNION ALL
-SELECT payments_gift_card_refuse({card}) WHERE NOT EXISTS (SELECT 1 FROM debited);
-COMMIT"""
+SELECT payments_gift_card_refuse($2) WHERE NOT EXISTS (SELECT 1 FROM debited)
+"""
+FLOOR_ENTRY = "BEGIN; EXECUTE floor_entry ({period}, {source}, {memo}, {liability}, {deposits}, {amount}, {masked})"
+FLOOR_REDEEM = ("SET CONSTRAINTS journal_entry_balanced, journal_line_balanced IMMEDIATE; "
+                "EXECUTE floor_redeem ({amount}, {card}, {memo}); COMMIT")
 
 
 def _floor_ids(card) -> dict:
@@ -135,7 +140,8 @@ def _redeem_floor(index: int, card_id: int, params: dict, ids: dict) -> dict:
                "liability": sql.Literal(ids["liability"]), "deposits": sql.Literal(ids["deposits"]),
                "masked": sql.Literal(ids["masked"])}
     with psycopg.connect(**params, autocommit=True) as raw:
-        raw.execute("SELECT 1")
+        raw.execute(FLOOR_PREPARE_ENTRY)
+        raw.execute(FLOOR_PREPARE_REDEEM)
         wait_for_start()
         started = time.monotonic()
         while True:

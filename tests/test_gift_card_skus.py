@@ -139,3 +139,37 @@ def _anonymous():
 def test_the_sku_page_shows_the_flag(plastic, role_client):
     page = role_client("Manager").get(reverse("catalog:sku_detail", args=[plastic.pk]))
     assert b"Physical gift card" in page.content
+
+
+def test_an_order_of_a_shirt_and_an_e_gift_books_its_shipping_with_the_shirt(
+        warehouse, shirt, egift, make_user, django_capture_on_commit_callbacks, monkeypatch):
+    from payments.giftcards import tasks
+    from tests.orders_helpers import ground
+
+    monkeypatch.setattr(tasks.gift_cards_send_electronic_task, "delay", lambda **kwargs: None)
+    order = place(lines=[line(shirt, 2), line(egift, 1)], shipping_method=ground())
+    assert order.shipping_total > 0 and order.status == OrderStatus.ALLOCATED
+    assert lines_fulfil_electronically(order_id=order.pk, user=None) == Decimal("25.00")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED  # the shirts are still to ship
+    assert liability() == Decimal("25.00") and revenue() == 0
+
+    packer = make_user("Warehouse")
+    result = shipment_confirm(shipment=shipment_open(order=order, warehouse=warehouse, user=packer), user=packer)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    assert result.amount == order.total - Decimal("25.00")  # the shirts, their shipping and tax
+    assert revenue() == Decimal("40.00") and liability() == Decimal("25.00") and -balance("4100") == order.shipping_total
+    assert all_violations() == []
+
+
+def test_an_order_on_hold_sends_no_e_gift_until_it_is_released(egift):
+    from orders.models import Hold
+
+    order = place(lines=[line(egift, 1)])
+    Hold.objects.create(order=order, reason=Hold.Reason.MANUAL, note="check")
+    type(order).objects.filter(pk=order.pk).update(status=OrderStatus.ON_HOLD)
+    assert lines_fulfil_electronically(order_id=order.pk, user=None) == 0
+    assert GiftCard.objects.get(source_order_line__order=order).status == "inactive"
+    assert liability() == 0
