@@ -34,6 +34,10 @@ _FULFILLABLE = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderStatus.PICKING
                 OrderStatus.PARTIALLY_SHIPPED)
 
 
+def _share(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
+    return round_money(amount * part / whole, currency) if whole else ZERO
+
+
 def lines_fulfil_electronically(*, order_id: int, user) -> Decimal:
     """Fulfil the order's open e-gift lines (see the module docstring); the amount fulfilled."""
     with transaction.atomic(durable=True):
@@ -48,30 +52,37 @@ def lines_fulfil_electronically(*, order_id: int, user) -> Decimal:
         if not due:
             return ZERO
         credits = hooks.stored_value_shipped(order, due, user)
-        currency, posting, tax = order.currency, [], ZERO
+        currency, posting, tax, goods = order.currency, [], ZERO, ZERO
         for line in lines:
             if line.pk not in due:
                 continue
-            net = line.line_total - line.tax_amount
+            # The units' share of the line, as a shipment books a line shipped in parts.
+            whole, before = line.quantity - line.quantity_cancelled, line.quantity_shipped
+            after = before + due[line.pk]
+            net = _share(line.line_total - line.tax_amount, after, whole, currency) - _share(
+                line.line_total - line.tax_amount, before, whole, currency)
+            line_tax = _share(line.tax_amount, after, whole, currency) - _share(line.tax_amount, before, whole,
+                                                                                currency)
             revenue = net
             for role, value in credits.get(line.pk, ()):
                 posting.append(PostingLine(role=role, credit=value, memo=f"{line.line_number}: {line.sku_code}"))
                 revenue -= value
             if revenue:
                 posting.append(PostingLine.signed(-revenue, role="revenue", memo=f"{line.line_number}: {line.sku_code}"))
-            tax += line.tax_amount
-            line.quantity_shipped += due[line.pk]
-        alone = all(line.sku.gift_card == Sku.GiftCard.ELECTRONIC for line in lines)
+            tax += line_tax
+            goods += net + line_tax
+            line.quantity_shipped = after
+        # An order of e-gifts alone carries its shipping charge and the order's other tax here.
+        alone = all(line.sku.gift_card == Sku.GiftCard.ELECTRONIC and line.quantity_shipped == due.get(line.pk, 0)
+                    for line in lines)
         shipping = order.shipping_total if alone else ZERO
-        if alone:
-            tax = order.tax_total
+        other_tax = order.tax_total - sum((line.tax_amount for line in lines), ZERO) if alone else ZERO
+        tax += other_tax
         if shipping:
             posting.append(PostingLine(role="shipping_income", credit=shipping))
         if tax:
             posting.append(PostingLine.signed(-tax, role="sales_tax_payable"))
-        amount = round_money(sum((line.line_total for line in lines if line.pk in due), ZERO)
-                             + shipping + (tax - sum((line.tax_amount for line in lines if line.pk in due), ZERO)),
-                             currency)
+        amount = round_money(goods + shipping + other_tax, currency)
         if amount:
             posting.insert(0, PostingLine.signed(amount, role=hooks.shipment_debit_role(order)))
             source = next(line for line in lines if line.pk == min(due))  # one entry per fulfilment

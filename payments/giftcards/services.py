@@ -24,8 +24,12 @@ expire       ``gift_card_liability``               ``gift_card_breakage`` (4400)
 ===========  ====================================  ==================================
 
 A sold card is not revenue: its sale only moves the order's money from deposits to the
-liability when the card is activated (at shipment, or at once for an e-gift card). Fulfillment
-must therefore not recognise revenue for gift card lines.
+liability when the card is activated (at shipment, or at once for an e-gift card). A card sold
+as a gift card SKU on an order line (:func:`gift_cards_sell_for_line`, see
+``payments.giftcards.sold``) is activated by :func:`gift_cards_ship` inside the shipment's (or
+the e-gift fulfilment's) transaction *without* an entry of its own: that entry credits the
+liability instead of revenue for the line, so the liability is booked once and moves in the
+same transaction as the balances.
 
 In a redemption or a refund the card's UPDATE is the last statement before COMMIT, so the
 card's row lock is held for as short a time as possible (the transaction row and the journal
