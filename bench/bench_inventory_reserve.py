@@ -14,17 +14,13 @@ checks both).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from decimal import Decimal
 
 import psycopg
 
 from bench.common import is_quick, iterations, psycopg_params, scratch_database
-
-WORKERS = 8
-TIMEOUT = 300  # seconds one round may take before the benchmark gives up
+from bench.hot_row import WORKERS, is_deadlock, race, rate, wait_for_start
 
 RAW_RESERVE = (
     "UPDATE inventory_stocklevel SET reserved = reserved + 1, updated_at = now() "
@@ -33,23 +29,6 @@ RAW_RESERVE = (
 
 
 # --- the worker processes ---------------------------------------------------------------------
-
-_barrier = None
-
-
-def _start_worker(database_name: str, barrier) -> None:
-    """Pool initializer: Django on the scratch database, with the settings the benchmark runs under."""
-    global _barrier
-    _barrier = barrier
-    os.environ["DATABASE_NAME"] = database_name
-    import django
-
-    django.setup()
-
-
-def _is_deadlock(error: Exception) -> bool:
-    return isinstance(error, psycopg.errors.DeadlockDetected) or isinstance(
-        error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _reserve_through_service(index: int, sku_id: int, warehouse_id: int) -> dict:
@@ -63,7 +42,7 @@ def _reserve_through_service(index: int, sku_id: int, warehouse_id: int) -> dict
     sku, warehouse = Sku.objects.get(pk=sku_id), Warehouse.objects.get(pk=warehouse_id)
     connection.ensure_connection()
     reserved = deadlocks = 0
-    _barrier.wait(timeout=TIMEOUT)
+    wait_for_start()
     started = time.monotonic()
     while True:
         try:
@@ -71,21 +50,21 @@ def _reserve_through_service(index: int, sku_id: int, warehouse_id: int) -> dict
         except InsufficientStock:
             break
         except Exception as error:
-            if not _is_deadlock(error):
+            if not is_deadlock(error):
                 raise
             deadlocks += 1
             continue
         reserved += 1
     finished = time.monotonic()
     connection.close()
-    return {"reserved": reserved, "deadlocks": deadlocks, "started": started, "finished": finished}
+    return {"done": reserved, "deadlocks": deadlocks, "started": started, "finished": finished}
 
 
 def _reserve_raw(index: int, sku_id: int, warehouse_id: int, params: dict) -> dict:
     reserved = deadlocks = 0
     with psycopg.connect(**params, autocommit=True) as raw:
         raw.execute("SELECT 1")
-        _barrier.wait(timeout=TIMEOUT)
+        wait_for_start()
         started = time.monotonic()
         while True:
             try:
@@ -96,7 +75,7 @@ def _reserve_raw(index: int, sku_id: int, warehouse_id: int, params: dict) -> di
                 continue
             reserved += 1
         finished = time.monotonic()
-    return {"reserved": reserved, "deadlocks": deadlocks, "started": started, "finished": finished}
+    return {"done": reserved, "deadlocks": deadlocks, "started": started, "finished": finished}
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -110,16 +89,6 @@ def _stocked_sku(*, warehouse, units: int, code: str):
     sku = Sku.objects.create(style=style, code=code, name=f"Bench {code}", cost=Decimal("4.00"))
     stock_receive(sku=sku, warehouse=warehouse, quantity=units, unit_cost=Decimal("4.00"), user=None)
     return sku
-
-
-def _round(pool, task, args_of) -> dict:
-    pending = [pool.apply_async(task, args_of(index)) for index in range(WORKERS)]
-    outcomes = [result.get(timeout=TIMEOUT) for result in pending]
-    return {
-        "reserved": sum(outcome["reserved"] for outcome in outcomes),
-        "deadlocks": sum(outcome["deadlocks"] for outcome in outcomes),
-        "seconds": max(o["finished"] for o in outcomes) - min(o["started"] for o in outcomes),
-    }
 
 
 def run() -> list[dict]:
@@ -140,8 +109,6 @@ def run() -> list[dict]:
 
     rounds = 1 if is_quick() else 3
     units = iterations(full=2000, quick=80)
-    totals = {side: {"reserved": 0, "deadlocks": 0, "seconds": 0.0} for side in ("service", "raw")}
-    oversold = 0
     with scratch_database(migrate=True) as database:
         params = psycopg_params(dbname=database)
         warehouse = Warehouse.objects.create(code="BENCH", name="Bench warehouse")
@@ -151,28 +118,11 @@ def run() -> list[dict]:
             raw_skus.append(_stocked_sku(warehouse=warehouse, units=units, code=f"HOT-RAW-{number}"))
         connection.close()
 
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(WORKERS)
-        pool = context.Pool(WORKERS, initializer=_start_worker, initargs=(database, barrier))
-        try:
-            for number in range(rounds):
-                sides = [
-                    ("service", _reserve_through_service,
-                     lambda index, sku=service_skus[number]: (index, sku.pk, warehouse.pk)),
-                    ("raw", _reserve_raw,
-                     lambda index, sku=raw_skus[number]: (index, sku.pk, warehouse.pk, params)),
-                ]
-                for side, task, args_of in (sides if number % 2 == 0 else sides[::-1]):
-                    outcome = _round(pool, task, args_of)
-                    oversold += max(outcome["reserved"] - units, 0)
-                    for key in totals[side]:
-                        totals[side][key] += outcome[key]
-        finally:
-            # The processes exit on their own rather than being terminated: one killed while it
-            # exits can cut short the file in which the embedded PostgreSQL counts its users.
-            barrier.abort()
-            pool.close()
-            pool.join()
+        totals, oversold = race(database, rounds=rounds, units=units, sides_of=lambda number: [
+            ("service", _reserve_through_service,
+             lambda index, sku=service_skus[number]: (index, sku.pk, warehouse.pk)),
+            ("raw", _reserve_raw, lambda index, sku=raw_skus[number]: (index, sku.pk, warehouse.pk, params)),
+        ])
 
         service_ids = [sku.pk for sku in service_skus]
         oversold += StockLevel.objects.filter(sku__in=service_skus + raw_skus, reserved__gt=units).count()
@@ -183,8 +133,7 @@ def run() -> list[dict]:
 
     if short:
         raise RuntimeError(f"{short} service round(s) stopped before the stock was gone")
-    service_rate = totals["service"]["reserved"] / totals["service"]["seconds"]
-    raw_rate = totals["raw"]["reserved"] / totals["raw"]["seconds"]
+    service_rate, raw_rate = rate(totals["service"]), rate(totals["raw"])
     return [
         {
             "name": "inventory.reserve_hot_sku",
@@ -193,7 +142,7 @@ def run() -> list[dict]:
             "baseline": round(raw_rate, 1),
             "ratio": round(service_rate / raw_rate, 3),
             "workers": WORKERS,
-            "reservations": totals["service"]["reserved"],
+            "reservations": totals["service"]["done"],
             "oversold": oversold,
             "deadlocks": totals["service"]["deadlocks"] + totals["raw"]["deadlocks"],
             "violations": len(broken),

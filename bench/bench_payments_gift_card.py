@@ -5,25 +5,29 @@ queue on one card row: the rate measures how long each redemption holds that row
 baseline is the floor of that cost: the bare guarded ``UPDATE … WHERE balance >= amount`` in
 autocommit from eight raw psycopg connections, on a card with the same balance, in the same run.
 
-The service writes the transaction row and the journal entry first and the guarded UPDATE last,
-so the card stays locked only from that UPDATE to COMMIT (with the ledger's deferred balance
-check, which runs at commit).
+The service writes the journal entry first and the guarded UPDATE with the transaction row last,
+so the card stays locked only from that UPDATE to COMMIT (which travel in one message).
+
+The raw UPDATE does a fraction of a redemption's work (no transaction row, no journal entry, no
+transaction block), so the ratio to it is bounded well below 1. ``floor`` measures that bound
+in the same run: the same writes as the service's, in the same two messages, from raw psycopg
+connections, prepared, with nothing looked up and no Python between them (``FLOOR_*``).
+``value_to_floor`` is how near the service comes to it; ``floor_ratio`` is the best ``ratio``
+any implementation of these writes could show on this machine.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from decimal import Decimal
 
 import psycopg
 
 from bench.common import is_quick, iterations, psycopg_params, scratch_database
+from bench.hot_row import WORKERS, is_deadlock, race, rate, wait_for_start
 
-WORKERS = 8
-TIMEOUT = 300  # seconds one round may take before the benchmark gives up
 AMOUNT = Decimal("1.00")
+REFUSED_SQLSTATE = "GC001"  # payments.giftcards.services.REFUSED_SQLSTATE
 
 RAW_REDEEM = (
     "UPDATE payments_giftcard SET balance = balance - %s "
@@ -32,23 +36,6 @@ RAW_REDEEM = (
 
 
 # --- the worker processes ---------------------------------------------------------------------
-
-_barrier = None
-
-
-def _start_worker(database_name: str, barrier) -> None:
-    """Pool initializer: Django on the scratch database, with the settings the benchmark runs under."""
-    global _barrier
-    _barrier = barrier
-    os.environ["DATABASE_NAME"] = database_name
-    import django
-
-    django.setup()
-
-
-def _is_deadlock(error: Exception) -> bool:
-    return isinstance(error, psycopg.errors.DeadlockDetected) or isinstance(
-        error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _redeem_through_service(index: int, card_id: int) -> dict:
@@ -61,7 +48,7 @@ def _redeem_through_service(index: int, card_id: int) -> dict:
     card = GiftCard.objects.get(pk=card_id)
     connection.ensure_connection()
     redeemed = deadlocks = 0
-    _barrier.wait(timeout=TIMEOUT)
+    wait_for_start()
     started = time.monotonic()
     while True:
         try:
@@ -69,21 +56,21 @@ def _redeem_through_service(index: int, card_id: int) -> dict:
         except GiftCardError:
             break
         except Exception as error:
-            if not _is_deadlock(error):
+            if not is_deadlock(error):
                 raise
             deadlocks += 1
             continue
         redeemed += 1
     finished = time.monotonic()
     connection.close()
-    return {"redeemed": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
 
 
 def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
     redeemed = deadlocks = 0
     with psycopg.connect(**params, autocommit=True) as raw:
         raw.execute("SELECT 1")
-        _barrier.wait(timeout=TIMEOUT)
+        wait_for_start()
         started = time.monotonic()
         while True:
             try:
@@ -94,7 +81,88 @@ def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
                 continue
             redeemed += 1
         finished = time.monotonic()
-    return {"redeemed": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+
+
+# The floor: what one redemption must write, sent as the service sends it (BEGIN with the journal
+# entry and its lines in the first message; the guarded UPDATE with the transaction row, and
+# COMMIT, in the second), both statements prepared once per connection as the service's are,
+# from a raw psycopg connection with the accounts and the period known: the service less its
+# Python, its read (posting map and period) and Django.
+FLOOR_PREPARE_ENTRY = """
+PREPARE floor_entry (bigint, text, text, bigint, bigint, numeric, text) AS
+WITH entry AS (
+    INSERT INTO payments_journalentry (entry_date, period_id, kind, source_type, source_id, memo, currency,
+                                       created_at)
+    VALUES (current_date, $1, 'gift_card.redeem', 'bench.floor', $2, $3, 'USD', now())
+    RETURNING id
+)
+INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo)
+SELECT entry.id, line.account_id, current_date, line.debit, line.credit, 'USD', $7
+FROM entry CROSS JOIN (VALUES ($4, $6, 0::numeric), ($5, 0::numeric, $6)) AS line (account_id, debit, credit)
+"""
+FLOOR_PREPARE_REDEEM = """
+PREPARE floor_redeem (numeric, bigint, text) AS
+WITH debited AS (
+    UPDATE payments_giftcard SET balance = balance - $1
+    WHERE id = $2 AND balance >= $1 AND status = 'active' AND (expires_on IS NULL OR expires_on >= current_date)
+    RETURNING id, balance
+), written AS (
+    INSERT INTO payments_giftcardtransaction (card_id, kind, amount, memo, created_at)
+    SELECT id, 'redeem', -$1, $3, now() FROM debited
+)
+SELECT balance FROM debited
+UNION ALL
+SELECT payments_gift_card_refuse($2) WHERE NOT EXISTS (SELECT 1 FROM debited)
+"""
+FLOOR_ENTRY = "BEGIN; EXECUTE floor_entry ({period}, {source}, {memo}, {liability}, {deposits}, {amount}, {masked})"
+FLOOR_REDEEM = ("SET CONSTRAINTS journal_entry_balanced, journal_line_balanced IMMEDIATE; "
+                "EXECUTE floor_redeem ({amount}, {card}, {memo}); COMMIT")
+
+
+def _floor_ids(card) -> dict:
+    """The accounts and the period a redemption posts to, looked up once (the floor does no reads)."""
+    from payments.models import FiscalPeriod, PostingRule
+
+    accounts = dict(PostingRule.objects.filter(role__in=["gift_card_liability", "customer_deposits"],
+                                               warehouse__isnull=True).values_list("role", "account_id"))
+    period = FiscalPeriod.objects.filter(starts_on__lte=time.strftime("%Y-%m-%d"),
+                                         ends_on__gte=time.strftime("%Y-%m-%d")).values_list("pk", flat=True).first()
+    return {"liability": accounts["gift_card_liability"], "deposits": accounts["customer_deposits"],
+            "period": period, "masked": card.masked_code}
+
+
+def _redeem_floor(index: int, card_id: int, params: dict, ids: dict) -> dict:
+    from psycopg import sql
+
+    redeemed = deadlocks = 0
+    literal = {"card": sql.Literal(card_id), "amount": sql.Literal(AMOUNT), "period": sql.Literal(ids["period"]),
+               "liability": sql.Literal(ids["liability"]), "deposits": sql.Literal(ids["deposits"]),
+               "masked": sql.Literal(ids["masked"])}
+    with psycopg.connect(**params, autocommit=True) as raw:
+        raw.execute(FLOOR_PREPARE_ENTRY)
+        raw.execute(FLOOR_PREPARE_REDEEM)
+        wait_for_start()
+        started = time.monotonic()
+        while True:
+            memo = sql.Literal(f"bench:{index}:{redeemed}")
+            source = sql.Literal(f"{card_id}:{index}:{redeemed}")
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute(sql.SQL(FLOOR_ENTRY).format(memo=memo, source=source, **literal))
+                    cursor.execute(sql.SQL(FLOOR_REDEEM).format(memo=memo, **literal))
+            except psycopg.errors.DeadlockDetected:
+                raw.execute("ROLLBACK")
+                deadlocks += 1
+                continue
+            except psycopg.Error as error:  # the card is spent (payments_gift_card_refuse)
+                if error.sqlstate != REFUSED_SQLSTATE:
+                    raise
+                raw.execute("ROLLBACK")
+                break
+            redeemed += 1
+        finished = time.monotonic()
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -127,23 +195,14 @@ def _service_violations(found: list, *, raw_ids: list[int], raw_taken: Decimal) 
     return broken
 
 
-def _round(pool, task, args_of) -> dict:
-    pending = [pool.apply_async(task, args_of(index)) for index in range(WORKERS)]
-    outcomes = [result.get(timeout=TIMEOUT) for result in pending]
-    return {
-        "redeemed": sum(outcome["redeemed"] for outcome in outcomes),
-        "deadlocks": sum(outcome["deadlocks"] for outcome in outcomes),
-        "seconds": max(o["finished"] for o in outcomes) - min(o["started"] for o in outcomes),
-    }
-
-
 def run() -> list[dict]:
     """``payments.gift_card_redeem_hot``: redemptions per second through ``gift_card_redeem``.
 
     ``value``: redemptions of 1.00 per second by eight processes calling the service on one card,
     from the moment a barrier releases them until the balance is gone. ``baseline``: the same
-    race with the bare guarded UPDATE from eight raw psycopg connections. The two alternate over
-    a few rounds, each on a fresh card, so a drift of the machine weighs on both alike.
+    race with the bare guarded UPDATE from eight raw psycopg connections; ``floor``: the service's
+    writes without the service (see the module docstring). The three take turns over a few
+    rounds, each on a fresh card, so a drift of the machine weighs on all alike.
     ``overdrawn`` counts redemptions beyond the balance and cards below zero (must be 0),
     ``deadlocks`` the deadlock errors seen (must be 0), ``violations`` the broken gift card and
     ledger invariants after the rounds (must be 0).
@@ -156,50 +215,34 @@ def run() -> list[dict]:
     rounds = 1 if is_quick() else 3
     units = iterations(full=2000, quick=80)
     balance = AMOUNT * units
-    totals = {side: {"redeemed": 0, "deadlocks": 0, "seconds": 0.0} for side in ("service", "raw")}
-    overdrawn = 0
     with scratch_database(migrate=True) as database:
         params = psycopg_params(dbname=database)
         service_cards = [_loaded_card(amount=balance) for _ in range(rounds)]
         raw_cards = [_loaded_card(amount=balance) for _ in range(rounds)]
+        floor_cards = [_loaded_card(amount=balance) for _ in range(rounds)]
         connection.close()
 
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(WORKERS)
-        pool = context.Pool(WORKERS, initializer=_start_worker, initargs=(database, barrier))
-        try:
-            for number in range(rounds):
-                sides = [
-                    ("service", _redeem_through_service, lambda index, card=service_cards[number]: (index, card.pk)),
-                    ("raw", _redeem_raw, lambda index, card=raw_cards[number]: (index, card.pk, params)),
-                ]
-                for side, task, args_of in (sides if number % 2 == 0 else sides[::-1]):
-                    outcome = _round(pool, task, args_of)
-                    overdrawn += max(outcome["redeemed"] - units, 0)
-                    for key in totals[side]:
-                        totals[side][key] += outcome[key]
-        finally:
-            # The processes exit on their own rather than being terminated: one killed while it
-            # exits can cut short the file in which the embedded PostgreSQL counts its users.
-            barrier.abort()
-            pool.close()
-            pool.join()
+        floor_ids = _floor_ids(service_cards[0])
+        totals, overdrawn = race(database, rounds=rounds, units=units, sides_of=lambda number: [
+            ("service", _redeem_through_service, lambda index, card=service_cards[number]: (index, card.pk)),
+            ("raw", _redeem_raw, lambda index, card=raw_cards[number]: (index, card.pk, params)),
+            ("floor", _redeem_floor, lambda index, card=floor_cards[number]: (index, card.pk, params, floor_ids)),
+        ])
 
         service_ids = [card.pk for card in service_cards]
         overdrawn += GiftCard.objects.filter(balance__lt=0).count()
         short = GiftCard.objects.filter(pk__in=service_ids, balance__gt=0).count()
         redemptions = GiftCardTransaction.objects.filter(card__in=service_ids, kind="redeem").count()
         broken = _service_violations(violations(), raw_ids=[card.pk for card in raw_cards],
-                                     raw_taken=AMOUNT * totals["raw"]["redeemed"])
+                                     raw_taken=AMOUNT * totals["raw"]["done"])
         connection.ensure_connection()
         server_version = connection.connection.info.server_version
 
     if short:
         raise RuntimeError(f"{short} service round(s) stopped before the balance was gone")
-    if redemptions != totals["service"]["redeemed"]:
-        raise RuntimeError(f"{totals['service']['redeemed']} redemptions counted, {redemptions} written")
-    service_rate = totals["service"]["redeemed"] / totals["service"]["seconds"]
-    raw_rate = totals["raw"]["redeemed"] / totals["raw"]["seconds"]
+    if redemptions != totals["service"]["done"]:
+        raise RuntimeError(f"{totals['service']['done']} redemptions counted, {redemptions} written")
+    service_rate, raw_rate, floor_rate = rate(totals["service"]), rate(totals["raw"]), rate(totals["floor"])
     return [
         {
             "name": "payments.gift_card_redeem_hot",
@@ -207,10 +250,13 @@ def run() -> list[dict]:
             "unit": "redemptions/s",
             "baseline": round(raw_rate, 1),
             "ratio": round(service_rate / raw_rate, 3),
+            "floor": round(floor_rate, 1),
+            "floor_ratio": round(floor_rate / raw_rate, 3),
+            "value_to_floor": round(service_rate / floor_rate, 3),
             "workers": WORKERS,
-            "redemptions": totals["service"]["redeemed"],
+            "redemptions": totals["service"]["done"],
             "overdrawn": overdrawn,
-            "deadlocks": totals["service"]["deadlocks"] + totals["raw"]["deadlocks"],
+            "deadlocks": sum(total["deadlocks"] for total in totals.values()),
             "violations": len(broken),
             "postgres": f"{server_version // 10000}.{server_version % 10000}",
         }

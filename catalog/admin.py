@@ -50,7 +50,7 @@ class VendorItemInline(admin.TabularInline):
 @admin.register(Sku)
 class SkuAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "style", "status", "is_kit", "list_price", "currency")
-    list_filter = ("status", "is_kit", "tax_class", "currency")
+    list_filter = ("status", "is_kit", "gift_card", "tax_class", "currency")
     search_fields = ("code", "name", "barcode")
     list_select_related = ("style",)
     autocomplete_fields = ("style", "personalization_template")

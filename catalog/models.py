@@ -114,6 +114,14 @@ class Sku(models.Model):
         ZERO = "zero", _("Zero-rated")
         EXEMPT = "exempt", _("Exempt")
 
+    class GiftCard(models.TextChoices):
+        # A gift card SKU sells a card for the line's amount (payments): it needs no stock and is
+        # never backordered; a physical card ships with the order and is activated by the shipment,
+        # an electronic one is activated (and its line fulfilled) once the order is released.
+        NONE = "", _("Not a gift card")
+        PHYSICAL = "physical", _("Physical gift card")
+        ELECTRONIC = "electronic", _("Electronic gift card")
+
     # Indexed by sku_style_code (style, code), which also answers the style's SKUs in code order.
     style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="skus", db_index=False)
     code = models.CharField(_("SKU code"), max_length=40)  # unique: see Meta
@@ -136,6 +144,7 @@ class Sku(models.Model):
         db_index=False,  # a partial index, see Meta
     )
     is_returnable = models.BooleanField(_("returnable"), default=True)
+    gift_card = models.CharField(_("gift card"), max_length=20, choices=GiftCard.choices, default="", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -178,6 +187,11 @@ class Sku(models.Model):
         from django.urls import reverse
 
         return reverse("catalog:sku_detail", args=[self.pk])
+
+    @property
+    def is_stocked(self) -> bool:
+        """False for a gift card SKU: nothing is reserved or taken from stock for it."""
+        return not self.gift_card
 
 
 class KitComponent(models.Model):

@@ -290,25 +290,6 @@ def order_list_flags() -> list[OrderListFlag]:
     """The registered flags, in registration order."""
     return list(_order_list_flags)
 
-def on_shipment_confirmed(callback: ShipmentConfirmed) -> ShipmentConfirmed:
-    if callback not in _shipment_confirmed:
-        _shipment_confirmed.append(callback)
-    return callback
-
-
-def remove_shipment_confirmed(callback: ShipmentConfirmed) -> None:
-    if callback in _shipment_confirmed:
-        _shipment_confirmed.remove(callback)
-
-
-def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
-    """Tell the registered callbacks a shipment went out (after commit); failures are logged, not raised."""
-    for callback in list(_shipment_confirmed):
-        try:
-            callback(order_id, amount, reference)
-        except Exception:  # the shipment is committed; a capture that cannot be enqueued is retried by staff
-            logger.exception("shipment_confirmed callback %r failed for order %s", callback, order_id)
-
 
 # --- fulfillment: who is owed, and the customer's notices ---------------------------------------
 #
@@ -423,3 +404,53 @@ def order_paid(order_id: int) -> None:
             callback(order_id)
         except Exception:  # a notification must never undo or hide the committed change
             logger.exception("order_paid callback %r failed for order %s", callback, order_id)
+
+
+# --- gift cards sold as SKUs (catalog's ``Sku.gift_card``) --------------------------------------------
+#
+# **order_lines_placed(order, lines).** Inside the placement transaction, once the lines and
+# their allocations are written: payments creates the (inactive) gift cards of gift card lines.
+#
+# **stored_value_shipped(order, units_by_line, user) -> {line id: [(role, amount), ...]}.** Inside
+# a shipment's (or an e-gift fulfilment's) transaction, for the gift card lines among what ships
+# (``{order line id: units}``): payments activates those units' cards *without posting* and says
+# which role each line's money is credited to instead of revenue (``gift_card_liability``). The
+# shipment's entry credits that; whatever of a line's share is not named stays revenue.
+
+OrderLinesPlaced = Callable[["Order", Sequence[Any]], None]
+StoredValueShipped = Callable[["Order", Mapping[int, int], Any], Mapping[int, Sequence[tuple[str, Decimal]]]]
+_order_lines_placed: list[OrderLinesPlaced] = []
+_stored_value_shipped: list[StoredValueShipped] = []
+
+
+def on_order_lines_placed(callback: OrderLinesPlaced) -> OrderLinesPlaced:
+    return _register(_order_lines_placed, callback)
+
+
+def remove_order_lines_placed(callback: OrderLinesPlaced) -> None:
+    _remove(_order_lines_placed, callback)
+
+
+def order_lines_placed(order: Order, lines: Sequence[Any]) -> None:
+    """Tell the registered callbacks, in the placement transaction (their errors refuse the order)."""
+    for callback in list(_order_lines_placed):
+        callback(order, lines)
+
+
+def on_stored_value_shipped(callback: StoredValueShipped) -> StoredValueShipped:
+    return _register(_stored_value_shipped, callback)
+
+
+def remove_stored_value_shipped(callback: StoredValueShipped) -> None:
+    _remove(_stored_value_shipped, callback)
+
+
+def stored_value_shipped(order: Order, units_by_line: Mapping[int, int], user) -> dict[int, list[tuple[str, Decimal]]]:
+    """The credits instead of revenue per line (see above); ``{}`` with nothing registered."""
+    credits: dict[int, list[tuple[str, Decimal]]] = {}
+    if not units_by_line:
+        return credits
+    for callback in list(_stored_value_shipped):
+        for line_id, items in (callback(order, units_by_line, user) or {}).items():
+            credits.setdefault(line_id, []).extend(items)
+    return credits

@@ -63,8 +63,8 @@ CHECKS: list[tuple[str, str]] = [
             FROM parts p JOIN catalog_sku s ON s.id = p.sku_id AND NOT s.is_kit
             GROUP BY p.root_id, p.sku_id
           UNION ALL
-            SELECT s.id, s.id, 1 FROM catalog_sku s
-            WHERE NOT s.is_kit AND s.id IN (SELECT sku_id FROM allocated_skus)
+            SELECT s.id, s.id, 1 FROM catalog_sku s  -- a gift card takes no stock: nothing reserved
+            WHERE NOT s.is_kit AND s.gift_card = '' AND s.id IN (SELECT sku_id FROM allocated_skus)
         ), expected AS (
             SELECT a.reservation_group AS grp, l.order_id, l.id AS line_id, a.warehouse_id, v.sku_id,
                    a.quantity * v.per_unit AS units
@@ -179,7 +179,8 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
             SELECT p.root_id, p.sku_id, SUM(p.per_unit) AS per_unit
             FROM parts p JOIN catalog_sku s ON s.id = p.sku_id AND NOT s.is_kit GROUP BY p.root_id, p.sku_id
           UNION ALL
-            SELECT s.id, s.id, 1 FROM catalog_sku s WHERE NOT s.is_kit AND s.id IN (SELECT sku_id FROM shipped)
+            SELECT s.id, s.id, 1 FROM catalog_sku s  -- a gift card moves no stock
+            WHERE NOT s.is_kit AND s.gift_card = '' AND s.id IN (SELECT sku_id FROM shipped)
         ), expected AS (
             SELECT x.id, x.order_id, x.number, x.warehouse_id, v.sku_id, SUM(x.quantity * v.per_unit) AS units
             FROM shipped x JOIN leaves v ON v.root_id = x.sku_id GROUP BY 1, 2, 3, 4, 5
@@ -205,6 +206,8 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
                    GROUP BY sl.order_line_id) x ON x.order_line_id = l.id
         WHERE l.order_id IN (SELECT order_id FROM orders_shipment)
           AND l.quantity_shipped <> COALESCE(x.units, 0)
+          -- an e-gift line is fulfilled without a shipment (orders.fulfillment.electronic)
+          AND NOT EXISTS (SELECT 1 FROM catalog_sku k WHERE k.id = l.sku_id AND k.gift_card = 'electronic')
         """,
     ),
     (

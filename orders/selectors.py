@@ -287,7 +287,7 @@ def order_for_page(*, pk: int) -> Order:
         Order.objects.select_related("customer", "shipping_method", "pickup_warehouse", "created_by")
         .annotate(hold_json=holds)
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("substituted_from")
+            Prefetch("lines", queryset=OrderLine.objects.select_related("substituted_from", "sku")
                      .annotate(allocation_rows=allocations).order_by("line_number")),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk")),
         )

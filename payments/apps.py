@@ -57,10 +57,22 @@ class PaymentsConfig(AppConfig):
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
+        self._ready_gift_card_skus()
         webhooks.register_defaults()
         self._register_card_screens()
         self._ready_receivables()
         self._ready_refunds()
+
+    @staticmethod
+    def _ready_gift_card_skus() -> None:
+        """Gift card SKUs: cards made at placement, activated by the shipment (or, e-gift, at release)."""
+        from orders import hooks as order_hooks
+        from payments.giftcards import sold
+
+        order_hooks.on_order_lines_placed(sold.order_lines_placed)
+        order_hooks.on_stored_value_shipped(sold.stored_value_shipped)
+        order_hooks.on_status_changed(sold.order_released)
+        order_hooks.register_order_panel(sold.gift_card_order_panel)
 
     @staticmethod
     def _register_card_screens() -> None:

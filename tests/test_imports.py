@@ -36,7 +36,7 @@ def sku_row(code: str, **cells) -> list[str]:
     row = {"style_code": "TEE", "style_name": "Organic tee", "category": "Shirts", "sku_code": code,
            "sku_name": f"Organic tee {code}", "barcode": "", "option_values": "size=M;colour=Red",
            "weight_kg": "0.200", "cost": "4.50", "list_price": "12.99", "currency": "USD", "status": "active",
-           "tax_class": "standard"}
+           "tax_class": "standard", "gift_card": ""}
     row.update(cells)
     return [row[name] for name in SKU_HEADER]
 
@@ -210,7 +210,7 @@ def test_cells_are_checked_for_length_choices_and_option_syntax():
         (4, "style_code", "A value is required."),
         (4, "option_values", "“size=M;size=L” names the same option twice."),
         (4, "cost", "A value is required to create a new SKU."),
-        (5, "", "This row has 4 cells; the header has 13."),
+        (5, "", "This row has 4 cells; the header has 14."),
         (5, "sku_name", "A value is required to create a new SKU."),
         (5, "cost", "A value is required to create a new SKU."),
         (5, "list_price", "A value is required to create a new SKU."),
@@ -276,8 +276,9 @@ def test_reimport_updates_what_differs_and_blank_cells_keep_values():
     SkuFactory(style=style, code="TEE-L", name="Tee L", barcode="0002", option_values={"size": "L"},
                cost=Decimal("4.000"), list_price=Decimal("10.000"))
     data = csv_bytes(SKU_HEADER,
-                     ["TEE", "", "", "TEE-M", "", "", "", "", "", "11.5", "", "", ""],
-                     ["TEE", "", "", "TEE-L", "Tee L", "0002", "size=L", "0", "4", "10", "USD", "active", "standard"])
+                     ["TEE", "", "", "TEE-M", "", "", "", "", "", "11.5", "", "", "", ""],
+                     ["TEE", "", "", "TEE-L", "Tee L", "0002", "size=L", "0", "4", "10", "USD", "active", "standard",
+                      ""])
 
     result = import_file(kind="skus", file=data, user=None, dry_run=False)
 
@@ -286,6 +287,21 @@ def test_reimport_updates_what_differs_and_blank_cells_keep_values():
     assert (medium.name, medium.barcode, medium.cost, medium.list_price) == (
         "Tee M", "0001", Decimal("4.000"), Decimal("11.500"))
     assert Style.objects.get(code="TEE").name == "Organic tee"
+
+
+def test_an_import_makes_a_sku_a_gift_card_and_none_makes_it_ordinary_again():
+    data = csv_bytes(SKU_HEADER, sku_row("GC-50", gift_card="Physical"), sku_row("EGC-25", gift_card="electronic"),
+                     sku_row("TEE-M"), sku_row("TEE-X", gift_card="plastic"))
+    assert errors_of(import_file(kind="skus", file=data, user=None, dry_run=True)) == [(5, "gift_card")]
+
+    import_file(kind="skus", file=csv_bytes(SKU_HEADER, *[sku_row(code, gift_card=kind) for code, kind in (
+        ("GC-50", "physical"), ("EGC-25", "electronic"), ("TEE-M", ""))]), user=None, dry_run=False)
+    assert dict(Sku.objects.values_list("code", "gift_card")) == {"GC-50": "physical", "EGC-25": "electronic",
+                                                                  "TEE-M": ""}
+    import_file(kind="skus", file=csv_bytes(SKU_HEADER, sku_row("GC-50", gift_card="none"), sku_row("EGC-25")),
+                user=None, dry_run=False)
+    assert dict(Sku.objects.values_list("code", "gift_card")) == {"GC-50": "", "EGC-25": "electronic",
+                                                                  "TEE-M": ""}
 
 
 def test_commit_of_a_file_with_one_bad_row_writes_nothing():

@@ -47,6 +47,7 @@ _SKU_VALUES = {  # column: its value after the import (k: the SKU as stored, t: 
     "currency": "COALESCE(t.currency, k.currency)",
     "status": "COALESCE(t.status, k.status)",
     "tax_class": "COALESCE(t.tax_class, k.tax_class)",
+    "gift_card": "COALESCE(t.gift_card, k.gift_card)",
 }
 
 # One row per style of the file, from one pass over the staged rows: its name and category (the
@@ -109,6 +110,8 @@ class SkuKind(ImportKind):
         Column("currency", CURRENCY),
         Column("status", CHOICE, choices=tuple(Sku.Status.values)),
         Column("tax_class", CHOICE, choices=tuple(Sku.TaxClass.values)),
+        # "physical" or "electronic"; "none" makes a gift card SKU an ordinary one again.
+        Column("gift_card", CHOICE, choices=("none", *(value for value in Sku.GiftCard.values if value))),
     )
     key_columns = ("sku_code",)
     fillable_columns = ("style_code",)  # an update file may leave a SKU's style as it is
@@ -172,7 +175,9 @@ class SkuKind(ImportKind):
             f"NULLIF(r.barcode, '') AS barcode, r.{parsed('option_values', 'json')}::jsonb AS option_values, "
             f"NULLIF(r.weight_kg, '')::numeric AS weight_kg, NULLIF(r.cost, '')::numeric AS cost, "
             f"NULLIF(r.list_price, '')::numeric AS list_price, upper(NULLIF(r.currency, '')) AS currency, "
-            f"lower(NULLIF(r.status, '')) AS status, lower(NULLIF(r.tax_class, '')) AS tax_class, k.id AS sku_id "
+            f"lower(NULLIF(r.status, '')) AS status, lower(NULLIF(r.tax_class, '')) AS tax_class, "
+            f"CASE lower(NULLIF(r.gift_card, '')) WHEN 'none' THEN '' ELSE lower(NULLIF(r.gift_card, '')) END "
+            f"AS gift_card, k.id AS sku_id "
             f"FROM {ROWS} r LEFT JOIN catalog_sku k ON k.code = r.sku_code"
         )
 
@@ -203,6 +208,7 @@ class SkuKind(ImportKind):
             "currency": ("COALESCE(t.currency, %s)", [settings.DEFAULT_CURRENCY]),
             "status": ("COALESCE(t.status, %s)", [Sku.Status.ACTIVE.value]),
             "tax_class": ("COALESCE(t.tax_class, %s)", [Sku.TaxClass.STANDARD.value]),
+            "gift_card": "COALESCE(t.gift_card, '')",
         })
         created_meanwhile = ImportConflict(_("Some of these SKU codes were created by someone else while the "
                                              "file was being imported."))

@@ -21,7 +21,7 @@ from import_export import fields, resources, widgets
 from catalog.models import Sku, Style, Vendor, VendorItem
 
 SKU_COLUMNS = ("style_code", "style_name", "category", "sku_code", "sku_name", "barcode", "option_values",
-               "weight_kg", "cost", "list_price", "currency", "status", "tax_class")
+               "weight_kg", "cost", "list_price", "currency", "status", "tax_class", "gift_card")
 PRICE_COLUMNS = ("sku_code", "list_price", "cost", "currency")
 VENDOR_ITEM_COLUMNS = ("vendor_code", "sku_code", "vendor_sku", "cost", "lead_time_days",
                        "minimum_order_quantity", "pack_size")
@@ -133,6 +133,7 @@ class SkuResource(resources.ModelResource):
     currency = _field("currency", "currency", BlankKeepsWidget(transform=lambda text: text.strip().upper()))
     status = _field("status", "status", BlankKeepsWidget(transform=lambda text: text.strip().lower()))
     tax_class = _field("tax_class", "tax_class", BlankKeepsWidget(transform=lambda text: text.strip().lower()))
+    gift_card = _field("gift_card", "gift_card", widgets.CharWidget())
 
     class Meta:
         model = Sku

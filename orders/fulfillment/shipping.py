@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from catalog.selectors import kit_components
 from inventory.postings import business_date
-from inventory.services import ShipConsumption, stock_ship
+from inventory.services import ShipConsumption, ShippedStock, stock_ship
 from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders import hooks
@@ -140,11 +140,13 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
             shrink[allocation.pk] = shrink.get(allocation.pk, 0) + line.quantity
             shipped_per_line[order_line.pk] = shipped_per_line.get(order_line.pk, 0) + line.quantity
             parts = kits[order_line.sku_id].items() if order_line.sku.is_kit else ((order_line.sku_id, 1),)
-            consumptions += [ShipConsumption(group=allocation.reservation_group, sku_id=sku_id,
-                                             warehouse_id=allocation.warehouse_id, units=per_unit * line.quantity)
-                             for sku_id, per_unit in parts]
+            if order_line.sku.is_stocked:  # a gift card takes no stock
+                consumptions += [ShipConsumption(group=allocation.reservation_group, sku_id=sku_id,
+                                                 warehouse_id=allocation.warehouse_id, units=per_unit * line.quantity)
+                                 for sku_id, per_unit in parts]
         memo = _("Shipment %(number)s of order %(order)s") % {"number": locked.number, "order": order.number}
-        stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, memo=memo, post=False)
+        stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, memo=memo, post=False) \
+            if consumptions else ShippedStock(movements=[], value=ZERO, posting_lines=[])
         # Allocations: what shipped is no longer reserved.
         closing = [pk for pk, units in shrink.items() if allocations[pk].quantity == units]
         if closing:
@@ -154,7 +156,11 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
                 LineAllocation.objects.filter(pk=pk).update(quantity=F("quantity") - units)
         # Revenue, line by line.
         currency = order.currency
-        first_shipment = all(line.quantity_shipped == 0 for line in order_lines.values())
+        first_shipment = all(line.quantity_shipped == 0 for line in order_lines.values()
+                             if line.sku.gift_card != line.sku.GiftCard.ELECTRONIC)  # e-gifts ship alone
+        # Gift card lines: their cards are activated now, their money is a liability, not revenue.
+        stored_value = hooks.stored_value_shipped(order, {pk: units for pk, units in shipped_per_line.items()
+                                                          if not order_lines[pk].sku.is_stocked}, user)
         posting: list[PostingLine] = []
         revenue = tax = ZERO
         for line_id, units in sorted(shipped_per_line.items()):
@@ -167,6 +173,9 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
             line_revenue = _share(net, after, whole, currency) - _share(net, before, whole, currency)
             tax += _share(line.tax_amount, after, whole, currency) - _share(line.tax_amount, before, whole, currency)
             revenue += line_revenue
+            for role, value in stored_value.get(line_id, ()):
+                posting.append(PostingLine(role=role, credit=value, memo=f"{line.line_number}: {line.sku_code}"))
+                line_revenue -= value
             if line_revenue:
                 posting.append(PostingLine.signed(-line_revenue, role="revenue",
                                                   memo=f"{line.line_number}: {units} × {line.sku_code}"[:200]))

@@ -29,6 +29,12 @@ oversell (the database CHECK and the guarded UPDATE make sure of it). Locking th
 stock left as well means a receipt cannot slip in between our reading and our commit unseen:
 it waits, and its stock-arrived step then finds our backordered line.
 
+**Gift cards** (a SKU with ``Sku.gift_card``) take no stock and never backorder: a physical
+card's units are allocated, without a reservation, at the warehouse the order's first stocked
+units come from (else the first candidate), so they are picked and shipped with the order; an
+electronic card's units count as allocated with no allocation row (nothing to pick), and its
+line is fulfilled when payments activates the card (:func:`lines_fulfil_electronically`).
+
 **Backorders** (:func:`backorders_allocate`): when stock arrives (or reservations are
 released), open backordered lines of those SKUs, and of kits made of them, are allocated
 oldest order first, each order in its own short transaction under its row lock, so two runs
@@ -38,9 +44,10 @@ at once (two workers, a retry) only ever allocate each unit once.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
@@ -201,6 +208,7 @@ class Plan:
     planned: list[Planned]
     available: dict[tuple[int, int], int]  # what is left after the plan
     stocked: set[int]
+    electronic: list[int] = field(default_factory=list)  # e-gift lines (indexes): allocated, nothing to pick
 
     def exhausted(self) -> frozenset[int]:
         """Stocked SKUs with nothing left at any candidate warehouse."""
@@ -218,9 +226,10 @@ def plan_lines(*, order: Order, lines: list[OrderLine], warehouse_ids: set[int] 
     ``inventory.services.stock_lock_and_read``. The lines need not be saved yet.
     ``warehouse_ids`` narrows the candidates.
     """
-    wanting = [line for line in lines if line.quantity_backordered > 0]
+    all_wanting = [line for line in lines if line.quantity_backordered > 0]
+    wanting = [line for line in all_wanting if line.sku.is_stocked]
     if not wanting:
-        return Plan(wanting, [], [], {}, set())
+        return _plan_gift_cards(order, Plan(wanting, [], [], {}, set()), all_wanting)
     per_unit = sku_needs({line.sku_id: line.sku for line in wanting}.values())
     stocked = {sku_id for line in wanting for sku_id in per_unit[line.sku_id]}
     if order.fulfillment_type == FulfillmentType.PICKUP:
@@ -236,7 +245,23 @@ def plan_lines(*, order: Order, lines: list[OrderLine], warehouse_ids: set[int] 
                   per_unit[line.sku_id]) for index, line in enumerate(wanting)]
     planned, _remaining = plan_allocation(needs, candidates, available,
                                           context=_context(order) if context is None else context)
-    return Plan(wanting, candidates, planned, available, stocked)
+    return _plan_gift_cards(order, Plan(wanting, candidates, planned, available, stocked), all_wanting)
+
+
+def _plan_gift_cards(order: Order, plan: Plan, all_wanting: list[OrderLine]) -> Plan:
+    """Add the gift card lines to ``plan`` (see the module docstring): no stock is read or reserved."""
+    cards = [line for line in all_wanting if not line.sku.is_stocked]
+    if not cards:
+        return plan
+    warehouse = plan.planned[0].warehouse if plan.planned else next(iter(candidate_warehouses(order)), None)
+    for line in cards:
+        plan.wanting.append(line)
+        if line.sku.gift_card == Sku.GiftCard.ELECTRONIC:
+            plan.electronic.append(len(plan.wanting) - 1)
+        elif warehouse is not None:
+            plan.planned.append(Planned(len(plan.wanting) - 1, warehouse, line.quantity_backordered, _(
+                "A gift card: no stock to reserve; it ships from %(code)s with the order.") % {"code": warehouse.code}))
+    return plan
 
 
 def lock_stock_of(skus: Iterable[Sku]) -> None:
@@ -251,10 +276,18 @@ def count_planned(plan: Plan) -> None:
     """Put the planned units on the lines (in memory) and date what stays backordered."""
     for item in plan.planned:
         plan.wanting[item.key].quantity_allocated += item.units
+    for index in plan.electronic:
+        line = plan.wanting[index]
+        line.quantity_allocated = line.quantity - line.quantity_cancelled
     short = [line for line in plan.wanting if line.quantity_backordered > 0]
     dates = expected_dates(skus=[line.sku for line in short]) if short else {}
     for line in plan.wanting:
         line.expected_on = dates.get(line.sku_id) if line.quantity_backordered > 0 else None
+
+
+@dataclass(frozen=True)
+class _NoReservation:
+    group: uuid.UUID
 
 
 @dataclass
@@ -276,15 +309,21 @@ def reserve_plan(*, order: Order, plan: Plan, user, events: list[OrderEvent], ba
     allocations: list[LineAllocation] = []
     allocated = 0
     failed: list[OrderLine] = []
+    stocked = [item for item in plan.planned if plan.wanting[item.key].sku.is_stocked]
     requests = [ReserveRequest(sku=plan.wanting[item.key].sku, warehouse_id=item.warehouse.pk, quantity=item.units,
-                               reference=line_reference(plan.wanting[item.key])) for item in plan.planned]
+                               reference=line_reference(plan.wanting[item.key])) for item in stocked]
     try:
         reserved = stock_reserve_many(requests=requests, user=user) if requests else []
     except InventoryError:  # cannot happen under our row locks; then each item on its own, below
         logger.exception("reserving the plan of order %s failed under lock", order.pk)
         reserved = [None] * len(requests)
-    for item, reservations in zip(plan.planned, reserved, strict=True):
+    by_item = dict(zip(map(id, stocked), reserved, strict=True))
+    for item in plan.planned:
         line = plan.wanting[item.key]
+        if not line.sku.is_stocked:  # a gift card: its allocation's group names no reservation
+            reservations = [_NoReservation(uuid.uuid4())]
+        else:
+            reservations = by_item[id(item)]
         if reservations is None:
             try:
                 reservations = stock_reserve(sku=line.sku, warehouse=item.warehouse, quantity=item.units,
@@ -372,10 +411,12 @@ def release_line(line: OrderLine, *, user, keep: int = 0) -> int:
         LineAllocation.objects.filter(pk=allocation.pk).update(is_open=False)
         if allocation.quantity > excess:
             kept = allocation.quantity - excess
-            reservations = stock_reserve(sku=line.sku, warehouse=allocation.warehouse, quantity=kept,
-                                         reference=line_reference(line), user=user)
+            group = uuid.uuid4()  # a gift card's: no reservation
+            if line.sku.is_stocked:
+                group = stock_reserve(sku=line.sku, warehouse=allocation.warehouse, quantity=kept,
+                                      reference=line_reference(line), user=user)[0].group
             LineAllocation.objects.create(line=line, warehouse=allocation.warehouse, quantity=kept,
-                                          reservation_group=reservations[0].group, reason=allocation.reason)
+                                          reservation_group=group, reason=allocation.reason)
             released += excess
             excess = 0
         else:

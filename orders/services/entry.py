@@ -346,6 +346,9 @@ def _add_availability(validated: ValidatedBasket, quote_lines: list[QuoteLine]) 
     for line in valid:
         stock = availability[line.sku.pk]
         line.availability = dict(stock.by_warehouse)
+        if not line.sku.is_stocked:  # a gift card needs no stock: never short
+            line.available = line.quantity
+            continue
         line.available = max(stock.total - wanted_so_far[line.sku.pk], 0)
         wanted_so_far[line.sku.pk] += line.quantity
         if line.is_short:
@@ -493,6 +496,7 @@ def _create(validated: ValidatedBasket, *, user, external_id: str | None, notes:
                 "reason": Hold.Reason(hold.reason).label.lower(), "note": hold.note},
                 user=user, data={"reason": hold.reason}))
     reserve_plan(order=order, plan=plan, user=user, events=events, lines_saved=False)
+    hooks.order_lines_placed(order, lines)  # payments: the cards of gift card lines
     settle(order, lines=lines, has_open_hold=bool(holds), user=user, reason=_("Pre-processing done."),
            events=events)
     order.save(update_fields=["status", "updated_at"])

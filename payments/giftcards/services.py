@@ -24,8 +24,12 @@ expire       ``gift_card_liability``               ``gift_card_breakage`` (4400)
 ===========  ====================================  ==================================
 
 A sold card is not revenue: its sale only moves the order's money from deposits to the
-liability when the card is activated (at shipment, or at once for an e-gift card). Fulfillment
-must therefore not recognise revenue for gift card lines.
+liability when the card is activated (at shipment, or at once for an e-gift card). A card sold
+as a gift card SKU on an order line (:func:`gift_cards_sell_for_line`, see
+``payments.giftcards.sold``) is activated by :func:`gift_cards_ship` inside the shipment's (or
+the e-gift fulfilment's) transaction *without* an entry of its own: that entry credits the
+liability instead of revenue for the line, so the liability is booked once and moves in the
+same transaction as the balances.
 
 In a redemption or a refund the card's UPDATE is the last statement before COMMIT, so the
 card's row lock is held for as short a time as possible (the transaction row and the journal
@@ -35,10 +39,12 @@ entry are written first; a refused UPDATE rolls them back).
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -63,21 +69,38 @@ Status = GiftCard.Status
 # The guarded UPDATE; when it finds no row (balance too low, card not active or expired) the
 # function of the migration "gift_cards" raises REFUSED_SQLSTATE, which aborts the transaction.
 REFUSED_SQLSTATE = "GC001"
-_REDEEM = """
+# Prepared once per database session (see _prepare_redeem): parsing and planning it anew was, after
+# the wait, the largest cost of a redemption on a hot card. Parameters: amount, card, today,
+# transaction id, order, tender, memo, user, created at.
+_REDEEM_STATEMENT = "payments_gift_card_redeem"
+_REDEEM_PREPARE = f"""
+PREPARE {_REDEEM_STATEMENT} (numeric, bigint, date, bigint, bigint, bigint, text, bigint, timestamptz) AS
 WITH debited AS (
-    UPDATE payments_giftcard SET balance = balance - %(amount)s
-    WHERE id = %(card)s AND balance >= %(amount)s AND status = 'active'
-      AND (expires_on IS NULL OR expires_on >= %(today)s)
+    UPDATE payments_giftcard SET balance = balance - $1
+    WHERE id = $2 AND balance >= $1 AND status = 'active' AND (expires_on IS NULL OR expires_on >= $3)
     RETURNING id, balance
 ), written AS (
     INSERT INTO payments_giftcardtransaction (id, card_id, kind, amount, order_id, tender_id, memo, created_by_id,
                                               created_at)
-    SELECT %(id)s, id, 'redeem', -%(amount)s, %(order)s, %(tender)s, %(memo)s, %(user)s, %(now)s FROM debited
+    SELECT $4, id, 'redeem', -$1, $5, $6, $7, $8, $9 FROM debited
 )
 SELECT balance FROM debited
 UNION ALL
-SELECT payments_gift_card_refuse(%(card)s) WHERE NOT EXISTS (SELECT 1 FROM debited)
+SELECT payments_gift_card_refuse($2) WHERE NOT EXISTS (SELECT 1 FROM debited)
 """
+_REDEEM = (f"EXECUTE {_REDEEM_STATEMENT} (%(amount)s, %(card)s, %(today)s, %(id)s, %(order)s, %(tender)s, "
+           "%(memo)s, %(user)s, %(now)s)")
+_prepared_sessions: weakref.WeakSet = weakref.WeakSet()  # the psycopg connections that have it prepared
+
+
+def _prepare_redeem() -> None:
+    """Prepare the redemption in this database session, once (as inventory prepares its one-row
+    reservation: a PREPARE lives as long as the session, and is sent outside Django's cursor)."""
+    session = connection.connection
+    if session not in _prepared_sessions:
+        with connection.wrap_database_errors:
+            session.execute(_REDEEM_PREPARE)
+        _prepared_sessions.add(session)
 # The ledger's deferred balance checks run before the card is locked, and COMMIT follows at once.
 _REDEEM_AND_COMMIT = ("SET CONSTRAINTS journal_entry_balanced, journal_line_balanced IMMEDIATE;"
                       + _REDEEM + ";COMMIT")
@@ -145,11 +168,13 @@ def _new_card(*, amount: Decimal, currency: str, kind: str, status: str, funded_
     return card
 
 
-def _load(card: GiftCard, amount: Decimal, *, kind: str, user, memo: str) -> GiftCard:
-    """Credit a new card with its first transaction (an issue or an activation) and post it."""
+def _load(card: GiftCard, amount: Decimal, *, kind: str, user, memo: str, post: bool = True) -> GiftCard:
+    """Credit a new card with its first transaction (an issue or an activation) and post it
+    (unless the caller's own entry credits the liability: a shipment of the card's order line)."""
     entry_for = GiftCardTransaction.objects.create(card=card, kind=kind, amount=amount, memo=memo,
                                                    created_by=_user_or_none(user))
-    _post(entry_for, debit=card.funded_by, credit=LIABILITY, currency=card.currency, user=user)
+    if post:
+        _post(entry_for, debit=card.funded_by, credit=LIABILITY, currency=card.currency, user=user)
     return card
 
 
@@ -195,7 +220,7 @@ def gift_card_sell(*, amount: Decimal, currency: str | None = None, user, kind: 
         return card
 
 
-def _activate(card: GiftCard, *, user) -> GiftCard:
+def _activate(card: GiftCard, *, user, post: bool = True) -> GiftCard:
     with connection.cursor() as cursor:
         cursor.execute(_ACTIVATE, {"card": card.pk, "now": timezone.now()})
         row = cursor.fetchone()
@@ -204,7 +229,7 @@ def _activate(card: GiftCard, *, user) -> GiftCard:
         raise GiftCardError(_("Gift card %(card)s is %(status)s, not waiting for activation.")
                             % {"card": fresh.masked_code, "status": fresh.get_status_display()}, reason="status")
     card = GiftCard.objects.get(pk=card.pk)
-    return _load(card, row[0], kind=Kind.ACTIVATE, user=user, memo=_("Activated"))
+    return _load(card, row[0], kind=Kind.ACTIVATE, user=user, memo=_("Activated"), post=post)
 
 
 def gift_card_activate(*, card: GiftCard, user) -> GiftCard:
@@ -246,6 +271,51 @@ def gift_cards_activate_shipped(*, order_id: int, user) -> list[GiftCard]:
                 activated.append(_activate(card, user=user))
                 loaded[line_id] = loaded.get(line_id, 0) + 1
         return activated
+
+
+def gift_cards_sell_for_line(*, line, user) -> list[GiftCard]:
+    """The inactive cards of a gift card SKU's order line (``Sku.gift_card``), one per unit, in the
+    caller's transaction (order placement); each card carries its full code in ``code``.
+
+    The units share the line's amount net of tax as a shipment shares it out, so the cards add up
+    to the line to the cent. Nothing is posted: the order's shipment (or its e-gift fulfilment)
+    credits the liability for them instead of revenue when it activates them
+    (:func:`gift_cards_ship`). ``funded_by`` is what that shipment debits (the order's deposits
+    or receivables), for the record.
+    """
+    from orders import hooks as order_hooks
+
+    order = line.order
+    units = line.quantity - line.quantity_cancelled
+    net = line.line_total - line.tax_amount
+    kind = GiftCard.Kind.E_GIFT if line.sku.gift_card == "electronic" else GiftCard.Kind.SOLD
+    funded_by = order_hooks.shipment_debit_role(order)
+    cards = []
+    for unit in range(1, units + 1):
+        amount = round_money(net * unit / units, order.currency) - round_money(net * (unit - 1) / units,
+                                                                             order.currency)
+        if amount > 0:
+            cards.append(_new_card(amount=amount, currency=order.currency, kind=kind, status=Status.INACTIVE,
+                                   funded_by=funded_by, user=user, expires_on=None, order_line=line))
+    return cards
+
+
+def gift_cards_ship(*, units_by_line: dict[int, int], user) -> dict[int, list[tuple[str, Decimal]]]:
+    """Activate, without posting, ``units`` inactive cards (in pk order) of each order line, in the
+    caller's transaction (a shipment, an e-gift fulfilment, whose entry credits the liability);
+    ``{line id: [("gift_card_liability", the cards' amounts)]}``."""
+    credits: dict[int, list[tuple[str, Decimal]]] = {}
+    cards = list(GiftCard.objects.filter(source_order_line_id__in=list(units_by_line), status=Status.INACTIVE)
+                 .order_by("pk").select_for_update(no_key=True))
+    left = dict(units_by_line)
+    for card in cards:
+        line_id = card.source_order_line_id
+        if left[line_id] > 0:
+            left[line_id] -= 1
+            loaded = _activate(card, user=user, post=False)
+            credits.setdefault(line_id, [(LIABILITY, Decimal("0"))])
+            credits[line_id][0] = (LIABILITY, credits[line_id][0][1] + loaded.initial_amount)
+    return credits
 
 
 def _refusal(card_id: int, amount: Decimal, today: date) -> GiftCardError:
@@ -300,6 +370,7 @@ def _redeem(*, card: GiftCard | None, code: str | None, amount: Decimal, order, 
     statement = _REDEEM_AND_COMMIT if commit else _REDEEM
     try:
         with connection.cursor() as cursor:
+            _prepare_redeem()
             cursor.execute(statement, {
                 "card": card.pk, "amount": amount, "today": today, "id": entry_for.pk, "order": entry_for.order_id,
                 "tender": tender_id, "memo": entry_for.memo, "user": entry_for.created_by_id, "now": now})
@@ -309,6 +380,10 @@ def _redeem(*, card: GiftCard | None, code: str | None, amount: Decimal, order, 
     except DatabaseError as error:
         if getattr(error.__cause__, "sqlstate", None) == REFUSED_SQLSTATE:
             raise _Refused(card.pk, amount, today) from None
+        if isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName):
+            # The session lost its prepared statements (DISCARD ALL): this redemption fails (its
+            # transaction is spoilt); the next one prepares the statement again.
+            _prepared_sessions.discard(connection.connection)
         raise
     entry_for._state.adding = False
     return entry_for

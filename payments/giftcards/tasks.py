@@ -24,3 +24,11 @@ def gift_cards_activate_shipped_task(*, order_id: int) -> int:
     from payments.giftcards.services import gift_cards_activate_shipped
 
     return len(gift_cards_activate_shipped(order_id=order_id, user=None))
+
+
+@shared_task
+def gift_cards_send_electronic_task(*, order_id: int) -> str:
+    """A released order's e-gift lines fulfilled and their cards activated; safe to retry."""
+    from orders.fulfillment.electronic import lines_fulfil_electronically
+
+    return str(lines_fulfil_electronically(order_id=order_id, user=None))

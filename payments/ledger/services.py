@@ -10,13 +10,15 @@ account (the foreign-key checks take KEY SHARE locks, which do not conflict with
 from __future__ import annotations
 
 import calendar
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,26 +170,42 @@ def _role_candidates(role: str) -> list[str]:
     return candidates
 
 
-_RULES_FOR = """
-SELECT r.role, r.warehouse_id, r.account_id, a.code, a.name, a.is_active
-FROM payments_postingrule r JOIN payments_account a ON a.id = r.account_id WHERE r.role = ANY(%s)
+# The rules of the roles and, in the same round trip, the period of the event's date (every
+# posting needs both; one row per rule, or one row of NULL rule columns when none matches).
+_RULES_AND_PERIOD_FOR = """
+SELECT r.role, r.warehouse_id, r.account_id, r.code, r.name, r.is_active,
+       p.id, p.year_id, p.number, p.starts_on, p.ends_on, p.status, p.closed_at, p.closed_by_id
+FROM (SELECT id, year_id, number, starts_on, ends_on, status, closed_at, closed_by_id FROM payments_fiscalperiod
+      WHERE starts_on <= %(on_date)s AND ends_on >= %(on_date)s LIMIT 1) p
+FULL JOIN (SELECT r.role, r.warehouse_id, r.account_id, a.code, a.name, a.is_active
+           FROM payments_postingrule r JOIN payments_account a ON a.id = r.account_id
+           WHERE r.role = ANY(%(roles)s)) r ON true
 """
 
 
-def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
-    """Accounts for the lines' roles and codes, amounts rounded to the currency, sides checked."""
+def _resolve(lines: list[PostingLine], currency: str,
+             on_date: date | None = None) -> tuple[list[_Line], FiscalPeriod | None]:
+    """Accounts for the lines' roles and codes, amounts rounded to the currency, sides checked;
+    with ``on_date``, the period containing it too when it is known already (else ``None``)."""
     roles = {candidate for line in lines if line.role for candidate in _role_candidates(line.role)}
     codes = {line.account_code for line in lines if line.account_code}
     rules: dict[tuple[str, int | None], int] = {}
     accounts: dict[int, Account] = {}
+    period = None
     if roles:
         # Plain SQL rather than model instances: this runs for every posting of every event.
         with connection.cursor() as cursor:
-            cursor.execute(_RULES_FOR, [sorted(roles)])
+            cursor.execute(_RULES_AND_PERIOD_FOR, {"roles": sorted(roles), "on_date": on_date})
             found = cursor.fetchall()
-        for role, warehouse_id, account_id, code, name, is_active in found:
-            rules[(role, warehouse_id)] = account_id
-            accounts[account_id] = Account(pk=account_id, code=code, name=name, is_active=is_active)
+        for role, warehouse_id, account_id, code, name, is_active, *period_row in found:
+            if period is None and period_row[0] is not None:
+                period = FiscalPeriod(id=period_row[0], year_id=period_row[1], number=period_row[2],
+                                      starts_on=period_row[3], ends_on=period_row[4], status=period_row[5],
+                                      closed_at=period_row[6], closed_by_id=period_row[7])
+                period._state.adding = False
+            if role is not None:
+                rules[(role, warehouse_id)] = account_id
+                accounts[account_id] = Account(pk=account_id, code=code, name=name, is_active=is_active)
     by_code = {account.code: account for account in Account.objects.filter(code__in=codes)} if codes else {}
     resolved = []
     for line in lines:
@@ -215,7 +233,7 @@ def _resolve(lines: list[PostingLine], currency: str) -> list[_Line]:
         if not account.is_active:
             raise LedgerError(_("Account %(account)s is inactive.") % {"account": account})
         resolved.append(_Line(account.pk, debit, credit, line.warehouse_id, line.memo[:500]))
-    return resolved
+    return resolved, period
 
 
 def _net(lines: list[_Line]) -> list[_Line]:
@@ -244,32 +262,51 @@ def _check_balanced(lines: list[_Line], currency: str) -> None:
 
 # The entry and its lines in one statement (one round trip); no row back when the source's entry
 # exists already. The lines keep their order (their ids follow it).
-_INSERT_ENTRY = """
+# Every posting runs it: prepared once per database session (as the gift card redemption and
+# inventory's one-row reservation are), so the server does not parse and plan it each time.
+_INSERT_ENTRY_STATEMENT = "payments_journal_entry_insert"
+_INSERT_ENTRY_PREPARE = f"""
+PREPARE {_INSERT_ENTRY_STATEMENT} (date, bigint, text, text, text, text, text, bigint, bigint, timestamptz,
+                                   bigint[], numeric[], numeric[], text[], bigint[]) AS
 WITH entry AS (
     INSERT INTO payments_journalentry
         (entry_date, period_id, kind, source_type, source_id, memo, currency, reversal_of_id, created_by_id,
          created_at)
-    VALUES (%(entry_date)s, %(period)s, %(kind)s, %(source_type)s, %(source_id)s, %(memo)s, %(currency)s,
-            %(reversal_of)s, %(user)s, %(now)s)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     ON CONFLICT (source_type, source_id, kind) WHERE NOT (source_type = '') DO NOTHING
     RETURNING id
 ), lines AS (
     INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo, warehouse_id)
-    SELECT entry.id, line.account_id, %(entry_date)s, line.debit, line.credit, %(currency)s, line.memo,
-           line.warehouse_id
-    FROM entry CROSS JOIN unnest(%(accounts)s::bigint[], %(debits)s::numeric[], %(credits)s::numeric[],
-                                 %(memos)s::text[], %(warehouses)s::bigint[])
+    SELECT entry.id, line.account_id, $1, line.debit, line.credit, $7, line.memo, line.warehouse_id
+    FROM entry CROSS JOIN unnest($11, $12, $13, $14, $15)
          WITH ORDINALITY AS line(account_id, debit, credit, memo, warehouse_id, number)
     ORDER BY line.number
 )
 SELECT id FROM entry
 """
+_INSERT_ENTRY = (f"EXECUTE {_INSERT_ENTRY_STATEMENT} (%(entry_date)s, %(period)s, %(kind)s, %(source_type)s, "
+                 "%(source_id)s, %(memo)s, %(currency)s, %(reversal_of)s, %(user)s, %(now)s, %(accounts)s::bigint[], "
+                 "%(debits)s::numeric[], %(credits)s::numeric[], %(memos)s::text[], %(warehouses)s::bigint[])")
+_prepared_sessions: weakref.WeakSet = weakref.WeakSet()  # the psycopg connections that have it prepared
+
+
+def _prepare_insert_entry() -> None:
+    session = connection.connection
+    if session not in _prepared_sessions:
+        with connection.wrap_database_errors:
+            session.execute(_INSERT_ENTRY_PREPARE)
+        _prepared_sessions.add(session)
 
 
 def _write(*, source_type: str, source_id: str, kind: str, lines: list[_Line], on_date: date, user, memo: str,
-           currency: str, reversal_of: JournalEntry | None = None, redirect_closed: bool = True) -> JournalEntry:
-    """Insert the entry and its lines (the caller checked them); the existing entry for a repeated source."""
-    if redirect_closed:
+           currency: str, reversal_of: JournalEntry | None = None, redirect_closed: bool = True,
+           period: FiscalPeriod | None = None) -> JournalEntry:
+    """Insert the entry and its lines (the caller checked them); the existing entry for a repeated source.
+
+    ``period``: the period of ``on_date`` when the caller read it already (:func:`_resolve`)."""
+    if redirect_closed and period is not None and not period.is_closed:
+        entry_date = on_date
+    elif redirect_closed:
         period, entry_date = open_period_for(on_date)
         if entry_date != on_date:
             memo = _("%(memo)s [event dated %(date)s, posted in the next open period]") % {
@@ -288,7 +325,13 @@ def _write(*, source_type: str, source_id: str, kind: str, lines: list[_Line], o
               "credits": [line.credit for line in lines], "memos": [line.memo for line in lines],
               "warehouses": [line.warehouse_id for line in lines]}
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ENTRY, fields)
+        _prepare_insert_entry()
+        try:
+            cursor.execute(_INSERT_ENTRY, fields)
+        except DatabaseError as error:
+            if isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName):
+                _prepared_sessions.discard(connection.connection)  # lost (DISCARD ALL): prepared again next time
+            raise
         row = cursor.fetchone()
     if row is None:  # written before, by this transaction or one that committed meanwhile
         return JournalEntry.objects.get(source_type=source_type, source_id=source_id, kind=kind)
@@ -315,7 +358,7 @@ def ledger_post(*, source, kind: str, lines: list[PostingLine], on_date: date, u
         raise LedgerError(_("A posting needs a kind of at most 50 characters."))
     currency = currency or settings.DEFAULT_CURRENCY
     # Checks first (reads only): a refused posting leaves the caller's transaction usable.
-    resolved = _resolve(lines, currency)
+    resolved, period = _resolve(lines, currency, on_date=on_date)
     if net_same_account:
         resolved = _net(resolved)
         if not resolved:
@@ -323,7 +366,7 @@ def ledger_post(*, source, kind: str, lines: list[PostingLine], on_date: date, u
     _check_balanced(resolved, currency)
     with transaction.atomic(savepoint=False):
         return _write(source_type=source_type, source_id=source_id, kind=kind, lines=resolved, on_date=on_date,
-                      user=user, memo=memo, currency=currency)
+                      user=user, memo=memo, currency=currency, period=period)
 
 
 def _require(user, permission: str, action: str) -> None:
@@ -342,7 +385,7 @@ def journal_entry_manual(*, on_date: date, memo: str, lines: list[PostingLine], 
         raise LedgerError(_("A manual entry needs a reason."))
     currency = currency or settings.DEFAULT_CURRENCY
     with transaction.atomic(durable=True):
-        resolved = _resolve(lines, currency)
+        resolved, _period = _resolve(lines, currency)
         _check_balanced(resolved, currency)
         return _write(source_type="", source_id="", kind=MANUAL, lines=resolved, on_date=on_date, user=user,
                       memo=memo, currency=currency, redirect_closed=False)
