@@ -57,6 +57,8 @@ class PaymentsConfig(AppConfig):
         # A shipment captures the money it ships (fulfillment calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
+        # Orders on account get the shipment's invoice (receivables, after the same commit).
+        order_hooks.on_shipment_confirmed(tasks.shipment_invoice_on_account)
         webhooks.register_defaults()
         self._register_card_screens()
         self._ready_receivables()

@@ -87,6 +87,24 @@ def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
 
 
 @shared_task(**RETRY)
+def shipment_invoice_task(*, order_id: int, amount: str, reference: str) -> str:
+    """The invoice of a shipment's amount on account (once per shipment reference)."""
+    from payments.receivables.services import shipment_invoice
+
+    invoice = shipment_invoice(order_id=order_id, amount=Decimal(amount), reference=reference)
+    return invoice.number if invoice is not None else ""
+
+
+def shipment_invoice_on_account(order_id: int, amount: Decimal, reference: str) -> None:
+    """``orders.hooks.shipment_confirmed``: an order with an amount on account gets the shipment's invoice."""
+    from payments.tenders.models import Tender
+
+    if amount > 0 and Tender.objects.filter(order_id=order_id, kind=Tender.Kind.ON_ACCOUNT).exclude(
+            status__in=(Tender.Status.VOIDED, Tender.Status.DECLINED, Tender.Status.EXPIRED)).exists():
+        shipment_invoice_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+
+
+@shared_task(**RETRY)
 def refund_process_task(*, refund_id: int) -> str:
     """An approved refund's card allocations, at the gateway (exactly once: see payments.refunds.services)."""
     from payments.refunds.models import Refund
