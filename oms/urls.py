@@ -27,6 +27,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("payables/", include("payments.payables.urls")),
     path("receivables/", include("payments.receivables.urls")),
+    path("reconciliation/", include("payments.reconciliation.urls")),
     path("payments/gift-cards/", include("payments.giftcards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -29,6 +29,9 @@ class PaymentsConfig(AppConfig):
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
         nav.register_nav()
+        from payments.reconciliation import nav as reconciliation_nav
+
+        reconciliation_nav.register_nav()
 
         from oms.demo import register_demo_step
         from oms.panels import register_home_panel

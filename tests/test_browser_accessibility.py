@@ -31,7 +31,7 @@ MAIN_PAGES = {
                 "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
-                   "payments:posting_rule_list"},
+                   "payments:posting_rule_list", "reconciliation:payments"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
               "imports:import_list"},
 }
