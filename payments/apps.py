@@ -122,3 +122,5 @@ class PaymentsConfig(AppConfig):
         register_tender_refunder("gift_card", gift_card_refund_tender)
         # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
         register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")
+        # The demo shipments' revenue and COGS, after orders' fulfillment step (55).
+        register_demo_step(name="shipment_postings", order=56, step="payments.demo.seed_shipment_postings")
