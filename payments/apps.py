@@ -57,11 +57,10 @@ class PaymentsConfig(AppConfig):
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
-        # A shipment captures the money it ships (fulfillment calls the hook after its commit).
+        # A shipment captures the money it ships from the cards, and invoices it on account (fulfillment
+        # calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
-        # Orders on account get the shipment's invoice (receivables, after the same commit).
-        order_hooks.on_shipment_confirmed(tasks.shipment_invoice_on_account)
         webhooks.register_defaults()
         self._register_card_screens()
         self._ready_receivables()
