@@ -153,3 +153,11 @@ def test_without_a_gateway_the_report_says_so_and_still_compares_our_records(ord
     assert "STRIPE_API_KEY" in report.gateway_error
     assert "gateway_differs" not in {item.kind for item in report.differences}
     assert "shipped_not_captured" in {item.kind for item in report.differences}
+
+
+@pytest.mark.parametrize("role, listed", [("Accountant", True), ("Agent", False), ("Warehouse", False),
+                                          ("Manager", False)])
+def test_the_report_is_in_the_accountants_navigation(make_user, role, listed):
+    from oms.navigation import items_for
+
+    assert ("Payment reconciliation" in {str(item.label) for item in items_for(make_user(role))}) is listed
