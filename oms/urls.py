@@ -28,6 +28,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("payables/", include("payments.payables.urls")),
     path("receivables/", include("payments.receivables.urls")),
+    path("reconciliation/", include("payments.reconciliation.urls")),
     path("payments/gift-cards/", include("payments.giftcards.urls")),
     path("reports/", include("reporting.reports.urls")),
     path("dashboard/", include("reporting.dashboard.urls")),

@@ -24,6 +24,8 @@ class OrdersConfig(AppConfig):
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")
         register_demo_step(name="carriers", order=45, step="orders.fulfillment.carriers.demo.seed_carriers")
+        # After payments (47) and payables (50): the shipped orders' shipments, movements and ship events.
+        register_demo_step(name="fulfillment", order=55, step="orders.fulfillment.demo.seed_fulfillment")
         self._ready_staff_tasks()
 
     @staticmethod

@@ -29,6 +29,9 @@ class PaymentsConfig(AppConfig):
         # The default chart and posting map come back after a flush (transactional tests) too.
         post_migrate.connect(chart.chart_ensure_after_migrate, sender=self, dispatch_uid="payments.chart")
         nav.register_nav()
+        from payments.reconciliation import nav as reconciliation_nav
+
+        reconciliation_nav.register_nav()
 
         from oms.demo import register_demo_step
         from oms.panels import register_home_panel
@@ -54,7 +57,8 @@ class PaymentsConfig(AppConfig):
         # A cancelled order's authorizations are voided (after commit, on the payments queue).
         order_hooks.on_status_changed(tasks.order_cancelled)
         order_hooks.on_status_changed(gift_card_tenders.order_cancelled)
-        # A shipment captures the money it ships (fulfillment calls the hook after its commit).
+        # A shipment captures the money it ships from the cards, and invoices it on account (fulfillment
+        # calls the hook after its commit).
         order_hooks.on_shipment_confirmed(tasks.shipment_confirmed)
         order_hooks.on_shipment_confirmed(gift_card_tenders.shipment_confirmed)
         self._ready_gift_card_skus()
@@ -129,3 +133,5 @@ class PaymentsConfig(AppConfig):
         register_tender_refunder("gift_card", gift_card_refund_tender)
         # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
         register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")
+        # The demo shipments' revenue and COGS, after orders' fulfillment step (55).
+        register_demo_step(name="shipment_postings", order=56, step="payments.demo.seed_shipment_postings")

@@ -198,3 +198,71 @@ def _post() -> int:
         ledger_post(source=attempts[first_id], kind=f"payment.{'capture' if capture else 'refund'}.demo",
                     lines=lines, on_date=last_day, user=None, memo=memo, currency=currency)
     return len(groups)
+
+
+# --- the demo shipments' revenue and COGS (step "shipment postings", after orders' "fulfillment") ----------------
+
+def _role_account(role: str) -> str:
+    """The account of a posting role at the shipment's warehouse (its own rule, else the default)."""
+    return (f"COALESCE((SELECT r.account_id FROM payments_postingrule r WHERE r.role = '{role}' "
+            f"AND r.warehouse_id = s.warehouse_id), (SELECT r.account_id FROM payments_postingrule r "
+            f"WHERE r.role = '{role}' AND r.warehouse_id IS NULL))")
+
+
+_SHIPMENT_ENTRIES = f"""
+WITH s AS (
+    SELECT sh.id, sh.number, sh.warehouse_id, o.currency, o.number AS order_number,
+           (e.data->>'amount')::numeric AS amount, (e.data->>'revenue')::numeric AS revenue,
+           (e.data->>'shipping')::numeric AS shipping, (e.data->>'tax')::numeric AS tax,
+           (e.data->>'cost')::numeric AS cost, (sh.shipped_at AT TIME ZONE %(zone)s)::date AS day
+    FROM orders_shipment sh JOIN orders_order o ON o.id = sh.order_id
+    JOIN orders_shipmentevent e ON e.shipment_id = sh.id AND e.kind = 'ship' AND e.data ? 'demo'
+    WHERE NOT EXISTS (SELECT 1 FROM payments_journalentry j WHERE j.source_type = 'orders.shipment'
+                      AND j.source_id = sh.id::text AND j.kind = 'order.shipment')
+      AND ((e.data->>'amount')::numeric <> 0 OR (e.data->>'cost')::numeric <> 0)
+), entry AS (
+    INSERT INTO payments_journalentry (entry_date, period_id, kind, source_type, source_id, memo, currency,
+                                       reversal_of_id, created_by_id, created_at)
+    SELECT s.day, p.id, 'order.shipment', 'orders.shipment', s.id::text,
+           'Shipment ' || s.number || ' of order ' || s.order_number, s.currency, NULL, NULL, now()
+    FROM s JOIN payments_fiscalperiod p ON s.day BETWEEN p.starts_on AND p.ends_on
+    RETURNING id, source_id, entry_date, currency
+)
+INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo, warehouse_id)
+SELECT e.id, v.account_id, e.entry_date, GREATEST(v.amount, 0), GREATEST(-v.amount, 0), e.currency, v.memo,
+       v.warehouse_id
+FROM entry e JOIN s ON s.id::text = e.source_id
+CROSS JOIN LATERAL (VALUES
+    ({_role_account("customer_deposits")}, s.amount, NULL::bigint, ''),
+    ({_role_account("revenue")}, -s.revenue, NULL::bigint, 'Demo shipment'),
+    ({_role_account("shipping_income")}, -s.shipping, NULL::bigint, ''),
+    ({_role_account("sales_tax_payable")}, -s.tax, NULL::bigint, ''),
+    ({_role_account("inventory")}, -s.cost, s.warehouse_id, ''),
+    ({_role_account("cogs")}, s.cost, s.warehouse_id, '')
+) AS v(account_id, amount, warehouse_id, memo)
+WHERE v.amount <> 0
+"""
+
+
+def seed_shipment_postings(*, stdout, options: dict) -> None:
+    """The demo shipments' revenue and COGS: one ``order.shipment`` entry per shipment, as ship
+    confirmation posts it (customer deposits against revenue, shipping income and sales tax; COGS
+    against the warehouse's inventory), from the amounts on its ship event. Set-based: one
+    ``INSERT … SELECT`` (the ledger's triggers check each entry balances, in an open period).
+    Idempotent on the shipment, as every posting."""
+    from django.conf import settings
+
+    from payments.ledger.services import fiscal_year_ensure
+
+    started = time.monotonic()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT extract(year FROM shipped_at AT TIME ZONE %s)::int FROM orders_shipment "
+                           "WHERE shipped_at IS NOT NULL", [settings.SHOP_TIME_ZONE])
+            for (year,) in cursor.fetchall():
+                fiscal_year_ensure(year)
+            cursor.execute(_SHIPMENT_ENTRIES, {"zone": settings.SHOP_TIME_ZONE})
+            lines = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE payments_journalentry, payments_journalline")
+    stdout.write(f"Demo shipment postings: {lines:,} journal lines in {time.monotonic() - started:.1f} s.")

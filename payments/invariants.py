@@ -133,6 +133,33 @@ CHECKS += [
 ]
 
 
+# Fulfillment: money taken at shipment (cards captured, invoices on account) never exceeds what the
+# order's shipments shipped (their ship events' amounts); gift cards, checks, cash and marketplaces
+# take theirs in advance, at placement, up to their tender's amount.
+CHECKS += [
+    (
+        "nothing captured exceeds what shipped plus what was authorized in advance",
+        """
+        WITH taken AS (
+            SELECT t.order_id,
+                   sum(t.captured_amount) FILTER (WHERE t.kind IN ('card', 'on_account')) AS at_shipment,
+                   bool_or(t.kind NOT IN ('card', 'on_account') AND t.captured_amount > t.amount) AS over_advance
+            FROM payments_tender t GROUP BY t.order_id
+        ), shipped AS (
+            SELECT s.order_id, sum((e.data->>'amount')::numeric) AS amount
+            FROM orders_shipment s JOIN orders_shipmentevent e ON e.shipment_id = s.id AND e.kind = 'ship'
+            WHERE s.status IN ('shipped', 'delivered') AND s.order_id IN (SELECT order_id FROM taken)
+            GROUP BY s.order_id
+        )
+        SELECT t.order_id, NULL::bigint, 'captured at shipment=' || COALESCE(t.at_shipment, 0)
+               || ' shipped=' || COALESCE(s.amount, 0) || CASE WHEN t.over_advance
+               THEN ', a prepaid tender captured more than its amount' ELSE '' END
+        FROM taken t LEFT JOIN shipped s ON s.order_id = t.order_id
+        WHERE COALESCE(t.at_shipment, 0) > COALESCE(s.amount, 0) OR t.over_advance
+        """,
+    ),
+]
+
 def violations() -> list[tuple[str, int | None, int | None, str]]:
     """(check name, first id, second id, detail) for every row that breaks a ledger invariant."""
     found = []

@@ -82,8 +82,30 @@ def order_cancelled(order_id: int, from_status: str, to_status: str) -> None:
 
 
 def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
-    """``orders.hooks.shipment_confirmed``: capture what the shipment ships (once per reference)."""
-    payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+    """``orders.hooks.shipment_confirmed``: capture what the shipment ships from the order's cards, and
+    invoice it on account (each once per reference). One read of the order's tenders decides which:
+    an order with neither (paid in advance, or elsewhere) enqueues nothing."""
+    from payments.tenders.models import Tender
+
+    kinds = {kind for kind, status in Tender.objects.filter(order_id=order_id).values_list("kind", "status")
+             if status not in _DEAD.get(kind, ())}
+    if Tender.Kind.CARD in kinds and amount > 0:
+        payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+    if Tender.Kind.ON_ACCOUNT in kinds and amount > 0:
+        shipment_invoice_task.delay(order_id=order_id, amount=str(amount), reference=reference)
+
+
+# Tenders a shipment no longer draws on: what payment_capture skips, and what invoicing skips.
+_DEAD = {"card": ("voided", "declined"), "on_account": ("voided", "declined", "expired")}
+
+
+@shared_task(**RETRY)
+def shipment_invoice_task(*, order_id: int, amount: str, reference: str) -> str:
+    """The invoice of a shipment's amount on account (once per shipment reference)."""
+    from payments.receivables.services import shipment_invoice
+
+    invoice = shipment_invoice(order_id=order_id, amount=Decimal(amount), reference=reference)
+    return invoice.number if invoice is not None else ""
 
 
 @shared_task(**RETRY)

@@ -36,7 +36,8 @@ MAIN_PAGES = {
                 "reporting:report_index", "reporting:report", "reporting:schedule_list"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
-                   "payments:posting_rule_list", "reporting:report_index", "reporting:report"},
+                   "payments:posting_rule_list", "reporting:report_index", "reporting:report",
+                   "reconciliation:payments"},
     "Admin": {"home", "system_status", "orders:order_list", "inventory:po_list", "marketing:campaign_list",
               "imports:import_list"},
 }

@@ -32,6 +32,16 @@ WINDOW_DAYS = 395  # invoices of the orders shipped in the last thirteen months
 MAX_INVOICES = 5000
 
 
+def _shipped_amount(order) -> Decimal:
+    """What the order's shipments booked (``orders.fulfillment.demo``): its total, or for a partly
+    shipped order its shipped lines' share of their totals plus the shipping."""
+    if order.status != "partially_shipped":
+        return order.total
+    share = sum((line.line_total * line.quantity_shipped / line.quantity for line in order.lines.all()
+                 if line.quantity), Decimal("0"))
+    return round_money(share, order.currency) + order.shipping_total
+
+
 def seed_receivables(*, stdout, options: dict) -> None:
     from orders.models import Order
     from payments.receivables import services
@@ -47,7 +57,8 @@ def seed_receivables(*, stdout, options: dict) -> None:
     orders = list(
         Order.objects.filter(customer__customer_type="wholesale", status__in=SHIPPED, total__gt=0,
                              placed_at__date__gte=since)
-        .exclude(customer__terms="prepaid").select_related("customer").order_by("placed_at", "pk")[:MAX_INVOICES])
+        .exclude(customer__terms="prepaid").select_related("customer").prefetch_related("lines")
+        .order_by("placed_at", "pk")[:MAX_INVOICES])
     from payments.tenders.models import Tender
     from payments.tenders.services import tender_create
 
@@ -60,7 +71,9 @@ def seed_receivables(*, stdout, options: dict) -> None:
                                             status=Tender.Status.AUTHORIZED)
                 Tender.objects.filter(pk=on_account.pk).update(authorized_amount=on_account.amount)
             shipped_on = min(order.placed_at.date() + timedelta(days=rng.randint(1, 4)), today)
-            invoices.append(services.invoice_create(order=order, amount=order.total, user=None, issued_on=shipped_on))
+            amount = _shipped_amount(order)
+            if amount > 0:
+                invoices.append(services.invoice_create(order=order, amount=amount, user=None, issued_on=shipped_on))
 
     payments = 0
     by_customer: dict[int, list] = defaultdict(list)

@@ -161,6 +161,32 @@ def invoice_create(*, order: Order, amount: Decimal, user, issued_on: date | Non
     return invoice
 
 
+def shipment_invoice(*, order_id: int, amount: Decimal, reference: str, user=None) -> Invoice | None:
+    """The invoice of what shipment ``reference`` shipped on account (payments' task on
+    ``orders.hooks.shipment_confirmed``, after the shipment's commit), or None when the order has
+    nothing on account left to invoice.
+
+    The invoice takes the shipped ``amount`` up to what the order's on-account tender has not
+    invoiced yet (a card on the same order is captured for the shipment first: capture's rule).
+    Due by the customer's terms from today (the shipment's business date). Idempotent per
+    shipment: a second call for the same ``reference`` returns the first invoice.
+    """
+    from payments.tenders.models import Tender
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update(no_key=True).get(pk=order_id)
+        existing = Invoice.objects.filter(order=order, shipment_reference=reference[:100]).first()
+        if existing is not None:
+            return existing
+        tenders = (Tender.objects.filter(order=order, kind=Tender.Kind.ON_ACCOUNT)
+                   .exclude(status__in=(Tender.Status.VOIDED, Tender.Status.DECLINED, Tender.Status.EXPIRED)))
+        open_amount = sum((tender.amount - tender.captured_amount for tender in tenders), ZERO)
+        invoiced = round_money(min(Decimal(amount), open_amount), order.currency)
+        if invoiced <= 0:
+            return None
+        return invoice_create(order=order, amount=invoiced, user=user, shipment_reference=reference)
+
+
 def _on_account_tender_invoiced(order: Order, invoice: Invoice) -> None:
     """The order's on-account tender (when it has one) counts what is invoiced as captured (what a
     refund may give back) and names its invoices in its reference."""

@@ -1,0 +1,1 @@
+"""The payments reconciliation (Accountant): orders shipped against payments captured against the gateway."""
