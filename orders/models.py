@@ -466,3 +466,15 @@ from orders.fulfillment.carriers.models import (  # noqa: E402,F401
     LabelFormat,
     LabelPrinter,
 )
+
+# Returns' tables live in their package (orders/returns/models.py).
+from orders.returns.models import (  # noqa: E402,F401
+    Disposition,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnReceipt,
+    Rma,
+    RmaLine,
+    VendorCredit,
+    WarrantyClaim,
+)

@@ -115,5 +115,9 @@ class PaymentsConfig(AppConfig):
         # On account, a refund is a credit note against the customer's invoices; a gift card gets its money back.
         register_tender_refunder("on_account", on_account_refund)
         register_tender_refunder("gift_card", gift_card_refund_tender)
+        # A received return is refunded to the tenders that paid (orders calls the hook after its commit).
+        from payments.refunds.services import return_refund
+
+        order_hooks.on_return_refund(return_refund)
         # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
         register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")
