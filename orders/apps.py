@@ -24,3 +24,13 @@ class OrdersConfig(AppConfig):
         on_stock_arrived(tasks.stock_arrived)
         register_demo_step(name="orders", order=40, step="orders.demo.seed_orders")
         register_demo_step(name="carriers", order=45, step="orders.fulfillment.carriers.demo.seed_carriers")
+        self._ready_returns()
+
+    @staticmethod
+    def _ready_returns() -> None:
+        from orders import hooks
+        from orders.returns import nav as returns_nav
+        from orders.returns import panels as returns_panels
+
+        hooks.register_order_panel(returns_panels.order_returns_panel)  # the order page's RMAs
+        returns_nav.register_nav()
