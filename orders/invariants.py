@@ -236,6 +236,10 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
 ]
 CHECKS += FULFILLMENT_CHECKS
 
+from orders.returns.invariants import RETURN_CHECKS  # noqa: E402  (returns, orders/returns)
+
+CHECKS += RETURN_CHECKS
+
 
 def violations() -> list[tuple[str, int, int | None, str]]:
     """(check name, order id, line id or None, detail) for every row that breaks an invariant."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import StockMovement
-from inventory.services import stock_receive
+from inventory.services import stock_receive, stock_return
 from orders import hooks
 from orders.models import OrderEvent, OrderStatus, ReturnPolicy, ReturnReceipt, Rma, VendorCredit
 from orders.returns.services import ReturnError, RmaLineRequest, rma_create, return_receive
@@ -180,3 +180,20 @@ def test_the_last_units_of_a_line_take_the_rest_of_its_amounts_to_the_cent(lamp,
     assert balance("4300") == D("120.00") and balance("2100") == D("-0.71")  # the shipping's tax stays
     assert level(lamp, warehouse) == (10, 0) and trial_balance() == 0
     assert all_violations() == []
+
+
+def test_the_invariants_catch_returns_that_do_not_add_up(lamp, warehouse, agent, clerk):
+    from orders.models import OrderLine
+
+    order = delivered_order(lamp, warehouse)
+    rma = rma_create(order=order, lines=request(order, 2), user=agent)
+    return_receive(rma_line=rma.lines.get(), token=uuid.uuid4(), disposition="restock", user=clerk)
+    assert all_violations() == []
+    # a return movement nobody received, a returned unit without its receipt, a receipt never posted
+    stock_return(sku=lamp, warehouse=warehouse, quantity=1, user=None, reference=rma.number)
+    OrderLine.objects.filter(pk=order.lines.get().pk).update(quantity_returned=2)
+    ReturnReceipt.objects.create(rma_line=rma.lines.get(), token=uuid.uuid4(), disposition="scrap",
+                                 warehouse=warehouse, cost=D("4.20"), credit=D("43.55"))
+    names = {violation[1] for violation in all_violations()}
+    assert {"restocked units equal the return movements", "returned units equal the RMA receipts",
+            "every received return is posted"} <= names
