@@ -312,7 +312,9 @@ def return_receive(*, rma_line: RmaLine | int, token: uuid.UUID | str, dispositi
         fields = ["credit_amount", "status"]
         events: list[OrderEvent] = []
         refund = None
+        exchange_due = False
         if rma_lines_left == 0:
+            exchange_due = rma.outcome == Rma.Outcome.EXCHANGE
             rma.status, rma.received_at = Rma.Status.RECEIVED, timezone.now()
             fields.append("received_at")
             if rma.outcome == Rma.Outcome.REFUND and rma.credit_amount > 0:
@@ -332,6 +334,8 @@ def return_receive(*, rma_line: RmaLine | int, token: uuid.UUID | str, dispositi
         save_events(events)
         if refund is not None:
             transaction.on_commit(lambda: hooks.return_refund(*refund))
+    if exchange_due:  # after the commit: order entry runs in its own transaction
+        rma_exchange(rma=rma, user=user)
     return ReceiveResult(receipt=receipt, received_now=True, message=_(
         "Received 1 × %(sku)s: %(disposition)s.") % {"sku": order_line.sku_code,
                                                     "disposition": Disposition(disposition).label.lower()})
@@ -389,3 +393,51 @@ def _receive_unit(order: Order, rma: Rma, rma_line: RmaLine, order_line: OrderLi
     if posting:
         ledger_post(source=receipt, kind=RETURN_KIND, lines=posting, on_date=business_date(), user=user, memo=memo)
     return receipt
+
+
+# --- exchanges ------------------------------------------------------------------------------------
+
+
+def rma_exchange(*, rma: Rma, user) -> Order:
+    """The replacement order of a received exchange RMA, linked to it, and the difference settled.
+
+    Placed through order entry (``order_place``) for the same customer, channel, address and
+    delivery method, with the RMA's replacement SKUs, and no payment of its own: the returned
+    units' credit stays with the customer's deposits and pays for it. When the credit is more than
+    the new order's total the rest is refunded (``orders.hooks.return_refund``, to the original
+    order's tenders); when it is less, the new order is held for payment of the difference.
+    Idempotent: the new order's external id is the RMA's, so a second call finds it.
+    """
+    from orders.services import LineRequest, order_hold, order_place
+
+    rma = Rma.objects.select_related("order__customer", "order__shipping_method").get(pk=rma.pk)
+    original = rma.order
+    lines = [LineRequest(sku=line.replacement_sku or line.order_line.sku, quantity=line.quantity)
+             for line in rma.lines.select_related("replacement_sku", "order_line__sku").order_by("pk")]
+    replacement = order_place(
+        user=user, channel=original.channel, customer=original.customer, lines=lines,
+        ship_to=dict(original.ship_to or {}), bill_to=dict(original.bill_to or {}) or None,
+        shipping_method=original.shipping_method, external_id=f"exchange:{rma.number}",
+        notes=_("Exchange for RMA %(number)s of order %(order)s.") % {"number": rma.number,
+                                                                     "order": original.number}, payment=[])
+    difference = round_money(rma.credit_amount - replacement.total, replacement.currency)
+    with transaction.atomic(durable=True):
+        locked = Rma.objects.select_for_update(no_key=True).get(pk=rma.pk)
+        if locked.exchange_order_id is not None:
+            return replacement
+        locked.exchange_order = replacement
+        fields = ["exchange_order"]
+        if difference > 0:
+            locked.refund_requested_at, locked.refund_amount = timezone.now(), difference
+            fields += ["refund_requested_at", "refund_amount"]
+            refund = (original.pk, difference, locked.number)
+            transaction.on_commit(lambda: hooks.return_refund(*refund))
+        locked.save(update_fields=fields)
+        save_events([event(original, OrderEvent.Kind.NOTE, _(
+            "Exchange order %(new)s placed for RMA %(number)s.") % {"new": replacement.number,
+                                                                   "number": locked.number}, user=user)])
+    if difference < 0:
+        order_hold(order=replacement, reason="payment", user=user, note=_(
+            "Exchange for RMA %(number)s: the customer owes %(amount)s %(currency)s more; take payment.") % {
+            "number": rma.number, "amount": -difference, "currency": replacement.currency})
+    return replacement
