@@ -70,3 +70,12 @@ class ReceiveForm(FreeTextFormMixin, forms.Form):
 class WarehouseChoiceForm(FreeTextFormMixin, forms.Form):
     warehouse = forms.ModelChoiceField(label=_("Store"), queryset=Warehouse.objects.filter(is_active=True),
                                        widget=forms.Select(attrs=_SELECT))
+
+
+class SelfServiceRmaForm(RmaForm):
+    """The customer's own: lines, units and reasons; no override, no exchange, no warehouse choice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["override_reason"]
+        self.fields["note"].label = _("Anything we should know?")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.returns import views
+from orders.returns import self_service, views
 
 app_name = "returns"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.rma_cancel, name="rma_cancel"),
     path("receive/", views.receive_station, name="receive_station"),
     path("<int:pk>/receive/", views.rma_receive, name="rma_receive"),
+    # The customer's page, by signed link (no login).
+    path("self/<str:token>/", self_service.self_service, name="self_service"),
+    path("self/<str:token>/label/<int:pk>/", self_service.self_service_label, name="self_service_label"),
 ]
