@@ -79,3 +79,15 @@ class SelfServiceRmaForm(RmaForm):
         super().__init__(*args, **kwargs)
         del self.fields["override_reason"]
         self.fields["note"].label = _("Anything we should know?")
+
+
+class WarrantyClaimForm(FreeTextFormMixin, forms.Form):
+    line = forms.TypedChoiceField(label=_("Item"), coerce=int, widget=forms.Select(attrs=_SELECT))
+    quantity = forms.IntegerField(label=_("Units"), min_value=1, initial=1,
+                                  widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"}))
+    description = forms.CharField(label=_("What is wrong"), max_length=500, widget=forms.TextInput(attrs=_TEXT))
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [(line.pk, f"{line.line_number}: {line.sku_code} {line.description}")
+                                       for line in lines]

@@ -441,3 +441,51 @@ def rma_exchange(*, rma: Rma, user) -> Order:
             "Exchange for RMA %(number)s: the customer owes %(amount)s %(currency)s more; take payment.") % {
             "number": rma.number, "amount": -difference, "currency": replacement.currency})
     return replacement
+
+
+# --- warranty claims ------------------------------------------------------------------------------
+
+
+def warranty_claim_create(*, order_line: OrderLine | int, quantity: int, description: str, user,
+                          today: datetime.date | None = None):
+    """A claim for delivered units that failed after the return window, and the vendor's chargeback.
+
+    Within the window the units come back as a return instead. At most the units shipped, less
+    those returned and those already claimed. The chargeback (a :class:`VendorCredit`) is at the
+    vendor's cost of the SKU (its first vendor item; the SKU's average cost without one).
+    """
+    from orders.returns.models import WarrantyClaim
+
+    description = (description or "").strip()
+    if not description:
+        raise ReturnError(_("Say what is wrong with the item."))
+    if quantity <= 0:
+        raise ReturnError(_("Claim at least one unit."))
+    line_id = order_line.pk if isinstance(order_line, OrderLine) else order_line
+    order_id = OrderLine.objects.values_list("order_id", flat=True).get(pk=line_id)
+    with transaction.atomic(durable=True):
+        order = lock_order(order_id)
+        line = OrderLine.objects.select_related("sku").select_for_update(no_key=True, of=("self",)).get(pk=line_id)
+        ends = return_window_ends(order)
+        if ends is None or order.status not in RETURNABLE_STATUSES:
+            raise ReturnError(_("Order %(number)s has not been delivered.") % {"number": order.number})
+        if (today or business_date()) <= ends:
+            raise ReturnError(_("The return window is open until %(date)s: return the item instead.")
+                              % {"date": ends.isoformat()})
+        claimed = WarrantyClaim.objects.filter(order_line=line).exclude(status=WarrantyClaim.Status.REJECTED
+                                                                         ).aggregate(units=Sum("quantity"))["units"]
+        left = line.quantity_shipped - line.quantity_returned - (claimed or 0)
+        if quantity > left:
+            raise ReturnError(_("At most %(units)d units of line %(line)d may be claimed.") % {
+                "units": max(left, 0), "line": line.line_number})
+        claim = WarrantyClaim.objects.create(order_line=line, quantity=quantity, description=description[:500],
+                                             created_by=user)
+        item = VendorItem.objects.filter(sku=line.sku).order_by("pk").values_list("vendor_id", "cost").first()
+        unit_cost = item[1] if item else line.sku.average_cost
+        VendorCredit.objects.create(vendor_id=item[0] if item else None, kind=VendorCredit.Kind.CHARGEBACK,
+                                    sku=line.sku, quantity=quantity,
+                                    amount=round_money(unit_cost * quantity, order.currency), claim=claim,
+                                    created_by=user)
+        save_events([event(order, OrderEvent.Kind.NOTE, _("Warranty claim for %(units)d × %(sku)s: %(what)s") % {
+            "units": quantity, "sku": line.sku_code, "what": description}, user=user)])
+    return claim

@@ -5,6 +5,7 @@ from orders.returns import self_service, views
 app_name = "returns"
 urlpatterns = [
     path("orders/<int:pk>/new/", views.rma_new, name="rma_new"),
+    path("orders/<int:pk>/warranty/", views.warranty_claim_new, name="warranty_claim_new"),
     path("<int:pk>/", views.rma_detail, name="rma_detail"),
     path("<int:pk>/label/", views.rma_label, name="rma_label"),
     path("<int:pk>/cancel/", views.rma_cancel, name="rma_cancel"),

@@ -190,3 +190,25 @@ def rma_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("RMA %(number)s cancelled.") % {"number": rma.number})
     return redirect(rma)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("orders.add_warrantyclaim", raise_exception=True)
+def warranty_claim_new(request: HttpRequest, pk: int) -> HttpResponse:
+    from orders.returns.forms import WarrantyClaimForm
+
+    order = get_object_or_404(Order, pk=pk)
+    lines = [line for line in order.lines.order_by("line_number") if line.quantity_shipped]
+    form = WarrantyClaimForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.warranty_claim_create(order_line=form.cleaned_data["line"], quantity=form.cleaned_data["quantity"],
+                                           description=form.cleaned_data["description"], user=request.user)
+        except services.ReturnError as error:
+            form.add_error(None, _errors(error))
+        else:
+            messages.success(request, _("Warranty claim recorded, with the vendor's chargeback."))
+            return redirect(order)
+    return render(request, "returns/warranty_claim_new.html", {"order": order, "form": form},
+                  status=422 if form.errors else 200)
