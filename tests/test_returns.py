@@ -80,7 +80,7 @@ def test_an_rma_asks_for_no_more_than_shipped_less_returned_and_moves_the_order(
 
 def test_the_window_and_non_returnable_items_need_a_manager_with_a_reason(lamp, warehouse, agent, manager):
     order = delivered_order(lamp, warehouse)
-    ReturnPolicy.objects.create(channel="phone", window_days=10)
+    ReturnPolicy.objects.update_or_create(channel="phone", defaults={"window_days": 10})
     late = datetime.date.today() + datetime.timedelta(days=11)
     with pytest.raises(ReturnError, match="manager must authorize"):
         rma_create(order=order, lines=request(order, 1), user=agent, today=late)

@@ -44,7 +44,7 @@ def test_a_claim_past_the_window_records_the_vendor_chargeback(order):
 
 
 def test_within_the_window_it_is_a_return(order):
-    ReturnPolicy.objects.create(channel="phone", window_days=60)
+    ReturnPolicy.objects.update_or_create(channel="phone", defaults={"window_days": 60})
     with pytest.raises(ReturnError, match="return the item instead"):
         warranty_claim_create(order_line=order.lines.get(), quantity=1, description="Leaks", user=None, today=LATER)
     assert not WarrantyClaim.objects.exists() and not VendorCredit.objects.exists()
