@@ -34,3 +34,7 @@ class OrdersConfig(AppConfig):
 
         hooks.register_order_panel(returns_panels.order_returns_panel)  # the order page's RMAs
         returns_nav.register_nav()
+        # After the orders (40), carriers (45), payments (47) and payables (50): a few returned orders.
+        from oms.demo import register_demo_step
+
+        register_demo_step(name="returns", order=60, step="orders.returns.demo.seed_returns")
