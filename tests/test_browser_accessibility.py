@@ -25,10 +25,12 @@ NOT_OURS = {"admin:index"}
 # What each role's navigation must offer at least, so that the pages below are really visited.
 MAIN_PAGES = {
     "Agent": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search"},
-    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close"},
+    "Warehouse": {"home", "inventory:po_list", "inventory:count", "catalog:sku_search", "carriers:day_close",
+                  "returns:receive_station"},
     "Manager": {"home", "orders:order_entry", "orders:order_list", "orders:customer_list", "catalog:sku_search",
                 "inventory:warehouse_list", "inventory:po_list", "marketing:campaign_list",
-                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close"},
+                "marketing:promotion_list", "marketing:pricelist_list", "imports:import_list", "carriers:day_close",
+                "returns:receive_station"},
     "Accountant": {"home", "payments:trial_balance", "payments:journal", "payments:period_list",
                    "payments:export_list", "payables:bill_list", "payments:account_list",
                    "payments:posting_rule_list"},

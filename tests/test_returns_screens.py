@@ -114,3 +114,11 @@ def test_the_warehouse_receives_by_scan_once_and_sees_no_payment_data(role_clien
     detail = client.get(rma.get_absolute_url()).content.decode()
     assert 'id="rma-credit"' not in detail and "$" not in detail and "43" not in detail
     assert "$" not in client.get(order.get_absolute_url()).content.decode().split('id="returns"')[1][:2000]
+
+
+def test_a_control_character_in_a_scan_is_a_400_not_a_500(role_client, order):
+    client = role_client("Warehouse")
+    assert client.get(reverse("returns:receive_station"), {"code": "R1\x00"}).status_code == 400
+    rma = rma_create(order=order, lines=[RmaLineRequest(order.lines.get().pk, 1, "defective")], user=None)
+    response = client.post(reverse("returns:rma_receive", args=[rma.pk]), {"code": "LAMP\x00", "token": "x"})
+    assert response.status_code == 400 and not ReturnReceipt.objects.exists()
