@@ -13,6 +13,7 @@ from oms.demo import demo_steps, register_demo_step
 from oms.panels import _home_panels, home_panels, register_home_panel
 from orders.demo import seed_orders
 from orders.fulfillment.carriers.demo import seed_carriers
+from orders.returns.demo import seed_returns
 from orders.tasks import stock_arrived
 from payments.demo import seed_payments
 from payments.payables.demo import seed_payables
@@ -20,7 +21,7 @@ from payments.receivables.demo import seed_receivables
 
 
 def test_the_demo_steps_run_lowest_app_first():
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_returns]
 
 
 def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
@@ -29,9 +30,9 @@ def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
     register_demo_step(name="between", order=25, step="oms.panels.home_panels")
 
     # Then: it runs in its place, and registering a name again replaces it.
-    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables]
+    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_returns]
     register_demo_step(name="between", order=99, step=home_panels)
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, home_panels]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_returns, home_panels]
 
 
 def test_the_home_page_shows_the_panels_registered_in_order(monkeypatch):
