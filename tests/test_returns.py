@@ -15,7 +15,7 @@ from orders import hooks
 from orders.models import OrderEvent, OrderStatus, ReturnPolicy, ReturnReceipt, Rma, VendorCredit
 from orders.returns.services import ReturnError, RmaLineRequest, rma_create, return_receive
 from payments.models import JournalEntry
-from tests.factories import SkuFactory, UserFactory, VendorFactory, WarehouseFactory
+from tests.factories import SkuFactory, VendorFactory, WarehouseFactory
 from tests.ledger_helpers import balance, lines_of
 from tests.orders_helpers import all_violations, ground, level, line, place, tax_rates
 from tests.returns_helpers import ship, trial_balance

@@ -47,8 +47,8 @@ def exchanged(world, replacement_code, capture):
     return order, rma, refunds
 
 
-def test_an_exchange_for_a_cheaper_item_places_the_new_order_and_refunds_the_difference(world,
-                                                                                        django_capture_on_commit_callbacks):
+def test_an_exchange_for_a_cheaper_item_places_the_new_order_and_refunds_the_difference(
+        world, django_capture_on_commit_callbacks):
     order, rma, refunds = exchanged(world, "SHADE", django_capture_on_commit_callbacks)
     new = rma.exchange_order
     assert new is not None and new.customer == order.customer and new.ship_to == order.ship_to

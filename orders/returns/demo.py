@@ -54,7 +54,8 @@ def seed_returns(*, stdout, options: dict) -> None:
     if Rma.objects.exists():
         stdout.write("Demo returns: already loaded.")
         return
-    warehouse = Warehouse.objects.filter(ships=True, kind=Warehouse.Kind.WAREHOUSE, is_active=True).order_by("pk").first()
+    warehouse = (Warehouse.objects.filter(ships=True, kind=Warehouse.Kind.WAREHOUSE, is_active=True)
+                 .order_by("pk").first())
     customers = list(Customer.objects.filter(terms=Customer.Terms.PREPAID).order_by("pk")[:len(PLAN)])
     levels = list(StockLevel.objects.filter(
         warehouse=warehouse, sku__is_returnable=True, sku__is_kit=False, sku__status="active",
@@ -74,7 +75,8 @@ def seed_returns(*, stdout, options: dict) -> None:
                    if address else {"name": str(customer), "line1": "350 Fifth Avenue", "city": "New York",
                                     "region": "NY", "postal_code": "10118", "country": "US"})
         order = order_place(user=None, channel="phone", customer=customer, lines=[LineRequest(sku=sku, quantity=units)],
-                            ship_to=ship_to, notes="Demo return", payment=[{"kind": "check", "number": f"{9000 + made}"}])
+                            ship_to=ship_to, notes="Demo return",
+                            payment=[{"kind": "check", "number": f"{9000 + made}"}])
         if order.status != OrderStatus.ALLOCATED:
             continue
         order = _delivered(order, warehouse)

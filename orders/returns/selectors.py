@@ -18,7 +18,8 @@ def rma_find(code: str) -> Rma | None:
 
 
 def rma_lines(rma: Rma) -> list[RmaLine]:
-    return list(rma.lines.select_related("order_line__sku", "replacement_sku").order_by("order_line__line_number", "pk"))
+    return list(rma.lines.select_related("order_line__sku", "replacement_sku")
+                .order_by("order_line__line_number", "pk"))
 
 
 def rma_line_for_code(rma: Rma, code: str) -> RmaLine | None:

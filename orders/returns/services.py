@@ -357,7 +357,8 @@ def _receive_unit(order: Order, rma: Rma, rma_line: RmaLine, order_line: OrderLi
         units, value = shipped.get(sku_id, (0, ZERO))
         # Units of this SKU already costed back for the order: the lines' returned units × per unit.
         back = before * per_unit
-        cost_parts.append((sku_id, _share(value, back + per_unit, units, currency) - _share(value, back, units, currency)))
+        cost_parts.append((sku_id, _share(value, back + per_unit, units, currency)
+                           - _share(value, back, units, currency)))
     cost = sum((value for _sku, value in cost_parts), ZERO)
     memo = _("Return %(rma)s of order %(order)s: %(sku)s") % {"rma": rma.number, "order": order.number,
                                                                "sku": order_line.sku_code}
