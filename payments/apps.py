@@ -119,5 +119,20 @@ class PaymentsConfig(AppConfig):
         from payments.refunds.services import return_refund
 
         order_hooks.on_return_refund(return_refund)
+        # A return's journal entry links to its RMA.
+        from payments.ledger.sources import register_source_url
+
+        register_source_url("orders.returnreceipt", _return_receipt_url)
         # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
         register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")
+
+
+def _return_receipt_url(source_id: str) -> str:
+    from orders.models import ReturnReceipt
+
+    rma_id = ReturnReceipt.objects.filter(pk=source_id).values_list("rma_line__rma_id", flat=True).first()
+    if not rma_id:
+        return ""
+    from django.urls import reverse
+
+    return reverse("returns:rma_detail", args=[rma_id])

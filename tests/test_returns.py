@@ -153,6 +153,9 @@ def test_receiving_posts_the_reversal_and_the_cost_once_per_unit_then_refunds(la
     with pytest.raises(ReturnError, match="received"):
         return_receive(rma_line=rma_line, token=uuid.uuid4(), disposition="restock", user=clerk)
     assert balance("4300") == D("80.00") and trial_balance() == 0
+    from payments.ledger.sources import source_url
+
+    assert source_url("orders.returnreceipt", str(restocked.pk)) == rma.get_absolute_url()
     assert all_violations() == []
 
 

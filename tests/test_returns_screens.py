@@ -15,6 +15,7 @@ from orders.returns.services import RmaLineRequest, rma_create, rma_label_buy
 from tests.factories import SkuFactory, WarehouseFactory
 from tests.orders_helpers import NEW_YORK, line, place
 from tests.returns_helpers import ship, us_zone
+from tests.test_carriers import decoded_barcodes
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -56,6 +57,7 @@ def test_an_agent_creates_an_rma_from_the_order_page_with_a_return_label(role_cl
     assert pdf["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert rma.label.tracking_number in text and rma.number in text
+    assert ("Code 128", rma.label.tracking_number) in decoded_barcodes(pdf.content)
     assert "Ada Lovelace" in text and "Newark" in text
     detail = client.get(rma.get_absolute_url()).content.decode()
     assert rma.label.tracking_number in detail and 'id="rma-credit"' in detail
