@@ -124,3 +124,12 @@ def test_a_control_character_in_a_scan_is_a_400_not_a_500(role_client, order):
     rma = rma_create(order=order, lines=[RmaLineRequest(order.lines.get().pk, 1, "defective")], user=None)
     response = client.post(reverse("returns:rma_receive", args=[rma.pk]), {"code": "LAMP\x00", "token": "x"})
     assert response.status_code == 400 and not ReturnReceipt.objects.exists()
+
+
+def test_a_return_label_is_not_on_the_warehouse_manifest(order):
+    from orders.fulfillment.carriers.services import day_labels, shop_today
+
+    rma = rma_label_buy(rma=rma_create(order=order, lines=[RmaLineRequest(order.lines.get().pk, 1, "defective")],
+                                       user=None), user=None)
+    assert rma.label is not None
+    assert rma.label not in day_labels(carrier=None, warehouse_id=rma.warehouse_id, day=shop_today())
