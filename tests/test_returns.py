@@ -200,3 +200,23 @@ def test_the_invariants_catch_returns_that_do_not_add_up(lamp, warehouse, agent,
     names = {violation[1] for violation in all_violations()}
     assert {"restocked units equal the return movements", "returned units equal the RMA receipts",
             "every received return is posted"} <= names
+
+
+def test_a_partly_received_rma_closes_with_what_came_back_and_refunds_that(lamp, warehouse, agent, clerk,
+                                                                           django_capture_on_commit_callbacks):
+    from orders.returns.services import rma_cancel
+
+    order = delivered_order(lamp, warehouse)
+    rma = rma_create(order=order, lines=request(order, 3), user=agent)
+    return_receive(rma_line=rma.lines.get(), token=uuid.uuid4(), disposition="restock", user=clerk)
+    refunds = []
+    hooks.on_return_refund(record := lambda *args: refunds.append(args))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            closed = rma_cancel(rma=rma, user=agent, reason="The rest never came")
+    finally:
+        hooks.remove_return_refund(record)
+    order.refresh_from_db()
+    assert (closed.status, closed.refund_amount, order.status) == ("received", D("43.55"), OrderStatus.RETURNED)
+    assert refunds == [(order.pk, D("43.55"), rma.number)]
+    assert all_violations() == []

@@ -133,3 +133,14 @@ def test_a_return_label_is_not_on_the_warehouse_manifest(order):
                                        user=None), user=None)
     assert rma.label is not None
     assert rma.label not in day_labels(carrier=None, warehouse_id=rma.warehouse_id, day=shop_today())
+
+
+def test_an_agent_cancels_an_rma_nothing_of_which_came_back_and_the_warehouse_may_not(role_client, order):
+    rma = rma_create(order=order, lines=[RmaLineRequest(order.lines.get().pk, 1, "defective")], user=None)
+    url = reverse("returns:rma_cancel", args=[rma.pk])
+    assert role_client("Warehouse").post(url, {"reason": "x"}).status_code == 403
+    agent = role_client("Agent")
+    assert url in agent.get(rma.get_absolute_url()).content.decode()
+    assert agent.post(url, {"reason": "Customer kept it"}).status_code == 302
+    rma.refresh_from_db()
+    assert rma.status == "cancelled"

@@ -238,10 +238,16 @@ def rma_label_buy(*, rma: Rma, user) -> Rma:
 
 
 def rma_cancel(*, rma: Rma, user, reason: str) -> Rma:
-    """Cancel an RMA of which nothing was received; the order goes on as it was."""
+    """Cancel an RMA of which nothing was received; the order goes on as it was.
+
+    A partly received one is closed instead: what came back is final (the order becomes
+    *returned* when no other RMA is open) and, for a refund, that credit is refunded.
+    """
     with transaction.atomic(durable=True):
         order = lock_order(rma.order_id)
         locked = Rma.objects.select_for_update(no_key=True).get(pk=rma.pk)
+        if locked.status == Rma.Status.PARTIALLY_RECEIVED:
+            return _rma_close_short(order, locked, user=user, reason=reason)
         if locked.status != Rma.Status.REQUESTED:
             raise ReturnError(_("RMA %(number)s is %(status)s: it cannot be cancelled.") % {
                 "number": locked.number, "status": locked.get_status_display().lower()})
@@ -250,6 +256,28 @@ def rma_cancel(*, rma: Rma, user, reason: str) -> Rma:
         save_events([event(order, OrderEvent.Kind.NOTE, _("RMA %(number)s cancelled: %(reason)s") % {
             "number": locked.number, "reason": reason}, user=user)])
     return locked
+
+
+def _rma_close_short(order: Order, rma: Rma, *, user, reason: str) -> Rma:
+    rma.status, rma.received_at = Rma.Status.RECEIVED, timezone.now()
+    fields = ["status", "received_at"]
+    if rma.outcome == Rma.Outcome.REFUND and rma.credit_amount > 0:
+        rma.refund_requested_at, rma.refund_amount = rma.received_at, rma.credit_amount
+        fields += ["refund_requested_at", "refund_amount"]
+        refund = (order.pk, rma.refund_amount, rma.number)
+        transaction.on_commit(lambda: hooks.return_refund(*refund))
+    rma.save(update_fields=fields)
+    message = _("RMA %(number)s closed with what was received: %(reason)s") % {"number": rma.number,
+                                                                              "reason": reason}
+    events: list[OrderEvent] = []
+    others_open = Rma.objects.filter(order=order, status__in=OPEN_RMA_STATUSES).exclude(pk=rma.pk).exists()
+    if order.status == OrderStatus.RETURN_REQUESTED and not others_open:
+        move(order, OrderStatus.RETURNED, user=user, reason=message, events=events)
+        order.save(update_fields=["status", "updated_at"])
+    else:
+        events.append(event(order, OrderEvent.Kind.NOTE, message, user=user))
+    save_events(events)
+    return rma
 
 
 # --- receiving --------------------------------------------------------------------------------------

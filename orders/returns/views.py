@@ -104,7 +104,8 @@ def rma_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     .select_related("rma_line__order_line", "received_by").order_by("pk"))
     return render(request, "returns/rma_detail.html", {
         "rma": rma, "lines": lines, "receipts": receipts, "shows_money": shows_money(request.user),
-        "can_receive": request.user.has_perm(RECEIVE_PERMISSION) and rma.status in services.OPEN_RMA_STATUSES})
+        "can_receive": request.user.has_perm(RECEIVE_PERMISSION) and rma.status in services.OPEN_RMA_STATUSES,
+        "can_cancel": request.user.has_perm("orders.add_rma") and rma.status in services.OPEN_RMA_STATUSES})
 
 
 @require_GET
