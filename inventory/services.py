@@ -270,11 +270,12 @@ def stock_receive(*, sku: Sku, warehouse: Warehouse, quantity: int, unit_cost: D
 
 
 def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, reference: str = "",
-                 unit_cost: Decimal | None = None) -> StockMovement:
-    """Returned units back on the shelf (orders' returns call this).
+                 unit_cost: Decimal | None = None, reason: str = "", post: bool = True) -> StockMovement:
+    """Returned units back on the shelf (orders' returns call this), in the caller's transaction.
 
     They come back at ``unit_cost`` (the cost they left with, when the caller knows it), else at
-    the current average cost; the entry is inventory against COGS.
+    the current average cost; the entry is inventory against COGS. Without ``post`` the caller
+    puts the movement's lines (``inventory.postings.movement_lines``) in its own entry.
     """
     if quantity <= 0:
         raise InventoryError(_("Return a positive quantity."))
@@ -282,7 +283,7 @@ def stock_return(*, sku: Sku, warehouse: Warehouse, quantity: int, user, referen
     with transaction.atomic(savepoint=False):
         level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
         movement = _post(level, kind=StockMovement.Kind.RETURN, quantity=quantity, user=user, reference=reference,
-                         unit_cost=unit_cost)
+                         unit_cost=unit_cost, reason=reason[:200], post=post)
         _announce_arrival({sku.pk}, warehouse.pk)
     return movement
 

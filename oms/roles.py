@@ -207,3 +207,17 @@ def sync_roles_after_migrate(sender, **kwargs) -> None:
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if with_models and sender.name == with_models[-1].name:
         sync_roles()
+
+
+# Returns (orders/returns): agents and store staff authorize RMAs and warranty claims; the warehouse
+# receives (and sees no payment data); managers also authorize non-returnable items and late returns
+# (with a reason) and keep the return windows; accountants see the receipts and vendor credits.
+_RETURNS_VIEW = ["orders.view_rma", "orders.view_rmaline", "orders.view_returnpolicy", "orders.view_warrantyclaim"]
+_RETURNS_AUTHORIZE = _RETURNS_VIEW + ["orders.add_rma", "orders.add_warrantyclaim"]
+_RETURNS_RECEIVE = ["orders.view_rma", "orders.view_rmaline", "orders.receive_return", "orders.view_returnreceipt"]
+ROLE_PERMISSIONS[AGENT] += _RETURNS_AUTHORIZE
+ROLE_PERMISSIONS[WAREHOUSE] += _RETURNS_RECEIVE
+ROLE_PERMISSIONS[MANAGER] += _RETURNS_AUTHORIZE + _RETURNS_RECEIVE + [
+    "orders.override_return", "orders.add_returnpolicy", "orders.change_returnpolicy", "orders.view_vendorcredit",
+    "orders.change_warrantyclaim"]
+ROLE_PERMISSIONS[ACCOUNTANT] += _RETURNS_VIEW + ["orders.view_returnreceipt", "orders.view_vendorcredit"]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("fulfillment/carriers/", include("orders.fulfillment.carriers.urls")),
     path("fulfillment/", include("orders.fulfillment.urls")),
     path("tasks/", include("orders.stafftasks.urls")),
+    path("returns/", include("orders.returns.urls")),
     path("payments/cards/", include("payments.cards.urls")),
     path("payments/", include("payments.urls")),
     path("payables/", include("payments.payables.urls")),

@@ -137,3 +137,4 @@ class LineAllocationAdmin(admin.ModelAdmin):
 
 from orders.fulfillment.carriers import admin as carriers_admin  # noqa: E402,F401  (registers its models)
 from orders.stafftasks import admin as stafftasks_admin  # noqa: E402,F401  (registers its models)
+from orders.returns import admin as returns_admin  # noqa: E402,F401  (registers its models)

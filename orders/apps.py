@@ -27,6 +27,7 @@ class OrdersConfig(AppConfig):
         # After payments (47) and payables (50): the shipped orders' shipments, movements and ship events.
         register_demo_step(name="fulfillment", order=55, step="orders.fulfillment.demo.seed_fulfillment")
         self._ready_staff_tasks()
+        self._ready_returns()
 
     @staticmethod
     def _ready_staff_tasks() -> None:
@@ -39,3 +40,16 @@ class OrdersConfig(AppConfig):
         panels.register_panels()
         # After payments (47) and payables (50): the demo's rules and a few open tasks.
         register_demo_step(name="staff tasks", order=70, step="orders.stafftasks.demo.seed_staff_tasks")
+
+    @staticmethod
+    def _ready_returns() -> None:
+        from orders import hooks
+        from orders.returns import nav as returns_nav
+        from orders.returns import panels as returns_panels
+
+        hooks.register_order_panel(returns_panels.order_returns_panel)  # the order page's RMAs
+        returns_nav.register_nav()
+        # After the orders (40), carriers (45), payments (47) and payables (50): a few returned orders.
+        from oms.demo import register_demo_step
+
+        register_demo_step(name="returns", order=60, step="orders.returns.demo.seed_returns")

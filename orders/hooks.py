@@ -454,3 +454,30 @@ def stored_value_shipped(order: Order, units_by_line: Mapping[int, int], user) -
         for line_id, items in (callback(order, units_by_line, user) or {}).items():
             credits.setdefault(line_id, []).extend(items)
     return credits
+# --- returns: the refund of what came back (orders/returns) ---------------------------------------
+#
+# **return_refund(order_id, amount, reference).** Called after the commit of an RMA whose units are
+# all received (or of an exchange that leaves money to give back), with the amount the customer is
+# owed (``Decimal``, the order's currency) and the RMA's number. Payments refunds it to the tenders
+# that paid, newest first (its approval threshold applies). Called once per RMA: the RMA records
+# the request in the transaction that completes it.
+
+ReturnRefund = Callable[[int, Decimal, str], None]
+_return_refund: list[ReturnRefund] = []
+
+
+def on_return_refund(callback: ReturnRefund) -> ReturnRefund:
+    return _register(_return_refund, callback)
+
+
+def remove_return_refund(callback: ReturnRefund) -> None:
+    _remove(_return_refund, callback)
+
+
+def return_refund(order_id: int, amount: Decimal, reference: str) -> None:
+    """Tell the registered callbacks a return is owed ``amount`` (after commit); failures are logged."""
+    for callback in list(_return_refund):
+        try:
+            callback(order_id, amount, reference)
+        except Exception:  # the return is committed; staff can still refund from the order page
+            logger.exception("return_refund callback %r failed for order %s", callback, order_id)

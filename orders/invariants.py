@@ -244,6 +244,9 @@ CHECKS += FULFILLMENT_CHECKS
 from orders.stafftasks.invariants import CHECKS as STAFF_TASK_CHECKS  # noqa: E402
 
 CHECKS += STAFF_TASK_CHECKS
+from orders.returns.invariants import RETURN_CHECKS  # noqa: E402  (returns, orders/returns)
+
+CHECKS += RETURN_CHECKS
 
 
 def violations() -> list[tuple[str, int, int | None, str]]:

@@ -469,3 +469,14 @@ from orders.fulfillment.carriers.models import (  # noqa: E402,F401
 
 # Staff tasks and the rules that open them (orders/stafftasks/models.py).
 from orders.stafftasks.models import StaffTask, TaskRule  # noqa: E402,F401
+# Returns' tables live in their package (orders/returns/models.py).
+from orders.returns.models import (  # noqa: E402,F401
+    Disposition,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnReceipt,
+    Rma,
+    RmaLine,
+    VendorCredit,
+    WarrantyClaim,
+)

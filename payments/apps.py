@@ -131,7 +131,26 @@ class PaymentsConfig(AppConfig):
         # On account, a refund is a credit note against the customer's invoices; a gift card gets its money back.
         register_tender_refunder("on_account", on_account_refund)
         register_tender_refunder("gift_card", gift_card_refund_tender)
+        # A received return is refunded to the tenders that paid (orders calls the hook after its commit).
+        from payments.refunds.services import return_refund
+
+        order_hooks.on_return_refund(return_refund)
+        # A return's journal entry links to its RMA.
+        from payments.ledger.sources import register_source_url
+
+        register_source_url("orders.returnreceipt", _return_receipt_url)
         # The demo's card tenders, after the demo orders and the receivables' on-account ones (oms.demo).
         register_demo_step(name="payments", order=47, step="payments.demo.seed_payments")
         # The demo shipments' revenue and COGS, after orders' fulfillment step (55).
         register_demo_step(name="shipment_postings", order=56, step="payments.demo.seed_shipment_postings")
+
+
+def _return_receipt_url(source_id: str) -> str:
+    from orders.models import ReturnReceipt
+
+    rma_id = ReturnReceipt.objects.filter(pk=source_id).values_list("rma_line__rma_id", flat=True).first()
+    if not rma_id:
+        return ""
+    from django.urls import reverse
+
+    return reverse("returns:rma_detail", args=[rma_id])

@@ -450,3 +450,24 @@ def refunds_awaiting_approval():
     """The approval queue: oldest first, with what the pages show."""
     return (Refund.objects.awaiting_approval().select_related("order", "order__customer", "requested_by")
             .prefetch_related("allocations__tender__card").order_by("created_at", "pk"))
+
+
+# --- returns (orders.hooks.return_refund) ------------------------------------------------------------
+
+
+def return_refund(order_id: int, amount: Decimal, reference: str) -> Refund | None:
+    """The refund of a received return (after its commit): to the tenders that paid, newest first.
+
+    Once per return: a refund already asked for this reference is not asked again. Above the
+    threshold it waits for approval like any other refund.
+    """
+    reason = _("Return %(reference)s") % {"reference": reference}
+    order = Order.objects.get(pk=order_id)
+    existing = Refund.objects.filter(order=order, reason=reason).first()
+    if existing is not None:
+        return existing
+    try:
+        return refund_request(order=order, amount=amount, reason=reason, user=None)
+    except RefundError:
+        logger.exception("The refund of return %s (order %s) could not be requested", reference, order.number)
+        return None

@@ -23,6 +23,7 @@ from orders.fulfillment.carriers.base import CarrierError, Label, Rate, Shipment
 from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest
 from orders.fulfillment.carriers.shipments import shipment_deliver
 from orders.fulfillment.models import ShipmentStatus
+from orders.returns.models import Rma
 from orders.services.errors import OrderError
 
 
@@ -181,9 +182,10 @@ def shop_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.dat
 def day_labels(*, carrier: str | None, warehouse_id: int, day: datetime.date):
     """The labels that went out on a shop day: a shipment's label once its shipment shipped that day
     (a label bought for a shipment still on the bench waits), a label without a shipment the day it
-    was bought; voided ones never."""
+    was bought; voided ones never, nor return labels (they leave from the customer, not the dock)."""
     start, end = shop_day_bounds(day)
-    labels = CarrierLabel.objects.filter(warehouse_id=warehouse_id, voided_at__isnull=True).filter(
+    labels = CarrierLabel.objects.filter(warehouse_id=warehouse_id, voided_at__isnull=True).exclude(
+        shipment__isnull=True, shipment_reference__in=Rma.objects.values("number")).filter(
         Q(shipment__isnull=True, bought_at__gte=start, bought_at__lt=end)
         | Q(shipment__status__in=(ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED),
             shipment__shipped_at__gte=start, shipment__shipped_at__lt=end))

@@ -27,7 +27,7 @@
 
   function focusField() {
     const input = field();
-    if (input && document.activeElement !== input && !document.activeElement.closest("#short-form")) {
+    if (input && document.activeElement !== input && !document.activeElement.closest("#short-form, [data-scan-free]")) {
       input.focus();
     }
   }
