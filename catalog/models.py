@@ -188,6 +188,13 @@ class Sku(models.Model):
 
         return reverse("catalog:sku_detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        # Selling a gift card is not a taxable sale (what it buys is taxed when it is redeemed): a new
+        # gift card SKU left at the default class is created exempt (it can be changed afterwards).
+        if self._state.adding and self.gift_card and self.tax_class == self.TaxClass.STANDARD:
+            self.tax_class = self.TaxClass.EXEMPT
+        super().save(*args, **kwargs)
+
     @property
     def is_stocked(self) -> bool:
         """False for a gift card SKU: nothing is reserved or taken from stock for it."""

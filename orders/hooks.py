@@ -410,6 +410,11 @@ def order_paid(order_id: int) -> None:
 #
 # **order_lines_placed(order, lines).** Inside the placement transaction, once the lines and
 # their allocations are written: payments creates the (inactive) gift cards of gift card lines.
+# An edit that adds lines calls it too, for the added lines, once they are priced.
+#
+# **order_lines_changed(order, lines).** Inside the transaction of a cancellation (of the order,
+# of some units) or an edit, once the lines' quantities and amounts are written: payments voids
+# the inactive cards of gift card units no longer wanted and makes those of a grown line.
 #
 # **stored_value_shipped(order, units_by_line, user) -> {line id: [(role, amount), ...]}.** Inside
 # a shipment's (or an e-gift fulfilment's) transaction, for the gift card lines among what ships
@@ -420,6 +425,7 @@ def order_paid(order_id: int) -> None:
 OrderLinesPlaced = Callable[["Order", Sequence[Any]], None]
 StoredValueShipped = Callable[["Order", Mapping[int, int], Any], Mapping[int, Sequence[tuple[str, Decimal]]]]
 _order_lines_placed: list[OrderLinesPlaced] = []
+_order_lines_changed: list[OrderLinesPlaced] = []
 _stored_value_shipped: list[StoredValueShipped] = []
 
 
@@ -434,6 +440,20 @@ def remove_order_lines_placed(callback: OrderLinesPlaced) -> None:
 def order_lines_placed(order: Order, lines: Sequence[Any]) -> None:
     """Tell the registered callbacks, in the placement transaction (their errors refuse the order)."""
     for callback in list(_order_lines_placed):
+        callback(order, lines)
+
+
+def on_order_lines_changed(callback: OrderLinesPlaced) -> OrderLinesPlaced:
+    return _register(_order_lines_changed, callback)
+
+
+def remove_order_lines_changed(callback: OrderLinesPlaced) -> None:
+    _remove(_order_lines_changed, callback)
+
+
+def order_lines_changed(order: Order, lines: Sequence[Any]) -> None:
+    """Tell the registered callbacks, in the change's transaction (their errors undo the change)."""
+    for callback in list(_order_lines_changed):
         callback(order, lines)
 
 

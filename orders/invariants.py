@@ -4,7 +4,8 @@ Each check is one set-based query returning a row per violation: (check name, or
 line id or None, detail).
 
 - A line's reserved-and-unshipped units (``quantity_allocated - quantity_shipped``) equal the
-  sum of its open allocations (shipping consumes an allocation's reservations and closes it).
+  sum of its open allocations (shipping consumes an allocation's reservations and closes it); an
+  e-gift line has none (its units count as allocated with no row).
 - Each open allocation is backed by open reservations of its group, with the reference
   ``order:<order id>:line:<line id>``, at its warehouse, of exactly its quantity of every
   stocked component (a kit expanded through ``catalog_kitcomponent``, nested kits included);
@@ -43,7 +44,10 @@ CHECKS: list[tuple[str, str]] = [
         FROM orders_orderline l
         LEFT JOIN (SELECT line_id, SUM(quantity) AS total FROM orders_lineallocation
                    WHERE is_open GROUP BY line_id) a ON a.line_id = l.id
-        WHERE l.quantity_allocated - l.quantity_shipped <> COALESCE(a.total, 0)
+        JOIN catalog_sku k ON k.id = l.sku_id
+        -- an e-gift's units count as allocated with no allocation row (nothing to pick)
+        WHERE CASE WHEN k.gift_card = 'electronic' THEN 0 ELSE l.quantity_allocated - l.quantity_shipped END
+              <> COALESCE(a.total, 0)
         """,
     ),
     (
@@ -220,7 +224,9 @@ FULFILLMENT_CHECKS: list[tuple[str, str]] = [
             GROUP BY m.reference
         ), posted AS (
             SELECT e.source_id, SUM(l.debit) FILTER (WHERE a.code = ANY(r.cogs)) AS cogs,
-                   SUM(l.credit) FILTER (WHERE a.type = 'income') AS income
+                   -- a gift card's money is the liability's, not revenue (payments.giftcards.sold)
+                   SUM(l.credit) FILTER (WHERE a.type = 'income' OR a.id IN (SELECT account_id
+                       FROM payments_postingrule WHERE role = 'gift_card_liability')) AS income
             FROM payments_journalentry e JOIN payments_journalline l ON l.entry_id = e.id
             JOIN payments_account a ON a.id = l.account_id
             CROSS JOIN (SELECT array_agg(DISTINCT a2.code) AS cogs FROM payments_postingrule p

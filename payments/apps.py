@@ -74,6 +74,7 @@ class PaymentsConfig(AppConfig):
         from payments.giftcards import sold
 
         order_hooks.on_order_lines_placed(sold.order_lines_placed)
+        order_hooks.on_order_lines_changed(sold.order_lines_changed)  # cancellations and edits
         order_hooks.on_stored_value_shipped(sold.stored_value_shipped)
         order_hooks.on_status_changed(sold.order_released)
         order_hooks.register_order_panel(sold.gift_card_order_panel)

@@ -173,3 +173,175 @@ def test_an_order_on_hold_sends_no_e_gift_until_it_is_released(egift):
     assert lines_fulfil_electronically(order_id=order.pk, user=None) == 0
     assert GiftCard.objects.get(source_order_line__order=order).status == "inactive"
     assert liability() == 0
+
+
+# --- cancellations, edits, short picks, tax -----------------------------------------------------------
+
+
+@pytest.fixture
+def no_send(monkeypatch):
+    """The e-gift task's calls, instead of sending them to a worker."""
+    from payments.giftcards import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.gift_cards_send_electronic_task, "delay", lambda **kwargs: queued.append(kwargs))
+    return queued
+
+
+def statuses(line) -> list[str]:
+    return list(GiftCard.objects.filter(source_order_line=line).order_by("pk").values_list("status", flat=True))
+
+
+def gift_card_entries() -> int:
+    from payments.ledger.models import JournalEntry
+
+    return JournalEntry.objects.filter(kind__startswith="gift_card.").count()
+
+
+def test_cancelling_an_order_voids_its_inactive_gift_cards_and_posts_nothing(shirt, plastic, egift, no_send):
+    from orders.services import order_cancel
+
+    order = place(lines=[line(shirt, 1), line(plastic, 2), line(egift, 1)])
+    assert [len(statuses(card_line)) for card_line in order.lines.order_by("pk")] == [0, 2, 1]
+    assert all_violations() == []
+
+    order_cancel(order=order, user=None, reason="Customer changed their mind")
+
+    assert GiftCard.objects.filter(source_order_line__order=order).exclude(status="void").count() == 0
+    assert gift_card_entries() == 0 and liability() == 0 and all_violations() == []
+
+
+def test_a_sent_e_gift_stays_active_when_the_rest_of_its_order_is_cancelled(shirt, egift, no_send):
+    from orders.services import order_cancel
+
+    order = place(lines=[line(shirt, 1), line(egift, 1)])
+    assert lines_fulfil_electronically(order_id=order.pk, user=None) == Decimal("25.00")
+
+    order_cancel(order=order, user=None, reason="The shirt is not wanted")
+
+    # The e-gift was sent: its unit is shipped, the cancellation leaves it (its refund is a normal refund).
+    card = GiftCard.objects.get(source_order_line__order=order)
+    assert (card.status, card.balance) == ("active", Decimal("25.00"))
+    assert order.lines.get(sku=egift).quantity_shipped == 1
+    assert liability() == Decimal("25.00") and all_violations() == []
+
+
+def test_cancelling_gift_card_units_voids_the_newest_inactive_cards(shirt, plastic):
+    from orders.services import order_cancel_lines
+
+    order = place(lines=[line(shirt, 1), line(plastic, 3)])
+    card_line = order.lines.get(sku=plastic)
+    first = list(GiftCard.objects.filter(source_order_line=card_line).order_by("pk").values_list("pk", flat=True))
+
+    order_cancel_lines(order=order, quantities={card_line.pk: 1}, user=None, reason="Two are enough")
+
+    assert statuses(card_line) == ["inactive", "inactive", "void"]
+    assert list(GiftCard.objects.filter(source_order_line=card_line, status="inactive")
+                .values_list("pk", flat=True).order_by("pk")) == first[:2]
+    assert gift_card_entries() == 0 and all_violations() == []
+
+
+def test_an_edit_gives_an_added_gift_card_line_its_cards_and_voids_what_it_takes_away(
+        warehouse, shirt, plastic, make_user):
+    from orders.services import order_edit
+
+    order = place(lines=[line(shirt, 1)])
+    order = order_edit(order=order, user=None, add_lines=[line(plastic, 2)])
+    card_line = order.lines.get(sku=plastic)
+    assert [(card.status, card.initial_amount) for card in GiftCard.objects.filter(source_order_line=card_line)] == [
+        ("inactive", Decimal("50.00"))] * 2
+    assert LineAllocation.objects.get(line=card_line, is_open=True).quantity == 2 and all_violations() == []
+
+    order_edit(order=order, user=None, quantities={card_line.pk: 3})
+    assert statuses(card_line) == ["inactive"] * 3
+    order_edit(order=order, user=None, quantities={card_line.pk: 1})
+    assert statuses(card_line) == ["inactive", "void", "void"]
+    assert all_violations() == []
+
+    # What ships activates the one card left, for its 50.00.
+    packer = make_user("Warehouse")
+    shipment_confirm(shipment=shipment_open(order=order, warehouse=warehouse, user=packer), user=packer)
+    assert statuses(card_line) == ["active", "void", "void"]
+    assert liability() == Decimal("50.00") and all_violations() == []
+
+
+def test_an_e_gift_added_by_an_edit_to_a_released_order_is_sent(shirt, egift, no_send,
+                                                                django_capture_on_commit_callbacks):
+    from orders.services import order_edit
+
+    order = place(lines=[line(shirt, 1)])
+    assert order.status == OrderStatus.ALLOCATED
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_edit(order=order, user=None, add_lines=[line(egift, 1)])
+    assert no_send == [{"order_id": order.pk}]
+    assert lines_fulfil_electronically(order_id=order.pk, user=None) == Decimal("25.00")
+    assert statuses(order.lines.get(sku=egift)) == ["active"]
+
+    # Removing a line whose e-gift was sent cancels nothing of it.
+    egift_line = order.lines.get(sku=egift)
+    order = order_edit(order=order, user=None, remove_line_ids=[egift_line.pk])
+    assert statuses(egift_line) == ["active"] and liability() == Decimal("25.00") and all_violations() == []
+
+
+def test_removing_a_gift_card_line_voids_its_cards(shirt, plastic):
+    from orders.services import order_edit
+
+    order = place(lines=[line(shirt, 1), line(plastic, 2)])
+    card_line = order.lines.get(sku=plastic)
+
+    order_edit(order=order, user=None, remove_line_ids=[card_line.pk])
+
+    assert statuses(card_line) == ["void", "void"] and all_violations() == []
+
+
+def test_a_short_pick_of_a_physical_gift_card_keeps_it_to_ship_from_the_same_warehouse(
+        warehouse, shirt, plastic, make_user, django_capture_on_commit_callbacks):
+    from inventory.models import StockMovement
+    from orders import hooks
+    from orders.fulfillment.models import ShipmentLine
+    from orders.fulfillment.selectors import short_picks_open
+    from orders.fulfillment.services import pick_short
+
+    WarehouseFactory(code="WEST", priority=50)
+    packer = make_user("Warehouse")
+    order = place(lines=[line(shirt, 1), line(plastic, 2)])
+    card_line = order.lines.get(sku=plastic)
+    shipment = shipment_open(order=order, warehouse=warehouse, user=packer)
+    pick = ShipmentLine.objects.get(shipment=shipment, order_line=card_line)
+    notices = []
+    hooks.on_short_pick_notify(notices.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert pick_short(line=pick, reason="No cards at the bench", user=packer, route="other_warehouse") == 2
+    finally:
+        hooks.remove_short_pick_notify(notices.append)
+
+    # No stock was touched; the units stay allocated at EAST, outside the shipment; nothing to ask.
+    card_line.refresh_from_db()
+    assert (card_line.quantity_allocated, card_line.quantity_backordered) == (2, 0)
+    assert list(LineAllocation.objects.filter(line=card_line, is_open=True).values_list(
+        "warehouse__code", "quantity")) == [("EAST", 2)]
+    assert not StockMovement.objects.filter(sku=plastic).exists()
+    assert not ShipmentLine.objects.filter(shipment=shipment, order_line=card_line).exists()
+    assert notices == [] and short_picks_open(order) == []
+    assert all_violations() == []
+
+    # The shirt ships; the cards go in the next shipment from EAST, and only then become active.
+    shipment_confirm(shipment=shipment, user=packer)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_SHIPPED and statuses(card_line) == ["inactive"] * 2
+    shipment_confirm(shipment=shipment_open(order=order, warehouse=warehouse, user=packer), user=packer)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED and statuses(card_line) == ["active"] * 2
+    assert liability() == Decimal("100.00") and all_violations() == []
+
+
+def test_a_new_gift_card_sku_is_tax_exempt_unless_given_another_class():
+    assert SkuFactory(gift_card="physical").tax_class == "exempt"
+    assert SkuFactory(gift_card="electronic", tax_class="zero").tax_class == "zero"
+    assert SkuFactory().tax_class == "standard"
+    sku = SkuFactory(gift_card="physical")
+    sku.tax_class = "standard"  # a later change stands (a jurisdiction that taxes the sale)
+    sku.save()
+    sku.refresh_from_db()
+    assert sku.tax_class == "standard"

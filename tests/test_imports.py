@@ -304,6 +304,14 @@ def test_an_import_makes_a_sku_a_gift_card_and_none_makes_it_ordinary_again():
                                                                   "TEE-M": ""}
 
 
+def test_a_new_gift_card_sku_without_a_tax_class_is_imported_exempt():
+    import_file(kind="skus", file=csv_bytes(SKU_HEADER, sku_row("GC-50", gift_card="physical", tax_class=""),
+                                            sku_row("GC-TAXED", gift_card="electronic"),
+                                            sku_row("TEE-M", tax_class="")), user=None, dry_run=False)
+    assert dict(Sku.objects.values_list("code", "tax_class")) == {
+        "GC-50": "exempt", "GC-TAXED": "standard", "TEE-M": "standard"}  # a class the file names stays
+
+
 def test_commit_of_a_file_with_one_bad_row_writes_nothing():
     before = catalog_snapshot()
     data = csv_bytes(SKU_HEADER, *[sku_row(f"TEE-{number}") for number in range(20)], sku_row("TEE-X", cost="-1"))

@@ -207,7 +207,9 @@ class SkuKind(ImportKind):
             "weight_kg": "COALESCE(t.weight_kg, 0)", "cost": "t.cost", "list_price": "t.list_price",
             "currency": ("COALESCE(t.currency, %s)", [settings.DEFAULT_CURRENCY]),
             "status": ("COALESCE(t.status, %s)", [Sku.Status.ACTIVE.value]),
-            "tax_class": ("COALESCE(t.tax_class, %s)", [Sku.TaxClass.STANDARD.value]),
+            # A new gift card SKU is exempt unless the file says otherwise (as Sku.save makes it).
+            "tax_class": ("COALESCE(t.tax_class, CASE WHEN COALESCE(t.gift_card, '') <> '' THEN %s "
+                          "ELSE %s END)", [Sku.TaxClass.EXEMPT.value, Sku.TaxClass.STANDARD.value]),
             "gift_card": "COALESCE(t.gift_card, '')",
         })
         created_meanwhile = ImportConflict(_("Some of these SKU codes were created by someone else while the "

@@ -296,7 +296,9 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
     them to wait for stock; other_warehouse re-allocates them at once where stock is free
     (anything still missing is backordered). An order event records who and why, and
     ``hooks.short_pick_notify`` (after commit) offers the customer wait / substitute / cancel.
-    Returns the units short.
+    A gift card's units (``Sku.is_stocked`` false) have no stock to release or miss: they leave the
+    shipment but stay allocated at its warehouse, for its next shipment (whatever ``route``), and
+    there is nothing to ask the customer. Returns the units short.
     """
     if not reason.strip():
         raise FulfillmentError(_("Say why the units are short."), field_errors={"reason": [_("Required.")]})
@@ -313,20 +315,29 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
         order_line = {row.pk: row for row in lock_lines(order)}[line.order_line_id]
         warehouse = shipment.warehouse
         allocation = LineAllocation.objects.select_for_update().get(pk=line.allocation_id)
-        stock_release(group=allocation.reservation_group, user=user)
+        stocked = order_line.sku.is_stocked  # a gift card has no stock to release, reserve or miss
+        if stocked:
+            stock_release(group=allocation.reservation_group, user=user)
         LineAllocation.objects.filter(pk=allocation.pk).update(is_open=False)
         kept = allocation.quantity - short
         if kept > 0:
-            reservations = stock_reserve(sku=order_line.sku, warehouse=warehouse, quantity=kept,
-                                         reference=line_reference(order_line), user=user)
+            group = uuid.uuid4()  # a gift card's allocation names no reservation
+            if stocked:
+                group = stock_reserve(sku=order_line.sku, warehouse=warehouse, quantity=kept,
+                                      reference=line_reference(order_line), user=user)[0].group
             allocation = LineAllocation.objects.create(line=order_line, warehouse=warehouse, quantity=kept,
-                                                       reservation_group=reservations[0].group,
-                                                       reason=allocation.reason)
-        stock_missing(sku=order_line.sku, warehouse=warehouse, quantity=short, user=user,
-                      reason=_("Short pick: %(reason)s") % {"reason": reason.strip()},
-                      reference=f"shipment:{shipment.pk}")
-        order_line.quantity_allocated -= short
-        OrderLine.objects.filter(pk=order_line.pk).update(quantity_allocated=order_line.quantity_allocated)
+                                                       reservation_group=group, reason=allocation.reason)
+        if stocked:
+            stock_missing(sku=order_line.sku, warehouse=warehouse, quantity=short, user=user,
+                          reason=_("Short pick: %(reason)s") % {"reason": reason.strip()},
+                          reference=f"shipment:{shipment.pk}")
+            order_line.quantity_allocated -= short
+            OrderLine.objects.filter(pk=order_line.pk).update(quantity_allocated=order_line.quantity_allocated)
+        else:
+            # A gift card not found at the bench: its units stay allocated at this warehouse,
+            # outside the shipment, for the next shipment from there to take.
+            LineAllocation.objects.create(line=order_line, warehouse=warehouse, quantity=short,
+                                          reservation_group=uuid.uuid4(), reason=allocation.reason)
         events: list[ShipmentEvent] = []
         values = {"units": short, "sku": order_line.sku_code, "line": order_line.line_number,
                   "warehouse": warehouse.code, "reason": reason.strip()}
@@ -342,7 +353,7 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
             line.delete()
         order_events: list[OrderEvent] = []
         moved_to = ""
-        if route == ShortPickRoute.OTHER_WAREHOUSE:
+        if route == ShortPickRoute.OTHER_WAREHOUSE and stocked:
             others = {w.pk for w in shipping_warehouses() if w.pk != warehouse.pk}
             result_before = order_line.quantity_allocated
             allocate_lines(order=order, lines=[order_line], user=user, events=order_events, warehouse_ids=others)
@@ -350,7 +361,10 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
                 moved_to = ", ".join(sorted(LineAllocation.objects.filter(
                     line=order_line, is_open=True).exclude(warehouse=warehouse)
                     .values_list("warehouse__code", flat=True).distinct()))
-        if moved_to:
+        if not stocked:
+            message = _("Line %(line)d: %(units)d × %(sku)s short at %(warehouse)s (%(reason)s); a gift "
+                        "card takes no stock: it stays to ship from %(warehouse)s.") % values
+        elif moved_to:
             message = _("Line %(line)d: %(units)d × %(sku)s short at %(warehouse)s (%(reason)s); "
                         "allocated again at %(others)s.") % {**values, "others": moved_to}
         else:
@@ -358,7 +372,8 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
                         "back to backorder.") % values
         order_events.insert(0, event(order, OrderEvent.Kind.SHORT_PICK, message, user=user, data={
             "line_id": order_line.pk, "shipment_id": shipment.pk, "short": short, "route": route,
-            "reason": reason.strip(), "reallocated_to": moved_to, "choice": "", "answered": False}))
+            "reason": reason.strip(), "reallocated_to": moved_to, "choice": "",
+            "answered": not stocked}))  # a gift card's units still ship: nothing to ask the customer
         if not ShipmentLine.objects.filter(shipment=shipment).exists():
             shipment_move(shipment, ShipmentStatus.CANCELLED, user=user, events=events,
                           reason=_("Nothing left to pick."))
@@ -371,7 +386,8 @@ def pick_short(*, line: ShipmentLine, reason: str, user, route: str = ShortPickR
         save_events(order_events)
         order.save(update_fields=["updated_at"])
         order_id, line_id = order.pk, order_line.pk
-        transaction.on_commit(lambda: hooks.short_pick_notify(order_id, line_id, short))
+        if stocked:
+            transaction.on_commit(lambda: hooks.short_pick_notify(order_id, line_id, short))
     return short
 
 

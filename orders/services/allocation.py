@@ -403,6 +403,11 @@ def release_line(line: OrderLine, *, user, keep: int = 0) -> int:
     excess = line.quantity_allocated - keep
     if excess <= 0:
         return 0
+    if line.sku.gift_card == Sku.GiftCard.ELECTRONIC:  # allocated without a row: its unsent units go
+        released = min(excess, line.quantity_allocated - line.quantity_shipped)
+        line.quantity_allocated -= released
+        OrderLine.objects.filter(pk=line.pk).update(quantity_allocated=line.quantity_allocated)
+        return released
     released = 0
     for allocation in line.allocations.filter(is_open=True).select_related("warehouse").order_by("-pk"):
         if excess <= 0:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Sku
 from catalog.services import personalization_validate
 from marketing.services import promotion_release
+from orders import hooks
 from orders.models import Hold, Order, OrderEvent, OrderLine, OrderStatus, ShippingMethod
 from orders.services.addresses import address_check, delivery_problems
 from orders.services.allocation import allocate_lines, lock_stock_of, release_line
@@ -236,6 +237,7 @@ def _cancel(order: Order, *, user, reason: str) -> Order:
         line.quantity_cancelled += open_units
         units += open_units
     OrderLine.objects.bulk_update(lines, ["quantity_cancelled"])
+    hooks.order_lines_changed(locked, lines)  # payments: the cancelled gift card units' inactive cards void
     now = timezone.now()
     open_holds = list(Hold.objects.filter(order=locked, released_at__isnull=True).select_for_update())
     for hold in open_holds:
@@ -311,8 +313,12 @@ def _cancel_units(order: Order, line: OrderLine, units: int, *, user, reason: st
 
 
 def _reprice_and_settle(order: Order, lines: list[OrderLine], *, user, events: list[OrderEvent],
-                        reason: str) -> None:
+                        reason: str, added: Sequence[OrderLine] = ()) -> None:
     reprice_order(order, lines=lines, user=user, events=events, reason=reason)
+    # Payments: gift card lines added get their cards as at placement; the others follow their units.
+    if added:
+        hooks.order_lines_placed(order, added)
+    hooks.order_lines_changed(order, [line for line in lines if line not in added])
     settle(order, lines=lines, has_open_hold=order_has_open_hold(order), user=user, reason=reason,
            events=events)
     order.save(update_fields=ORDER_SAVE_FIELDS + TOTAL_FIELDS)
@@ -508,7 +514,7 @@ def order_edit(
             is_shipped = locked.fulfillment_type == ShippingMethod.FulfillmentType.SHIP
             if not is_shipped or not address_check(locked.ship_to)[1]:
                 _release_address_hold(locked, user=user, events=events)
-        _reprice_and_settle(locked, lines, user=user, events=events, reason=_("order edited"))
+        _reprice_and_settle(locked, lines, user=user, events=events, reason=_("order edited"), added=new_lines)
     _refresh(order, locked)
     return locked
 

@@ -273,31 +273,54 @@ def gift_cards_activate_shipped(*, order_id: int, user) -> list[GiftCard]:
         return activated
 
 
+def _unit_amounts(line) -> list:
+    """What each open or shipped unit of a gift card line is worth: the line's amount net of tax
+    shared out as a shipment shares it, so the cards add up to the line to the cent (a unit worth
+    nothing, a free card, gets no card)."""
+    order = line.order
+    units = line.quantity - line.quantity_cancelled
+    net = line.line_total - line.tax_amount
+    amounts = [round_money(net * unit / units, order.currency) - round_money(net * (unit - 1) / units,
+                                                                             order.currency)
+               for unit in range(1, units + 1)]
+    return [amount for amount in amounts if amount > 0]
+
+
 def gift_cards_sell_for_line(*, line, user) -> list[GiftCard]:
     """The inactive cards of a gift card SKU's order line (``Sku.gift_card``), one per unit, in the
-    caller's transaction (order placement); each card carries its full code in ``code``.
+    caller's transaction (order placement, an edit); the new cards, each with its full code in ``code``.
 
-    The units share the line's amount net of tax as a shipment shares it out, so the cards add up
+    The units share the line's amount net of tax as a shipment shares it, so the cards add up
     to the line to the cent. Nothing is posted: the order's shipment (or its e-gift fulfilment)
     credits the liability for them instead of revenue when it activates them
     (:func:`gift_cards_ship`). ``funded_by`` is what that shipment debits (the order's deposits
     or receivables), for the record.
+
+    Safe to call again after a change of the line (an edit, a cancellation): it brings the line's
+    cards in line with its units not cancelled. Missing cards are made; surplus *inactive* cards
+    are voided, newest first (nothing was booked for them, so nothing is posted); an inactive
+    card's amount follows the line's new amount. An active card (an e-gift sent, a card shipped)
+    is never voided here: its units are shipped, so no cancellation reaches them; giving its money
+    back is a refund like any other.
     """
     from orders import hooks as order_hooks
 
     order = line.order
-    units = line.quantity - line.quantity_cancelled
-    net = line.line_total - line.tax_amount
+    wanted = _unit_amounts(line)
+    live = list(GiftCard.objects.filter(source_order_line=line, status__in=(Status.INACTIVE, Status.ACTIVE))
+                .order_by("pk").select_for_update(no_key=True))
+    surplus = [card for card in live[len(wanted):] if card.status == Status.INACTIVE]
+    if surplus:
+        GiftCard.objects.filter(pk__in=[card.pk for card in surplus], status=Status.INACTIVE).update(
+            status=Status.VOID)
+    for card, amount in zip(live, wanted):
+        if card.status == Status.INACTIVE and card.initial_amount != amount:
+            GiftCard.objects.filter(pk=card.pk, status=Status.INACTIVE).update(initial_amount=amount)
     kind = GiftCard.Kind.E_GIFT if line.sku.gift_card == "electronic" else GiftCard.Kind.SOLD
-    funded_by = order_hooks.shipment_debit_role(order)
-    cards = []
-    for unit in range(1, units + 1):
-        amount = round_money(net * unit / units, order.currency) - round_money(net * (unit - 1) / units,
-                                                                             order.currency)
-        if amount > 0:
-            cards.append(_new_card(amount=amount, currency=order.currency, kind=kind, status=Status.INACTIVE,
-                                   funded_by=funded_by, user=user, expires_on=None, order_line=line))
-    return cards
+    funded_by = order_hooks.shipment_debit_role(order) if len(wanted) > len(live) else DEPOSITS
+    return [_new_card(amount=amount, currency=order.currency, kind=kind, status=Status.INACTIVE,
+                      funded_by=funded_by, user=user, expires_on=None, order_line=line)
+            for amount in wanted[len(live):]]
 
 
 def gift_cards_ship(*, units_by_line: dict[int, int], user) -> dict[int, list[tuple[str, Decimal]]]:

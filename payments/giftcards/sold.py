@@ -11,6 +11,12 @@
   fulfils the e-gift lines (``orders.fulfillment.electronic.lines_fulfil_electronically``): no
   stock, no pick, no shipment; its entry credits the liability the same way and its amount is
   captured as a shipment's would be.
+- **Changes** (``orders.hooks.order_lines_changed``, inside the change's transaction): cancelling
+  the order or some units, and editing it, void the cards of the units no longer wanted while they
+  are still inactive (nothing was booked for them: nothing is posted); a line an edit adds or grows
+  gets its cards as at placement. An e-gift already sent (active) is not voided by a cancellation
+  (its units are shipped, which a cancellation leaves alone): it stays active, and giving its money
+  back is a normal refund (``payments.refunds``), decided by an agent.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from payments.giftcards.services import gift_cards_sell_for_line, gift_cards_shi
 
 VIEW_GIFT_CARD = "payments.view_giftcard"
 REVEAL_SECONDS = 7 * 24 * 3600  # a code never shown within a week is lost (the card can be voided and resold)
+_SENDS_NOW = ("released", "allocated", "picking", "packed", "partially_shipped")
 
 
 def _reveal_key(card_id: int) -> str:
@@ -30,16 +37,35 @@ def _reveal_key(card_id: int) -> str:
 
 
 def order_lines_placed(order, lines) -> None:
-    """``orders.hooks.order_lines_placed``: the cards of the order's gift card lines (in its transaction)."""
+    """``orders.hooks.order_lines_placed``: the cards of the order's gift card lines (in its transaction),
+    at placement or when an edit adds lines."""
+    _cards_sync(order, lines)
+
+
+def order_lines_changed(order, lines) -> None:
+    """``orders.hooks.order_lines_changed``: after a cancellation or an edit (in its transaction) the
+    gift card lines' cards follow their units: surplus inactive cards are voided, a grown line gets more
+    (:func:`~payments.giftcards.services.gift_cards_sell_for_line`). An active card stays active."""
+    _cards_sync(order, lines)
+
+
+def _cards_sync(order, lines) -> None:
     from django.db import transaction
 
-    codes = {}
+    codes, electronic = {}, False
     for line in lines:
         if line.sku.gift_card:
             for card in gift_cards_sell_for_line(line=line, user=order.created_by):
                 codes[_reveal_key(card.pk)] = card.code
+                electronic = electronic or card.kind == GiftCard.Kind.E_GIFT
     if codes:
         transaction.on_commit(lambda: cache.set_many(codes, REVEAL_SECONDS))
+    # An order already released (an edit) sends a new e-gift now; at placement, its release does.
+    if electronic and order.status in _SENDS_NOW:
+        from payments.giftcards.tasks import gift_cards_send_electronic_task
+
+        order_id = order.pk
+        transaction.on_commit(lambda: gift_cards_send_electronic_task.delay(order_id=order_id))
 
 
 def stored_value_shipped(order, units_by_line, user):
