@@ -3,9 +3,10 @@
 :func:`seed_catalog` creates styles with their SKUs along realistic option axes (size, colour,
 scent...), barcodes, weights, costs and prices; personalization templates (monogram, name,
 thread colour) on the SKUs that are usually personalized; kits, some of which contain another
-kit; and vendors with the SKUs they supply. The data is drawn from a seeded random generator, so
-every run with the same options builds the same catalog, and it is inserted in bulk in one
-transaction, so the full size (2,000 styles, over 10,000 SKUs) loads in seconds.
+kit; gift cards sold as SKUs (plastic and e-gift); and vendors with the SKUs they supply. The
+data is drawn from a seeded random generator, so every run with the same options builds the
+same catalog, and it is inserted in bulk in one transaction, so the full size (2,000 styles,
+over 10,000 SKUs) loads in seconds.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from oms.demo import DEFAULT_SEED, DEFAULT_STYLES
 # Style numbers: regular styles from 100001, kits (gift sets) from 800001.
 FIRST_STYLE_NUMBER = 100001
 FIRST_KIT_NUMBER = 800001
+# The gift cards' style (after the kits' numbers) and its SKUs: (code, format, kind, amount).
+GIFT_CARD_STYLE = "900001"
+GIFT_CARDS = (("P25", "Plastic", Sku.GiftCard.PHYSICAL, 25), ("P50", "Plastic", Sku.GiftCard.PHYSICAL, 50),
+              ("E25", "E-gift", Sku.GiftCard.ELECTRONIC, 25), ("E100", "E-gift", Sku.GiftCard.ELECTRONIC, 100))
 # GS1 company prefix of the demo retailer; a SKU's UPC-A is the prefix, a 5-digit item number, a check digit.
 UPC_COMPANY_PREFIX = "084629"
 
@@ -241,7 +246,7 @@ def seed_catalog(*, stdout, options: dict) -> None:
     analyze(Style, Sku, KitComponent, VendorItem)
     stdout.write(
         "Demo catalog: {styles} styles, {skus} SKUs ({kits} kits, {nested} of them nested, {personalized} "
-        "personalized), {vendors} vendors, {vendor_items} vendor items in {seconds:.1f} s.".format(
+        "personalized, {gift_cards} gift cards), {vendors} vendors, {vendor_items} vendor items in {seconds:.1f} s.".format(
             **counts, seconds=time.monotonic() - started)
     )
 
@@ -267,9 +272,11 @@ class CatalogBuilder:
         vendors = self._vendors()
         vendor_items = self._vendor_items(styles, categories, skus, vendors)
         kits, nested = self._kits(skus)
+        gift_cards = self._gift_cards()
         return {
-            "styles": len(styles) + len(kits) + len(nested),
-            "skus": len(skus) + len(kits) + len(nested),
+            "styles": len(styles) + len(kits) + len(nested) + 1,
+            "skus": len(skus) + len(kits) + len(nested) + len(gift_cards),
+            "gift_cards": len(gift_cards),
             "kits": len(kits) + len(nested),
             "nested": len(nested),
             "personalized": sum(1 for sku in skus if sku.personalization_template_id),
@@ -449,6 +456,22 @@ class CatalogBuilder:
             KitComponent(kit=kit, component=part, quantity=quantity) for kit, parts in kits for part, quantity in parts
         ])
         return [kit for kit, _parts in kits[:simple_count]], [kit for kit, _parts in kits[simple_count:]]
+
+
+    # Gift cards
+
+    def _gift_cards(self) -> list[Sku]:
+        """The gift card style: a plastic card (ships with the order) and an e-gift card (sent once the
+        order is paid), sold as SKUs (``Sku.gift_card``): no stock, exempt from sales tax, not returnable."""
+        style = Style.objects.create(code=GIFT_CARD_STYLE, name="Gift Card", category="Gift Cards",
+                                     option_axes=["format", "amount"],
+                                     description="A gift card, for any of our ranges.")
+        skus = [Sku(style=style, code=f"{style.code}-{code}", name=f"Gift Card, {label}, ${amount}",
+                    barcode=self._next_upc(), option_values={"format": label, "amount": str(amount)},
+                    weight_kg=Decimal("0.010") if kind == Sku.GiftCard.PHYSICAL else Decimal("0"),
+                    list_price=Decimal(amount), gift_card=kind, tax_class=Sku.TaxClass.EXEMPT, is_returnable=False)
+                for code, label, kind, amount in GIFT_CARDS]
+        return Sku.objects.bulk_create(skus)
 
 
 def upc_a(eleven_digits: str) -> str:

@@ -98,8 +98,8 @@ class SkuQuerySet(models.QuerySet):
         return self.filter(is_kit=True)
 
     def stocked(self):
-        """SKUs that hold stock of their own (kits never do)."""
-        return self.filter(is_kit=False)
+        """SKUs that hold stock of their own (kits and gift cards never do)."""
+        return self.filter(is_kit=False, gift_card="")
 
 
 class Sku(models.Model):

@@ -78,6 +78,10 @@ class PaymentsConfig(AppConfig):
         order_hooks.on_stored_value_shipped(sold.stored_value_shipped)
         order_hooks.on_status_changed(sold.order_released)
         order_hooks.register_order_panel(sold.gift_card_order_panel)
+        from oms.demo import register_demo_step
+
+        # Through the services, after the demo shipments are posted (so no step books them again).
+        register_demo_step(name="gift cards", order=57, step="payments.giftcards.demo.seed_gift_cards")
 
     @staticmethod
     def _register_card_screens() -> None:

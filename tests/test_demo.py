@@ -35,7 +35,12 @@ def counts() -> dict[str, int]:
 def test_seed_demo_builds_every_kind_of_data_that_keeps_the_invariants():
     output = seed()
 
-    assert Style.objects.exclude(category="Gift Sets").count() == STYLES
+    assert Style.objects.exclude(category__in=["Gift Sets", "Gift Cards"]).count() == STYLES
+    # Gift cards sold as SKUs: plastic and e-gift, no stock, exempt, not returnable.
+    cards = Sku.objects.exclude(gift_card="")
+    assert set(cards.values_list("gift_card", "tax_class", "is_returnable")) == {
+        ("physical", "exempt", False), ("electronic", "exempt", False)}
+    assert not StockLevel.objects.filter(sku__in=cards).exists()
     assert Sku.objects.stocked().count() >= 5 * STYLES
     assert Sku.objects.filter(status=Sku.Status.ACTIVE).count() > 0.8 * Sku.objects.count()
     assert not Sku.objects.filter(barcode__isnull=True).exists()

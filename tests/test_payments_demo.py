@@ -76,6 +76,13 @@ def test_demo_has_balances_due_refunds_done_and_refunds_awaiting_approval(seeded
     returned = Refund.objects.filter(status="done")
     assert returned.count() == Order.objects.filter(status="returned", tenders__captured_amount__gt=0).count()
     assert Refund.objects.filter(status="pending_approval").exists()
+    # Gift cards sold as SKUs, through the services: a plastic card waiting to ship, an e-gift sent.
+    from payments.giftcards.models import GiftCard
+
+    sold = GiftCard.objects.filter(source_order_line__isnull=False)
+    assert sorted(sold.values_list("kind", "status", "source_order_line__order__status")) == [
+        ("e_gift", "active", "allocated"), ("sold", "inactive", "allocated")]
+    assert "Demo gift cards: " in seeded and all_violations() == []
     assert not RefundAllocation.objects.values("tender").annotate(n=Count("id")).filter(
         tender__refunded_amount__gt=F("tender__captured_amount")).exists()
 

@@ -18,13 +18,14 @@ from orders.returns.demo import seed_returns
 from orders.stafftasks.demo import seed_staff_tasks
 from orders.tasks import stock_arrived
 from payments.demo import seed_payments, seed_shipment_postings
+from payments.giftcards.demo import seed_gift_cards
 from payments.payables.demo import seed_payables
 from payments.receivables.demo import seed_receivables
 from reporting.demo import seed_reporting
 
 
 def test_the_demo_steps_run_lowest_app_first():
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_returns, seed_staff_tasks, seed_reporting]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_gift_cards, seed_returns, seed_staff_tasks, seed_reporting]
 
 
 def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
@@ -33,9 +34,9 @@ def test_a_demo_step_registers_by_name_and_runs_in_its_order(monkeypatch):
     register_demo_step(name="between", order=25, step="oms.panels.home_panels")
 
     # Then: it runs in its place, and registering a name again replaces it.
-    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_returns, seed_staff_tasks, seed_reporting]
+    assert demo_steps() == [seed_catalog, seed_inventory, home_panels, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_gift_cards, seed_returns, seed_staff_tasks, seed_reporting]
     register_demo_step(name="between", order=99, step=home_panels)
-    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_returns, seed_staff_tasks, seed_reporting, home_panels]
+    assert demo_steps() == [seed_catalog, seed_inventory, seed_marketing, seed_orders, seed_carriers, seed_receivables, seed_payments, seed_payables, seed_fulfillment, seed_shipment_postings, seed_gift_cards, seed_returns, seed_staff_tasks, seed_reporting, home_panels]
 
 
 def test_the_home_page_shows_the_panels_registered_in_order(monkeypatch):
