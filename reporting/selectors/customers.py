@@ -1,6 +1,8 @@
 """Customer reports: top customers, new against returning, and the RFM extraction (a mailing file).
 
-Pure reads over orders and customers, each a keyset page (reporting.selectors.keyset). Money
+Reads over the ``customer_sales`` rollup (reporting.rollups.customers: per customer, current to
+the last fold, a few seconds behind the orders), the orders and the customers, each a keyset page
+(reporting.selectors.keyset). Money
 is summed over one currency at a time (the shop's by default): totals of several currencies
 mean nothing. Orders count when placed and not cancelled (``COUNTED_ORDER``); spend is the
 order total, as the customer segments count it.
@@ -15,12 +17,14 @@ from decimal import Decimal
 from django.conf import settings
 
 from orders.models import ADDRESS_FIELDS, Address, Customer, Order
+from reporting.rollups.models import CustomerSales
 from reporting.selectors.common import COUNTED_ORDER, PERIODS, day_start, shop_zone, where, window
 from reporting.selectors.keyset import keyset_rows
 
 ORDERS = Order._meta.db_table
 CUSTOMERS = Customer._meta.db_table
 ADDRESSES = Address._meta.db_table
+CUSTOMER_SALES = CustomerSales._meta.db_table
 RFM_BANDS = 5  # scores 1 (lowest fifth) to 5 (highest fifth)
 
 
@@ -39,6 +43,29 @@ def _order_filters(*, date_from=None, date_to=None, channel: str = "", source_co
     return conditions, params
 
 
+def _customer_stats(end: dt.datetime | None, currency: str) -> tuple[str, list]:
+    """Per customer: orders, spend, first and last order, over the counted orders placed before
+    ``end`` (all of them when None), in ``currency``, from the ``customer_sales`` rollup.
+
+    A customer whose last order is before ``end`` is the rollup's row as it stands; the few with an
+    order at or after ``end`` are recomputed from their own orders (index order_customer_recent).
+    """
+    currency = currency or settings.DEFAULT_CURRENCY
+    columns = ("s.customer_id, s.orders, s.spend, s.first_order_at AS first_order, "
+               "s.last_order_at AS last_order, s.currency")
+    if end is None:
+        return f"SELECT {columns} FROM {CUSTOMER_SALES} s WHERE s.currency = %s", [currency]
+    sql = f"""
+        SELECT {columns} FROM {CUSTOMER_SALES} s WHERE s.currency = %s AND s.last_order_at < %s
+        UNION ALL
+        SELECT o.customer_id, COUNT(*), SUM(o.total), MIN(o.placed_at), MAX(o.placed_at), MIN(o.currency)
+        FROM {ORDERS} o
+        WHERE o.customer_id IN (SELECT customer_id FROM {CUSTOMER_SALES} WHERE currency = %s AND last_order_at >= %s)
+          AND {COUNTED_ORDER} AND o.placed_at < %s AND o.currency = %s
+        GROUP BY o.customer_id"""
+    return sql, [currency, end, currency, end, end, currency]
+
+
 # --- top customers ------------------------------------------------------------------------------
 
 TOP_CUSTOMER_SORTS = {"spend": "spend", "orders": "orders", "last_order": "last_order", "number": "number"}
@@ -51,8 +78,17 @@ def top_customers(*, date_from: dt.date | None = None, date_to: dt.date | None =
 
     Sorted by ``sort`` (spend, orders or last order, largest first; number, ascending), then customer id.
     """
-    conditions, params = _order_filters(date_from=date_from, date_to=date_to, channel=channel,
-                                        source_code=source_code, currency=currency)
+    if date_from is None and not channel and not source_code:
+        # Every order up to date_to: the per-customer rollup (see _customer_stats).
+        end = day_start(date_to + dt.timedelta(days=1)) if date_to else None
+        stats_sql, params = _customer_stats(end, currency)
+    else:
+        conditions, params = _order_filters(date_from=date_from, date_to=date_to, channel=channel,
+                                            source_code=source_code, currency=currency)
+        stats_sql = f"""
+            SELECT o.customer_id, COUNT(*) AS orders, SUM(o.total) AS spend, MIN(o.placed_at) AS first_order,
+                   MAX(o.placed_at) AS last_order, MIN(o.currency) AS currency
+            FROM {ORDERS} o WHERE {where(conditions)} GROUP BY o.customer_id"""
     customer_condition = "TRUE"
     if customer_type:
         customer_condition = "c.customer_type = %s"
@@ -60,9 +96,7 @@ def top_customers(*, date_from: dt.date | None = None, date_to: dt.date | None =
         SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company,
                COALESCE(c.emails[1], '') AS email, c.customer_type, a.orders, a.spend,
                ROUND(a.spend / a.orders, 2) AS average_order, a.first_order, a.last_order, a.currency
-        FROM (SELECT o.customer_id, COUNT(*) AS orders, SUM(o.total) AS spend, MIN(o.placed_at) AS first_order,
-                     MAX(o.placed_at) AS last_order, MIN(o.currency) AS currency
-              FROM {ORDERS} o WHERE {where(conditions)} GROUP BY o.customer_id) a
+        FROM ({stats_sql}) a
         JOIN {CUSTOMERS} c ON c.id = a.customer_id
         WHERE {customer_condition}"""
     if customer_type:
@@ -90,6 +124,7 @@ def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | No
     """
     period = period if period in PERIODS else "day"
     conditions, params = _order_filters(date_from=date_from, date_to=date_to, channel=channel, currency=currency)
+    first_conditions, first_params = window("s.first_order_at", date_from, date_to)
     sql = f"""
         SELECT date_trunc(%s, o.placed_at AT TIME ZONE %s)::date AS period_start,
                COUNT(DISTINCT o.customer_id) FILTER (WHERE x.is_first) AS new_customers,
@@ -101,12 +136,15 @@ def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | No
                MIN(o.currency) AS currency
         FROM (SELECT o.id, o.customer_id, o.placed_at, o.total, o.currency FROM {ORDERS} o
               WHERE {where(conditions)}) o
-        -- One probe of the customer's orders (index order_customer_recent) per order, made once.
-        CROSS JOIN LATERAL (SELECT NOT EXISTS (
-            SELECT 1 FROM {ORDERS} p WHERE p.customer_id = o.customer_id
-              AND p.placed_at IS NOT NULL AND p.placed_at <= o.placed_at AND p.status NOT IN ('draft', 'cancelled')
-              AND (p.placed_at < o.placed_at OR p.id < o.id)) AS is_first OFFSET 0) x
+        -- The customers' first orders in the window, from the customer_sales rollup: a customer's
+        -- first is the earliest of its rows' (one row per currency it ordered in).
+        LEFT JOIN (SELECT s.first_order_id FROM {CUSTOMER_SALES} s WHERE {where(first_conditions)}
+                     AND NOT EXISTS (SELECT 1 FROM {CUSTOMER_SALES} t WHERE t.customer_id = s.customer_id
+                                       AND (t.first_order_at, t.first_order_id) < (s.first_order_at, s.first_order_id))
+                  ) f ON f.first_order_id = o.id
+        CROSS JOIN LATERAL (SELECT f.first_order_id IS NOT NULL AS is_first) x
         GROUP BY 1"""
+    params = [*params, *first_params]
     rows = keyset_rows(sql, [period, settings.SHOP_TIME_ZONE, *params], order=[("period_start", True)],
                        after=after, limit=limit)
     for row in rows:
@@ -143,7 +181,7 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
     """
     as_of = as_of or dt.datetime.now(shop_zone()).date()
     end = day_start(as_of + dt.timedelta(days=1))
-    stats_params: list = [end, currency or settings.DEFAULT_CURRENCY]
+    stats_sql, stats_params = _customer_stats(end, currency)
     outer, outer_params = ["c.marketing_opt_in"], []
     for condition, value in (("s.monetary >= %s", min_spend), ("s.monetary <= %s", max_spend),
                              ("s.frequency >= %s", min_orders), ("s.frequency <= %s", max_orders),
@@ -164,10 +202,8 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
     bands = RFM_BANDS
     sql = f"""
         WITH stats AS (
-            SELECT o.customer_id, COUNT(*) AS frequency, SUM(o.total) AS monetary, MAX(o.placed_at) AS last_order,
-                   MIN(o.placed_at) AS first_order
-            FROM {ORDERS} o WHERE {COUNTED_ORDER} AND o.placed_at < %s AND o.currency = %s
-            GROUP BY o.customer_id
+            SELECT customer_id, orders AS frequency, spend AS monetary, last_order, first_order
+            FROM ({stats_sql}) x
         ), ranked AS (
             SELECT stats.*, COUNT(*) OVER () AS population,
                    COUNT(*) OVER (ORDER BY last_order) AS recency_rank,
