@@ -15,8 +15,10 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connections
 
 from orders.models import ADDRESS_FIELDS, Address, Customer, Order
+from reporting.db import reporting_alias
 from reporting.rollups.models import CustomerSales
 from reporting.selectors.common import COUNTED_ORDER, PERIODS, day_start, shop_zone, where, window
 from reporting.selectors.keyset import keyset_rows
@@ -154,6 +156,28 @@ def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | No
     return rows
 
 
+def _mailing_addresses(customer_ids: list[int]) -> dict[int, dict]:
+    """Each customer's default shipping address, else the default billing one, else the ship-to of
+    the last order (through order_customer_recent), as a dict; None when there is none."""
+    if not customer_ids:
+        return {}
+    with connections[reporting_alias()].cursor() as cursor:
+        cursor.execute(f"""
+            SELECT c.id, COALESCE(to_jsonb(sa), to_jsonb(ba), (
+                SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = c.id
+                  AND lo.placed_at IS NOT NULL ORDER BY lo.placed_at DESC NULLS LAST LIMIT 1))
+            FROM {CUSTOMERS} c
+            LEFT JOIN {ADDRESSES} sa ON sa.id = c.default_ship_address_id
+            LEFT JOIN {ADDRESSES} ba ON ba.id = c.default_bill_address_id
+            WHERE c.id = ANY(%s)""", [customer_ids])
+        found = {}
+        for customer_id, address in cursor.fetchall():
+            if isinstance(address, str):  # Django reads jsonb as text on a raw cursor
+                address = json.loads(address)
+            found[customer_id] = address
+    return found
+
+
 # --- RFM extraction -----------------------------------------------------------------------------
 
 RFM_SORTS = {"score": "rfm_total", "monetary": "monetary", "frequency": "frequency",
@@ -200,6 +224,8 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
                          f"AND {COUNTED_ORDER} AND o.placed_at < %s)")
             outer_params += [value, end]
     bands = RFM_BANDS
+    column = RFM_SORTS.get(sort, "rfm_total")
+    descending = column != "number"
     sql = f"""
         WITH stats AS (
             SELECT customer_id, orders AS frequency, spend AS monetary, last_order, first_order
@@ -217,7 +243,7 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
                    ({bands} * monetary_rank + population - 1) / population AS monetary_score
             FROM ranked
         )
-        , chosen AS MATERIALIZED (
+        , chosen AS (
             SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company AS customer_company,
                    COALESCE(c.emails[1], '') AS email, s.frequency, s.monetary, s.first_order, s.last_order,
                    (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
@@ -227,26 +253,28 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
                    c.default_ship_address_id, c.default_bill_address_id
             FROM scored s JOIN {CUSTOMERS} c ON c.id = s.customer_id
             WHERE {where(outer)}
-        ), addressed AS MATERIALIZED (
-            -- The address once per chosen customer (the last order's through order_customer_recent).
-            SELECT chosen.*, COALESCE(to_jsonb(sa), to_jsonb(ba), (
-                SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = chosen.customer_id
-                  AND lo.placed_at IS NOT NULL ORDER BY lo.placed_at DESC NULLS LAST LIMIT 1)) AS address
-            FROM chosen
-            LEFT JOIN {ADDRESSES} sa ON sa.id = chosen.default_ship_address_id
-            LEFT JOIN {ADDRESSES} ba ON ba.id = chosen.default_bill_address_id
         )
-        SELECT * FROM addressed WHERE COALESCE(address->>'line1', '') <> ''"""
+        SELECT * FROM chosen"""
     params = [*stats_params, as_of, settings.SHOP_TIME_ZONE, *outer_params]
-    column = RFM_SORTS.get(sort, "rfm_total")
-    descending = column != "number"
-    rows = keyset_rows(sql, params, order=[(column, descending), ("customer_id", descending)],
-                       after=after, limit=limit)
+    order = [(column, descending), ("customer_id", descending)]
+    # Customers without a mailing address are left out after the page is cut (their addresses are
+    # looked up for the page's customers only, not for every opted-in one): read on until it is full.
+    rows, cursor, batch = [], after, limit + 10
+    while True:
+        candidates = keyset_rows(sql, params, order=order, after=cursor, limit=batch)
+        addresses = _mailing_addresses([row["customer_id"] for row in candidates])
+        for row in candidates:
+            row["address"] = addresses.get(row["customer_id"])
+            if str((row["address"] or {}).get("line1") or ""):
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+        if len(rows) == limit or len(candidates) < batch:
+            break
+        cursor, batch = candidates[-1]["_cursor"], batch * 2
     for row in rows:
         row.pop("default_ship_address_id"), row.pop("default_bill_address_id")
         address = row.pop("address") or {}
-        if isinstance(address, str):  # Django reads jsonb as text on a raw cursor
-            address = json.loads(address)
         for field in ADDRESS_FIELDS:
             row[field] = str(address.get(field) or "")
         row["name"] = row["name"] or f"{row['first_name']} {row['last_name']}".strip()
