@@ -156,25 +156,28 @@ def new_and_returning(*, date_from: dt.date | None = None, date_to: dt.date | No
     return rows
 
 
-def _mailing_addresses(customer_ids: list[int]) -> dict[int, dict]:
-    """Each customer's default shipping address, else the default billing one, else the ship-to of
-    the last order (through order_customer_recent), as a dict; None when there is none."""
+def _mailable(customer_ids: list[int]) -> dict[int, dict]:
+    """Of these customers, those who agreed to marketing: number, name, company, email and the mailing
+    address (the default shipping address, else the default billing one, else the ship-to of the last
+    order, through order_customer_recent; None when there is none)."""
     if not customer_ids:
         return {}
     with connections[reporting_alias()].cursor() as cursor:
         cursor.execute(f"""
-            SELECT c.id, COALESCE(to_jsonb(sa), to_jsonb(ba), (
+            SELECT c.id, c.number, c.first_name, c.last_name, c.company, COALESCE(c.emails[1], ''),
+                   COALESCE(to_jsonb(sa), to_jsonb(ba), (
                 SELECT lo.ship_to FROM {ORDERS} lo WHERE lo.customer_id = c.id
                   AND lo.placed_at IS NOT NULL ORDER BY lo.placed_at DESC NULLS LAST LIMIT 1))
             FROM {CUSTOMERS} c
             LEFT JOIN {ADDRESSES} sa ON sa.id = c.default_ship_address_id
             LEFT JOIN {ADDRESSES} ba ON ba.id = c.default_bill_address_id
-            WHERE c.id = ANY(%s)""", [customer_ids])
+            WHERE c.id = ANY(%s) AND c.marketing_opt_in""", [customer_ids])
         found = {}
-        for customer_id, address in cursor.fetchall():
+        for customer_id, number, first_name, last_name, company, email, address in cursor.fetchall():
             if isinstance(address, str):  # Django reads jsonb as text on a raw cursor
                 address = json.loads(address)
-            found[customer_id] = address
+            found[customer_id] = {"number": number, "first_name": first_name, "last_name": last_name,
+                                  "customer_company": company, "email": email, "address": address}
     return found
 
 
@@ -206,7 +209,7 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
     as_of = as_of or dt.datetime.now(shop_zone()).date()
     end = day_start(as_of + dt.timedelta(days=1))
     stats_sql, stats_params = _customer_stats(end, currency)
-    outer, outer_params = ["c.marketing_opt_in"], []
+    outer, outer_params = [], []
     for condition, value in (("s.monetary >= %s", min_spend), ("s.monetary <= %s", max_spend),
                              ("s.frequency >= %s", min_orders), ("s.frequency <= %s", max_orders),
                              ("s.recency_score >= %s", min_recency_score),
@@ -226,16 +229,20 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
     bands = RFM_BANDS
     column = RFM_SORTS.get(sort, "rfm_total")
     descending = column != "number"
+    by_number = column == "number"  # else the customers are read for the page's candidates only
     sql = f"""
         WITH stats AS (
             SELECT customer_id, orders AS frequency, spend AS monetary, last_order, first_order
             FROM ({stats_sql}) x
+        ), frequencies AS (
+            -- A few dozen order counts: ranked per count, not per customer (a sort the fewer).
+            SELECT frequency, (SUM(COUNT(*)) OVER (ORDER BY frequency))::bigint AS frequency_rank
+            FROM stats GROUP BY frequency
         ), ranked AS (
-            SELECT stats.*, COUNT(*) OVER () AS population,
+            SELECT stats.*, f.frequency_rank, COUNT(*) OVER () AS population,
                    COUNT(*) OVER (ORDER BY last_order) AS recency_rank,
-                   COUNT(*) OVER (ORDER BY frequency) AS frequency_rank,
                    COUNT(*) OVER (ORDER BY monetary) AS monetary_rank
-            FROM stats
+            FROM stats JOIN frequencies f USING (frequency)
         ), scored AS (
             SELECT ranked.*,
                    ({bands} * recency_rank + population - 1) / population AS recency_score,
@@ -244,36 +251,33 @@ def rfm_extraction(*, as_of: dt.date | None = None, min_spend: Decimal | None = 
             FROM ranked
         )
         , chosen AS (
-            SELECT c.id AS customer_id, c.number, c.first_name, c.last_name, c.company AS customer_company,
-                   COALESCE(c.emails[1], '') AS email, s.frequency, s.monetary, s.first_order, s.last_order,
-                   (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
+            SELECT s.customer_id, {"c.number," if by_number else ""} s.frequency, s.monetary, s.first_order,
+                   s.last_order, (%s::date - (s.last_order AT TIME ZONE %s)::date) AS recency_days,
                    s.recency_score::int AS recency_score, s.frequency_score::int AS frequency_score,
                    s.monetary_score::int AS monetary_score,
-                   (s.recency_score + s.frequency_score + s.monetary_score)::bigint AS rfm_total,
-                   c.default_ship_address_id, c.default_bill_address_id
-            FROM scored s JOIN {CUSTOMERS} c ON c.id = s.customer_id
+                   (s.recency_score + s.frequency_score + s.monetary_score)::bigint AS rfm_total
+            FROM scored s {f"JOIN {CUSTOMERS} c ON c.id = s.customer_id AND c.marketing_opt_in" if by_number else ""}
             WHERE {where(outer)}
         )
         SELECT * FROM chosen"""
     params = [*stats_params, as_of, settings.SHOP_TIME_ZONE, *outer_params]
     order = [(column, descending), ("customer_id", descending)]
-    # Customers without a mailing address are left out after the page is cut (their addresses are
-    # looked up for the page's customers only, not for every opted-in one): read on until it is full.
-    rows, cursor, batch = [], after, limit + 10
+    # Who opted in and has a mailing address is read for a page's candidates only (not for every
+    # customer), after the page is cut: read on until the page is full.
+    rows, cursor, batch = [], after, limit * 4 + 10
     while True:
         candidates = keyset_rows(sql, params, order=order, after=cursor, limit=batch)
-        addresses = _mailing_addresses([row["customer_id"] for row in candidates])
+        mailable = _mailable([row["customer_id"] for row in candidates])
         for row in candidates:
-            row["address"] = addresses.get(row["customer_id"])
-            if str((row["address"] or {}).get("line1") or ""):
-                rows.append(row)
+            customer = mailable.get(row["customer_id"])
+            if customer and str((customer["address"] or {}).get("line1") or ""):
+                rows.append({**row, **customer})
                 if len(rows) == limit:
                     break
         if len(rows) == limit or len(candidates) < batch:
             break
         cursor, batch = candidates[-1]["_cursor"], batch * 2
     for row in rows:
-        row.pop("default_ship_address_id"), row.pop("default_bill_address_id")
         address = row.pop("address") or {}
         for field in ADDRESS_FIELDS:
             row[field] = str(address.get(field) or "")
