@@ -82,6 +82,7 @@ def _rollup_models():
 
 def _raw_pass_seconds() -> dict[str, float]:
     """Each rollup's SELECT over every day, counted but not written: the raw GROUP BY pass."""
+    from reporting.rollups.customers import REPORT_ROLLUPS, CustomerRollup
     from reporting.rollups.definitions import BUILT_IN, BucketRollup, day_start
     from reporting.rollups.engine import data_days
 
@@ -90,9 +91,13 @@ def _raw_pass_seconds() -> dict[str, float]:
               "zone": settings.SHOP_TIME_ZONE}
     seconds = {}
     with connection.cursor() as cursor:
-        for definition in BUILT_IN:
-            select = (definition.compute_sql if isinstance(definition, BucketRollup) else
-                      definition.select_sql.format(orders="o.placed_at >= %(start)s AND o.placed_at < %(end)s"))
+        for definition in (*BUILT_IN, *REPORT_ROLLUPS):
+            if isinstance(definition, CustomerRollup):
+                select = definition.compute_sql.format(customers=definition.DAY_CUSTOMERS)
+            elif isinstance(definition, BucketRollup):
+                select = definition.compute_sql
+            else:
+                select = definition.select_sql.format(orders="o.placed_at >= %(start)s AND o.placed_at < %(end)s")
             started = time.perf_counter()
             cursor.execute(f"SELECT count(*) FROM ({select}) AS raw_pass", params)
             cursor.fetchone()

@@ -10,6 +10,8 @@ from reporting.reports.models import (  # noqa: F401
 )
 from reporting.rollups.models import (  # noqa: F401
     BackorderFact,
+    CustomerSales,
+    DailyCampaignSales,
     DailyReturns,
     DailySkuSales,
     DailySourceCodeSales,

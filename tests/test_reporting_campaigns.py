@@ -14,6 +14,7 @@ from inventory.services import stock_receive
 from marketing.models import Campaign, SourceCode
 from orders.fulfillment.shipping import shipment_confirm, shipment_open
 from orders.services import order_cancel
+from reporting.rollups.engine import rollups_fold
 from reporting.selectors.campaigns import campaign_results
 from tests.factories import SkuFactory, UserFactory, WarehouseFactory
 from tests.orders_helpers import OREGON, ground, line, place
@@ -56,6 +57,7 @@ def fall():
     order("FALL-B", 1, ship=False)
     order("FALL-C", 3)
     order_cancel(order=order("FALL-C", 1, ship=False), user=packer, reason="changed mind")
+    rollups_fold()  # the report reads the daily × source code rollup
     return campaign
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Address
+from reporting.rollups.engine import rollups_fold
 from reporting.selectors.customers import new_and_returning, rfm_extraction, top_customers
 from tests.orders_helpers import CALIFORNIA, NEW_YORK, OREGON, CustomerFactory
 from tests.reporting_helpers import sale
@@ -59,6 +60,7 @@ def shop(settings):
         sale(customers["H"], day, "125.00", ship_to=OREGON)
     # F: only a cancelled order: no customer of the population
     sale(f, "2026-06-01", "500.00", status="cancelled", ship_to=OREGON)
+    rollups_fold()  # the reports read the per-customer rollup
     return customers
 
 

@@ -372,7 +372,8 @@ BUILT_IN = (HOURLY_CHANNEL, DAILY_SKU, DAILY_SOURCE_CODE, DAILY_WAREHOUSE, DAILY
 
 
 def register_built_in() -> None:
+    from reporting.rollups.customers import REPORT_ROLLUPS
     from reporting.rollups.registry import register
 
-    for definition in BUILT_IN:
+    for definition in (*BUILT_IN, *REPORT_ROLLUPS):
         register(definition.as_rollup())

@@ -174,3 +174,45 @@ class BackorderFact(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["sku_id"], name="rollup_backorder_sku")]
+
+
+class CustomerSales(models.Model):
+    """Per customer and currency: the customer's counted orders (placed, not cancelled), their
+    total spend, the first order (moment and id) and the last one (moment, source code, channel)."""
+
+    customer_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    orders = models.IntegerField(default=0)
+    spend = models.DecimalField(**MONEY, default=0)
+    first_order_at = models.DateTimeField()
+    first_order_id = models.BigIntegerField()
+    last_order_at = models.DateTimeField()
+    last_source_code = models.CharField(max_length=40, blank=True)
+    last_channel = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer_id", "currency"], name="rollup_customer_key")]
+        indexes = [models.Index(fields=["currency", "last_order_at"], name="rollup_customer_last"),
+                   models.Index(fields=["currency", "first_order_at"], name="rollup_customer_first"),
+                   models.Index("currency", models.F("spend").desc(), models.F("customer_id").desc(),
+                                name="rollup_customer_spend")]
+
+
+class DailyCampaignSales(models.Model):
+    """Per shop day (of placement), source code and channel: the counted orders carrying the code,
+    their totals less tax, and what their shipments' ledger entries credited to income and debited
+    to the COGS accounts (the campaign report's gross margin)."""
+
+    day = models.DateField()
+    source_code = models.CharField(max_length=40)
+    channel = models.CharField(max_length=50)
+    currency = models.CharField(max_length=3)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(**MONEY, default=0)
+    shipped_revenue = models.DecimalField(**MONEY, default=0)
+    cogs = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "source_code", "channel", "currency"],
+                                               name="rollup_daily_campaign_key")]
+        indexes = [models.Index(fields=["currency", "day"], name="rollup_daily_campaign_day")]
