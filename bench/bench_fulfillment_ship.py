@@ -12,6 +12,12 @@ kind of orders (3 lines out of 300 SKUs, the seed of ``bench_orders_place``) by 
 processes. Each round places its orders (timed: the baseline), opens their shipments (not
 timed), then confirms them (timed). Goal: ratio ≥ 1.0, confirming a shipment costs no more
 than placing the order.
+
+The floor, in the same round: the same shipments' writes (``FLOOR_SQL``: the stock rows locked in
+order, reservations, stock rows, movements, allocations, the journal entry and its lines, order
+lines, order and its event, shipment, its lines and its events) as raw SQL from four raw psycopg
+connections, one message per shipment, on a copy of the database taken before the service ships
+them: what confirming costs the server with none of the app's reads, checks or Python.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ import multiprocessing
 import os
 import random
 import time
+from decimal import Decimal
 
-from bench.common import is_quick, iterations, scratch_database
+from bench.common import database_copy, is_quick, iterations, scratch_database
 
 WORKERS = 4
 LINES_PER_ORDER = 3
 TIMEOUT = 600
+ZERO = Decimal("0")
 SHIP_TO = {"name": "Bench Customer", "line1": "350 Fifth Avenue", "city": "New York", "region": "NY",
            "postal_code": "10118", "country": "US"}
 
@@ -99,6 +107,116 @@ def _ship(shipment_ids: list[int]) -> dict:
     return _timed(ship, shipment_ids)
 
 
+# --- the floor --------------------------------------------------------------------------------------
+
+# What one confirmation must write, with nothing looked up and no Python between the statements: the
+# shipment's stock rows locked in (sku, warehouse) order (any implementation needs that order, or two
+# shipments of shared SKUs deadlock), its reservations consumed, the stock rows down, the movements,
+# the allocations closed, the journal entry with its lines (the service's eight), the order lines'
+# shipped quantities, the order's status and its event, the shipment and its lines and its four
+# events. One message per shipment (simple protocol, values as literals), from raw psycopg
+# connections, on a copy of the database taken just before the service ships the same shipments.
+FLOOR_SQL = """
+BEGIN;
+SELECT 1 FROM inventory_stocklevel WHERE id = ANY({levels}::bigint[]) ORDER BY sku_id, warehouse_id
+FOR NO KEY UPDATE;
+UPDATE inventory_reservation SET status = 'consumed', closed_at = now() WHERE id = ANY({reservations}::bigint[]);
+UPDATE inventory_stocklevel l SET on_hand = l.on_hand - u.units, reserved = l.reserved - u.units,
+    value = l.value + u.value, updated_at = now()
+FROM unnest({levels}::bigint[], {units}::integer[], {values}::numeric[]) AS u (id, units, value) WHERE l.id = u.id;
+INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, value, reason, reference, created_at)
+SELECT m.sku_id, {warehouse}, 'shipment', -m.units, m.value, {memo}, {number}, now()
+FROM unnest({skus}::bigint[], {units}::integer[], {values}::numeric[]) AS m (sku_id, units, value);
+UPDATE orders_lineallocation SET is_open = false WHERE id = ANY({allocations}::bigint[]);
+WITH entry AS (
+    INSERT INTO payments_journalentry (entry_date, period_id, kind, source_type, source_id, memo, currency, created_at)
+    VALUES (current_date, {period}, 'order.shipment', 'orders.shipment', {source}, {memo}, 'USD', now()) RETURNING id
+)
+INSERT INTO payments_journalline (entry_id, account_id, entry_date, debit, credit, currency, memo, warehouse_id)
+SELECT entry.id, line.account_id, current_date, line.debit, line.credit, 'USD', '', line.warehouse_id
+FROM entry CROSS JOIN unnest({accounts}::bigint[], {debits}::numeric[], {credits}::numeric[],
+                             {warehouses}::bigint[]) AS line (account_id, debit, credit, warehouse_id);
+UPDATE orders_orderline l SET quantity_shipped = l.quantity_shipped + u.units
+FROM unnest({lines}::bigint[], {line_units}::integer[]) AS u (id, units) WHERE l.id = u.id;
+UPDATE orders_order SET status = 'shipped', updated_at = now() WHERE id = {order};
+INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, message, data, created_at)
+VALUES ({order}, 'status', 'allocated', 'shipped', {memo}, '{{}}', now());
+UPDATE orders_shipment SET status = 'shipped', tracking_number = {number}, packed_at = now(), shipped_at = now()
+WHERE id = {shipment};
+UPDATE orders_shipmentline SET picked_quantity = quantity, packed_quantity = quantity WHERE shipment_id = {shipment};
+INSERT INTO orders_shipmentevent (shipment_id, kind, message, data, created_at)
+SELECT {shipment}, e.kind, e.message, '{{}}', now()
+FROM unnest(ARRAY['status', 'status', 'status', 'ship'], ARRAY['Pending → Picked', 'Picked → Packed',
+            'Packed → Shipped', 'Shipped.']) AS e (kind, message);
+COMMIT
+"""
+
+
+def _floor_plan(shipment_ids: list[int]) -> list[dict]:
+    """Each shipment's rows and amounts (read here, before the service ships them), for ``FLOOR_SQL``."""
+    from django.db import connection
+
+    from payments.models import FiscalPeriod, PostingRule
+
+    rules = dict(PostingRule.objects.filter(warehouse__isnull=True).values_list("role", "account_id"))
+    today = time.strftime("%Y-%m-%d")
+    period = FiscalPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list("pk", flat=True).get()
+    plans = []
+    with connection.cursor() as cursor:
+        for shipment_id in shipment_ids:
+            cursor.execute(
+                "SELECT s.order_id, s.warehouse_id, s.number, ol.id, sl.quantity, ol.sku_id, a.id, r.id, lv.id, "
+                "ol.line_total - ol.tax_amount, ol.tax_amount, o.shipping_total, o.tax_total "
+                "FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id "
+                "JOIN orders_shipmentline sl ON sl.shipment_id = s.id JOIN orders_orderline ol ON ol.id = sl.order_line_id "
+                "JOIN orders_lineallocation a ON a.id = sl.allocation_id "
+                "JOIN inventory_reservation r ON r.\"group\" = a.reservation_group AND r.status = 'open' "
+                "JOIN inventory_stocklevel lv ON lv.sku_id = ol.sku_id AND lv.warehouse_id = s.warehouse_id "
+                "WHERE s.id = %s ORDER BY ol.sku_id", [shipment_id])
+            rows = cursor.fetchall()
+            order_id, warehouse_id, number = rows[0][:3]
+            units = [row[4] for row in rows]
+            values = [Decimal(-4 * quantity) for quantity in units]  # the seed's moving average cost, 4.00
+            revenue = [row[9] for row in rows]
+            shipping, tax = rows[0][11], rows[0][12]
+            cost = -sum(values)
+            accounts = [rules["customer_deposits"]] + [rules["revenue"]] * len(rows) + [
+                rules["shipping_income"], rules["sales_tax_payable"], rules["cogs"], rules["inventory"]]
+            debits = [sum(revenue) + shipping + tax] + [ZERO] * len(rows) + [ZERO, ZERO, cost, ZERO]
+            credits = [ZERO] + revenue + [shipping, tax, ZERO, cost]
+            plans.append({
+                "shipment": shipment_id, "order": order_id, "warehouse": warehouse_id, "number": number,
+                "memo": f"Shipment {number}", "source": str(shipment_id), "period": period,
+                "levels": [row[8] for row in rows], "units": units, "values": values,
+                "skus": [row[5] for row in rows], "reservations": [row[7] for row in rows],
+                "allocations": [row[6] for row in rows], "lines": [row[3] for row in rows], "line_units": units,
+                "accounts": accounts, "debits": debits, "credits": credits,
+                "warehouses": [None] * (len(accounts) - 2) + [warehouse_id, warehouse_id]})
+    connection.close()
+    return plans
+
+
+def _ship_floor(plans: list[dict], database: str) -> dict:
+    import psycopg
+    from psycopg import sql
+
+    from bench.common import psycopg_params
+
+    with psycopg.connect(**psycopg_params(dbname=database), autocommit=True) as raw:
+        messages = [sql.SQL(FLOOR_SQL).format(**{key: sql.Literal(value) for key, value in plan.items()})
+                    .as_string(raw) for plan in plans]
+
+        def ship(message: str) -> bool:
+            while True:
+                try:
+                    raw.execute(message.encode(), prepare=False)
+                    return True
+                except psycopg.errors.DeadlockDetected:  # cannot happen (the rows lock in order); retried
+                    raw.execute("ROLLBACK")
+
+        return _timed(ship, messages)
+
+
 def _seed() -> None:
     """The seed of bench_orders_place (300 SKUs, two warehouses, 500 customers, ground, NY tax, 5 % off),
     with the opening stock valued at 4.00 a unit and posted, and the customers on account."""
@@ -151,14 +269,16 @@ def run() -> list[dict]:
 
     ``value``: shipments confirmed per second from the barrier's release to the last finish;
     ``baseline``: orders placed per second, measured the same way; ``violations``: broken
-    invariants afterwards (0); ``queries``: SQL statements one confirmation sends.
+    invariants afterwards (0); ``queries``: SQL statements one confirmation sends; ``floor``:
+    shipments per second of the raw writes (``FLOOR_SQL``), ``floor_ratio`` floor / baseline (the
+    best ``ratio`` these writes allow on this machine), ``value_to_floor`` value / floor.
     """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     rounds = 1 if is_quick() else 2
     count = iterations(full=120, quick=3)
-    placed = placed_seconds = shipped = shipped_seconds = 0.0
+    placed = placed_seconds = shipped = shipped_seconds = floored = floor_seconds = 0.0
     place_cpu = ship_cpu = 0.0
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(scratch_database(migrate=True))
@@ -173,10 +293,17 @@ def run() -> list[dict]:
                     (index + WORKERS * number, quantity) for index in range(WORKERS)])
                 batches = [pool.apply_async(_open_shipments, (ids,)) for ids in done]
                 shipment_batches = [batch.get(timeout=TIMEOUT) for batch in batches]
-                ships, ship_seconds, cpu_shipping, confirmed = _round(pool, _ship, [
-                    (ids,) for ids in shipment_batches])
-                if not all(all(batch) for batch in confirmed):
-                    raise RuntimeError("a shipment did not ship")
+                plans = [_floor_plan(ids) for ids in shipment_batches] if number else []
+                with database_copy(database) if number else contextlib.nullcontext() as copy:
+                    ships, ship_seconds, cpu_shipping, confirmed = _round(pool, _ship, [
+                        (ids,) for ids in shipment_batches])
+                    if not all(all(batch) for batch in confirmed):
+                        raise RuntimeError("a shipment did not ship")
+                    if number:  # the same shipments' writes, raw, on the copy taken before they shipped
+                        floor_ships, seconds_floor, _cpu, _done = _round(pool, _ship_floor, [
+                            (batch, copy) for batch in plans])
+                        floored += floor_ships
+                        floor_seconds += seconds_floor
                 if number:
                     placed += orders
                     placed_seconds += seconds
@@ -209,12 +336,16 @@ def run() -> list[dict]:
         broken = all_violations()
     ship_rate = shipped / shipped_seconds
     place_rate = placed / placed_seconds
+    floor_rate = floored / floor_seconds
     return [{
         "name": "fulfillment.ship_confirm",
         "value": round(ship_rate, 1),
         "unit": "shipments/s",
         "baseline": round(place_rate, 1),
         "ratio": round(ship_rate / place_rate, 3),
+        "floor": round(floor_rate, 1),
+        "floor_ratio": round(floor_rate / place_rate, 3),
+        "value_to_floor": round(ship_rate / floor_rate, 3),
         "workers": WORKERS,
         "shipments": int(shipped),
         "orders": int(placed),

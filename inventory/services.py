@@ -756,6 +756,28 @@ class ShippedStock:
     posting_lines: list
 
 
+# stock_ship's writes: the reservations consumed whole, the stock rows (locked already) down by the
+# units and the value, and the ``shipment`` movements (their ids back, in the order given).
+_SHIP_WRITES = """
+WITH consumed AS (
+    UPDATE inventory_reservation SET status = %(consumed)s, closed_at = %(now)s WHERE id = ANY(%(whole)s::bigint[])
+), levels AS (
+    UPDATE inventory_stocklevel l SET on_hand = l.on_hand - u.units, reserved = l.reserved - u.units,
+        value = l.value + u.value, updated_at = now()
+    FROM unnest(%(levels)s::bigint[], %(units)s::integer[], %(values)s::numeric[]) AS u (id, units, value)
+    WHERE l.id = u.id
+)
+INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, unit_cost, value, reason, reference,
+                                     purchase_order_line_id, created_by_id, created_at)
+SELECT m.sku_id, m.warehouse_id, %(kind)s, m.quantity, NULL, m.value, %(reason)s, %(reference)s, NULL, %(user)s,
+       %(now)s
+FROM unnest(%(skus)s::bigint[], %(warehouses)s::bigint[], %(quantities)s::integer[], %(values)s::numeric[])
+     WITH ORDINALITY AS m (sku_id, warehouse_id, quantity, value, number)
+ORDER BY m.number
+RETURNING id
+"""
+
+
 def stock_ship(*, consumptions: list[ShipConsumption], user, reference: str, source=None, memo: str = "",
                post: bool = True) -> ShippedStock:
     """Units leave the warehouse for a customer: reservations are consumed, stock and its value go down.
@@ -826,18 +848,19 @@ def stock_ship(*, consumptions: list[ShipConsumption], user, reference: str, sou
             movements.append(StockMovement(sku_id=sku_id, warehouse_id=warehouse_id, kind=StockMovement.Kind.SHIPMENT,
                                            quantity=-units, reference=reference, created_by=user, value=value,
                                            reason=memo[:200]))
-        if consumed_whole:
-            cursor.execute("UPDATE inventory_reservation SET status = %s, closed_at = %s WHERE id = ANY(%s)",
-                           [Reservation.Status.CONSUMED.value, now, consumed_whole])
         if splits:
             Reservation.objects.bulk_create(splits)
-        cursor.execute(
-            "UPDATE inventory_stocklevel l SET on_hand = l.on_hand - u.units, reserved = l.reserved - u.units, "
-            "value = l.value + u.value, updated_at = now() "
-            "FROM unnest(%s::bigint[], %s::integer[], %s::numeric[]) AS u (id, units, value) WHERE l.id = u.id",
-            [[item[0] for item in level_updates], [item[1] for item in level_updates],
-             [item[2] for item in level_updates]])
-        StockMovement.objects.bulk_create(movements)
+        # The whole reservations consumed, the stock rows down and the movements in, in one statement.
+        cursor.execute(_SHIP_WRITES, {
+            "consumed": Reservation.Status.CONSUMED.value, "now": now, "whole": consumed_whole,
+            "levels": [item[0] for item in level_updates], "units": [item[1] for item in level_updates],
+            "values": [item[2] for item in level_updates], "skus": [movement.sku_id for movement in movements],
+            "warehouses": [movement.warehouse_id for movement in movements],
+            "quantities": [movement.quantity for movement in movements], "kind": StockMovement.Kind.SHIPMENT.value,
+            "reason": memo[:200], "reference": reference, "user": user.pk if user is not None else None})
+        for movement, (pk,) in zip(movements, cursor.fetchall(), strict=True):
+            movement.pk, movement.created_at = pk, now
+            movement._state.adding = False
         per_warehouse: dict[int, Decimal] = {}
         for movement in movements:
             per_warehouse[movement.warehouse_id] = per_warehouse.get(movement.warehouse_id, Decimal("0")) + movement.value

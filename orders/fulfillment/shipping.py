@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,7 @@ from oms.money import round_money
 from orders import hooks
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
 from orders.fulfillment.status import lock_shipment, save_shipment_events, shipment_event, shipment_move
-from orders.models import LineAllocation, OrderEvent, OrderLine, OrderStatus
+from orders.models import LineAllocation, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.errors import OrderError
 from orders.services.status import lock_order, move, save_events
 
@@ -57,6 +57,31 @@ _PATH_TO_SHIPPED = {
 }
 _SHIPPABLE_ORDER_STATUSES = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED,
                              OrderStatus.PARTIALLY_SHIPPED)
+
+
+_SHIPMENT_FIELDS = ("tracking_number", "carrier", "service", "box", "weight_grams", "external_reference")
+# A confirmation's writes to orders' rows (all of them locked already), in one round trip.
+_SHIP_WRITES = """
+WITH closed AS (
+    UPDATE orders_lineallocation SET is_open = false WHERE id = ANY(%(closing)s::bigint[])
+), shrunk AS (
+    UPDATE orders_lineallocation a SET quantity = a.quantity - u.units
+    FROM unnest(%(shrunk)s::bigint[], %(shrunk_units)s::integer[]) AS u (id, units) WHERE a.id = u.id
+), lines AS (
+    UPDATE orders_orderline l SET quantity_shipped = l.quantity_shipped + u.units
+    FROM unnest(%(lines)s::bigint[], %(line_units)s::integer[]) AS u (id, units) WHERE l.id = u.id
+), moved AS (
+    UPDATE orders_order SET status = %(order_status)s, updated_at = %(now)s WHERE id = %(order)s AND %(order_moves)s
+), shipment_lines AS (
+    UPDATE orders_shipmentline SET picked_quantity = quantity, packed_quantity = quantity
+    WHERE shipment_id = %(shipment)s
+)
+UPDATE orders_shipment SET status = %(status)s, shipped_by_id = %(shipped_by)s, shipped_at = %(now)s,
+    packed_by_id = %(packed_by)s, packed_at = %(packed_at)s, tracking_number = %(tracking_number)s,
+    carrier = %(carrier)s, service = %(service)s, box = %(box)s, weight_grams = %(weight_grams)s,
+    external_reference = %(external_reference)s
+WHERE id = %(shipment)s
+"""
 
 
 class ShipmentError(OrderError):
@@ -101,9 +126,14 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
     """:func:`shipment_confirm` in the caller's transaction (an import confirming a file of them; the
     caller confirms them in order pk order, as the locks are taken)."""
     shipment_id = shipment.pk if isinstance(shipment, Shipment) else shipment
-    order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
     with transaction.atomic(savepoint=False):
-        order = lock_order(order_id)
+        # The order locked first, found through the shipment in the same statement.
+        try:
+            order = Order.objects.select_for_update(no_key=True).get(
+                pk=Subquery(Shipment.objects.filter(pk=shipment_id).values("order_id")))
+        except Order.DoesNotExist:
+            raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.") from None
+        order_id = order.pk
         locked = lock_shipment(shipment_id)
         if locked.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
             return _already(locked)
@@ -147,13 +177,6 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
         memo = _("Shipment %(number)s of order %(order)s") % {"number": locked.number, "order": order.number}
         stocked = stock_ship(consumptions=consumptions, user=user, reference=locked.number, memo=memo, post=False) \
             if consumptions else ShippedStock(movements=[], value=ZERO, posting_lines=[])
-        # Allocations: what shipped is no longer reserved.
-        closing = [pk for pk, units in shrink.items() if allocations[pk].quantity == units]
-        if closing:
-            LineAllocation.objects.filter(pk__in=closing).update(is_open=False)
-        for pk, units in shrink.items():
-            if pk not in closing:
-                LineAllocation.objects.filter(pk=pk).update(quantity=F("quantity") - units)
         # Revenue, line by line.
         currency = order.currency
         first_shipment = all(line.quantity_shipped == 0 for line in order_lines.values()
@@ -196,29 +219,24 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
         if posting:
             ledger_post(source=locked, kind=SHIP_KIND, lines=posting, on_date=business_date(), user=user,
                         memo=memo)
-        with connection.cursor() as cursor:
-            ids = sorted(shipped_per_line)
-            cursor.execute("UPDATE orders_orderline l SET quantity_shipped = l.quantity_shipped + u.units "
-                           "FROM unnest(%s::bigint[], %s::integer[]) AS u (id, units) WHERE l.id = u.id",
-                           [ids, [shipped_per_line[pk] for pk in ids]])
         # The order moves.
         events: list[OrderEvent] = []
         everything = all(line.quantity_shipped >= line.quantity - line.quantity_cancelled
                          for line in order_lines.values())
         target = OrderStatus.SHIPPED if everything else OrderStatus.PARTIALLY_SHIPPED
-        if order.status != target:
+        now = timezone.now()
+        order_moves = order.status != target
+        if order_moves:
             move(order, target, user=user, events=events, reason=_("Shipment %(number)s shipped.")
                  % {"number": locked.number})
-            order.save(update_fields=["status", "updated_at"])
+            order.updated_at = now
         else:
             events.append(OrderEvent(order=order, kind=OrderEvent.Kind.NOTE, actor=user, message=_(
                 "Shipment %(number)s shipped.") % {"number": locked.number}))
-        save_events(events)
         # The shipment.
         shipment_events: list[ShipmentEvent] = []
         for status in _PATH_TO_SHIPPED[locked.status]:
             shipment_move(locked, status, user=user, events=shipment_events)
-        now = timezone.now()
         locked.shipped_by, locked.shipped_at = user, now
         if locked.packed_at is None:
             locked.packed_by, locked.packed_at = user, now
@@ -227,9 +245,19 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
                              ("external_reference", external_reference)):
             if value is not None:
                 setattr(locked, field, value)
-        locked.save(update_fields=["status", "shipped_by", "shipped_at", "packed_by", "packed_at", "tracking_number",
-                                   "carrier", "service", "box", "weight_grams", "external_reference"])
-        ShipmentLine.objects.filter(shipment=locked).update(picked_quantity=F("quantity"), packed_quantity=F("quantity"))
+        # Allocations (what shipped is no longer reserved), lines, order, shipment and its lines: one statement.
+        closing = sorted(pk for pk, units in shrink.items() if allocations[pk].quantity == units)
+        shrunk = sorted(pk for pk in shrink if pk not in closing)
+        line_ids = sorted(shipped_per_line)
+        with connection.cursor() as cursor:
+            cursor.execute(_SHIP_WRITES, {
+                "closing": closing, "shrunk": shrunk, "shrunk_units": [shrink[pk] for pk in shrunk],
+                "lines": line_ids, "line_units": [shipped_per_line[pk] for pk in line_ids],
+                "order": order.pk, "order_moves": order_moves, "order_status": order.status, "now": now,
+                "shipment": locked.pk, "status": locked.status, "shipped_by": locked.shipped_by_id,
+                "packed_by": locked.packed_by_id, "packed_at": locked.packed_at,
+                **{field: getattr(locked, field) for field in _SHIPMENT_FIELDS}})
+        save_events(events)
         shipment_events.append(shipment_event(locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
             "units": sum(line.quantity for line in lines)}, user=user, data={
             "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
