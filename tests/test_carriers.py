@@ -8,9 +8,7 @@ import datetime
 import io
 from decimal import Decimal
 
-import pypdfium2
 import pytest
-import zxingcpp
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +21,7 @@ from orders.fulfillment.carriers.models import CarrierLabel, CarrierManifest, Ca
 from orders.fulfillment.carriers.table_rate import TableRateCarrier
 from tests.easypost_fake import LABEL_PDF, LABEL_ZPL, FakeEasyPost, error_body
 from tests.factories import WarehouseFactory
+from tests.pdf_helpers import decoded_barcodes, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -71,20 +70,6 @@ def easypost_settings(settings, fake_easypost):
     settings.EASYPOST_API_KEY = "EZTK_test_key"
     settings.EASYPOST_API_BASE = fake_easypost.api_base
     return fake_easypost
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-def decoded_barcodes(content: bytes) -> list[tuple[str, str]]:
-    """Render each page at 300 dpi and decode every barcode on it: (format, text)."""
-    found = []
-    document = pypdfium2.PdfDocument(content)
-    for page in document:
-        image = page.render(scale=300 / 72).to_pil()
-        found.extend((str(result.format), result.text) for result in zxingcpp.read_barcodes(image))
-    return found
 
 
 # --- the table-rate carrier --------------------------------------------------------------------

@@ -3,12 +3,10 @@ packing slip (PDF, by its text), label through the carriers' interface, confirm 
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.db.models import F
-from pypdf import PdfReader
 
 from inventory.models import StockMovement
 from orders.fulfillment.carriers.models import CarrierRate, CarrierZone
@@ -17,6 +15,7 @@ from orders.fulfillment.shipping import shipment_open
 from orders.models import OrderStatus
 from tests.factories import SkuFactory, WarehouseFactory, stock
 from tests.orders_helpers import all_violations, level, line, place
+from tests.pdf_helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 ROLES = ("Agent", "Warehouse", "Manager", "Accountant", "Admin")
@@ -47,10 +46,6 @@ def zones():
     us = CarrierZone.objects.create(code="US", name="United States", country="US")
     CarrierRate.objects.create(zone=us, service="Ground", max_weight_grams=5000, amount=Decimal("9.00"),
                                transit_days=3)
-
-
-def pdf_text(content: bytes) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.mark.parametrize(("role", "allowed"), [(role, role in ("Warehouse", "Manager", "Admin")) for role in ROLES])

@@ -15,7 +15,7 @@ from orders.returns.services import RmaLineRequest, rma_create, rma_label_buy
 from tests.factories import SkuFactory, WarehouseFactory
 from tests.orders_helpers import NEW_YORK, line, place
 from tests.returns_helpers import ship, us_zone
-from tests.test_carriers import decoded_barcodes
+from tests.pdf_helpers import decoded_barcodes
 
 pytestmark = pytest.mark.django_db
 D = Decimal
