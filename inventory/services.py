@@ -229,6 +229,47 @@ def stock_count_many(*, counts: str, user, reference: str, source=None) -> int:
     return len(movement_ids)
 
 
+def stock_history_many(*, shipped: str, params: dict, reason: str, source) -> int:
+    """Past units that came in and went out again, as pairs of movements that net to zero: a demo's
+    shipments from before its opening stock (``orders.fulfillment.demo``).
+
+    ``shipped`` is a SQL query (trusted, with ``params``) of ``number`` (the shipment's, the
+    movements' reference), ``warehouse_id``, ``shipped_at``, ``sku_id`` (no kits), ``units`` and
+    ``unit_cost``. Each row becomes a ``receipt`` the day before, with ``reason``, and the
+    ``shipment`` of those units at that time; stock rows are made where missing, and on hand and
+    the stock value stay as they are (``on_hand == Σ movements`` holds). The receipts post as one
+    entry for ``source`` against opening equity, as opening stock does (the shipments are booked
+    with their ship confirmations). Runs in the caller's transaction; returns the number of
+    shipment movements.
+    """
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH leaf AS ({shipped}), levels AS (
+                INSERT INTO inventory_stocklevel (sku_id, warehouse_id, on_hand, reserved, value, updated_at)
+                SELECT DISTINCT sku_id, warehouse_id, 0, 0, 0, now() FROM leaf
+                ON CONFLICT (sku_id, warehouse_id) DO NOTHING
+            ), receipts AS (
+                INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, unit_cost, value, reason,
+                                                     reference, purchase_order_line_id, created_by_id, created_at)
+                SELECT sku_id, warehouse_id, 'receipt', units, unit_cost, round(units * unit_cost, 2),
+                       %(history_reason)s, 'history:' || number, NULL, NULL, shipped_at - interval '1 day' FROM leaf
+                RETURNING id
+            ), shipments AS (
+                INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, unit_cost, value, reason,
+                                                     reference, purchase_order_line_id, created_by_id, created_at)
+                SELECT sku_id, warehouse_id, 'shipment', -units, unit_cost, -round(units * unit_cost, 2), '', number,
+                       NULL, NULL, shipped_at FROM leaf
+                RETURNING id
+            )
+            SELECT (SELECT array_agg(id) FROM receipts), (SELECT count(*) FROM shipments)
+            """, {**params, "history_reason": reason})
+        receipt_ids, shipments = cursor.fetchone()
+        if receipt_ids:
+            movements_post(movement_ids=receipt_ids, source=source, kind="stock.opening", user=None,
+                           counter="opening_equity", memo=reason)
+    return shipments
+
+
 def stock_transfer(*, sku: Sku, source: Warehouse, destination: Warehouse, quantity: int, user,
                    reason: str = "") -> tuple[StockMovement, StockMovement]:
     """Move free units from one warehouse to another: a pair of transfer movements."""

@@ -8,9 +8,9 @@ shipped (partially shipped, shipped, delivered, closed, with a return) and has n
   ``DEMO…`` tracking number; its lines are the order lines' shipped quantities;
 - the units leave as ``shipment`` movements at the SKU's average cost (a kit's components). The
   demo's history predates its opening stock (``orders.demo``), so each shipment movement comes
-  with the receipt that brought those units in before it (posted against opening equity, as the
-  opening stock is): on hand and the stock value stay as the inventory demo left them, and
-  ``on_hand == Σ movements`` holds;
+  with the receipt that brought those units in before it (``inventory.services.stock_history_many``,
+  the receipts posted against opening equity, as the opening stock is): on hand and the stock
+  value stay as the inventory demo left them, and ``on_hand == Σ movements`` holds;
 - the ``ship`` event records what the shipment books, as ship confirmation does: ``amount`` (the
   order's total, or for a partly shipped order its shipped lines' share plus the shipping, never
   less than the card capture of the payments demo), split into ``revenue``, ``shipping`` and
@@ -89,27 +89,6 @@ FROM shipped x JOIN leaves v ON v.root_id = x.sku_id JOIN catalog_sku k ON k.id 
 GROUP BY 1, 2, 3, 4, 5, 7
 """
 
-_MOVEMENTS = f"""
-WITH leaf AS ({_LEAVES}), levels AS (
-    INSERT INTO inventory_stocklevel (sku_id, warehouse_id, on_hand, reserved, value, updated_at)
-    SELECT DISTINCT sku_id, warehouse_id, 0, 0, 0, now() FROM leaf
-    ON CONFLICT (sku_id, warehouse_id) DO NOTHING
-), receipts AS (
-    INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, unit_cost, value, reason, reference,
-                                         purchase_order_line_id, created_by_id, created_at)
-    SELECT sku_id, warehouse_id, 'receipt', units, unit_cost, round(units * unit_cost, 2), %(history)s,
-           'history:' || number, NULL, NULL, shipped_at - interval '1 day' FROM leaf
-    RETURNING id
-), shipments AS (
-    INSERT INTO inventory_stockmovement (sku_id, warehouse_id, kind, quantity, unit_cost, value, reason, reference,
-                                         purchase_order_line_id, created_by_id, created_at)
-    SELECT sku_id, warehouse_id, 'shipment', -units, unit_cost, -round(units * unit_cost, 2), '', number, NULL,
-           NULL, shipped_at FROM leaf
-    RETURNING id
-)
-SELECT (SELECT array_agg(id) FROM receipts), (SELECT count(*) FROM shipments)
-"""
-
 # What each shipment books (ship confirmation's amounts; see the module docstring), on its ship event.
 _EVENTS = """
 WITH line AS (
@@ -147,7 +126,7 @@ FROM orders_shipment s WHERE s.id = ANY(%(ids)s) AND s.delivered_at IS NOT NULL
 def seed_fulfillment(*, stdout, options: dict) -> None:
     """Shipments, their movements and ship events for the shipped demo orders; a few open waves."""
     from inventory.models import Warehouse
-    from inventory.postings import movements_post
+    from inventory.services import stock_history_many
 
     warehouse = (Warehouse.objects.filter(ships=True, kind=Warehouse.Kind.WAREHOUSE).order_by("priority", "pk")
                  .first())
@@ -163,12 +142,9 @@ def seed_fulfillment(*, stdout, options: dict) -> None:
             moved = 0
             if ids:
                 cursor.execute(_LINES, {"ids": ids})
-                cursor.execute(_MOVEMENTS, {"ids": ids, "history": HISTORY})
-                receipt_ids, moved = cursor.fetchone()
+                moved = stock_history_many(shipped=_LEAVES, params={"ids": ids}, reason=HISTORY,
+                                           source=("orders.demo", f"history-{min(ids)}"))
                 cursor.execute(_EVENTS, {"ids": ids})
-                if receipt_ids:
-                    movements_post(movement_ids=receipt_ids, source=("orders.demo", f"history-{min(ids)}"),
-                                   kind="stock.opening", user=None, counter="opening_equity", memo=HISTORY)
     waves = _open_waves(warehouse)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE orders_shipment, orders_shipmentline, orders_shipmentevent, inventory_stockmovement")
