@@ -26,8 +26,8 @@ from reporting.rollups.definitions import (
     DAY,
     SHOP_DAY,
     BucketRollup,
-    _differences,
-    _execute,
+    rollup_differences,
+    rollup_execute,
     changed_orders_sql,
     day_start,
 )
@@ -63,8 +63,8 @@ class CustomerRollup:
         return self.model._meta.db_table
 
     def _refresh(self, customers: str, params: dict, prefix: str = "") -> int:
-        _execute(f"{prefix} DELETE FROM {self.table} WHERE customer_id IN ({customers})", params)
-        return _execute(f"{prefix} INSERT INTO {self.table} ({', '.join(self.columns)}) "
+        rollup_execute(f"{prefix} DELETE FROM {self.table} WHERE customer_id IN ({customers})", params)
+        return rollup_execute(f"{prefix} INSERT INTO {self.table} ({', '.join(self.columns)}) "
                         f"{self.compute_sql.format(customers=customers)}", params)
 
     def fold(self, since: datetime, until: datetime | None) -> int:
@@ -82,7 +82,7 @@ class CustomerRollup:
         params = {"start": day_start(day_from), "end": day_start(day_to + DAY)}
         customers = self.DAY_CUSTOMERS
         stored = f"SELECT {', '.join(self.columns)} FROM {self.table} WHERE customer_id IN ({customers})"
-        return _differences(self.name, self.compute_sql.format(customers=customers), stored, params)
+        return rollup_differences(self.name, self.compute_sql.format(customers=customers), stored, params)
 
     def as_rollup(self) -> Rollup:
         return Rollup(self.name, self.model, self.fold, self.rebuild, self.compare)

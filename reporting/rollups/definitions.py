@@ -63,7 +63,8 @@ def _ranges(values: list, step) -> list[tuple]:
     return [tuple(run) for run in runs]
 
 
-def _execute(sql: str, params: dict) -> int:
+def rollup_execute(sql: str, params: dict) -> int:
+    """Run one of a rollup's writes; the rows it touched."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -75,7 +76,8 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _differences(name: str, computed_sql: str, stored_sql: str, params: dict, limit: int = 20) -> list[str]:
+def rollup_differences(name: str, computed_sql: str, stored_sql: str, params: dict, limit: int = 20) -> list[str]:
+    """Up to ``limit`` rows where what ``computed_sql`` computes and ``stored_sql`` holds differ, described."""
     rows = _fetch(f"""
         WITH computed AS ({computed_sql}), stored AS ({stored_sql})
         (SELECT 'raw', * FROM (SELECT * FROM computed EXCEPT ALL SELECT * FROM stored) x)
@@ -117,9 +119,9 @@ class BucketRollup:
         else:
             start, stop = day_start(first), day_start(end)
         params = {"first": first, "end_bucket": end, "start": start, "end": stop, "zone": settings.SHOP_TIME_ZONE}
-        _execute(f"DELETE FROM {self.table} WHERE {self.bucket} >= %(first)s AND {self.bucket} < %(end_bucket)s",
+        rollup_execute(f"DELETE FROM {self.table} WHERE {self.bucket} >= %(first)s AND {self.bucket} < %(end_bucket)s",
                  params)
-        return _execute(f"INSERT INTO {self.table} ({', '.join(self.columns)}) {self.compute_sql}", params)
+        return rollup_execute(f"INSERT INTO {self.table} ({', '.join(self.columns)}) {self.compute_sql}", params)
 
     def fold(self, since: datetime, until: datetime | None) -> int:
         params = {"since": since, "until": until, "zone": settings.SHOP_TIME_ZONE}
@@ -140,7 +142,7 @@ class BucketRollup:
         params = {"start": start, "end": end, "first": first, "stop": stop, "zone": settings.SHOP_TIME_ZONE}
         stored = (f"SELECT {', '.join(self.columns)} FROM {self.table} "
                   f"WHERE {self.bucket} >= %(first)s AND {self.bucket} < %(stop)s")
-        return _differences(self.name, self.compute_sql, stored, params)
+        return rollup_differences(self.name, self.compute_sql, stored, params)
 
     def as_rollup(self) -> Rollup:
         return Rollup(self.name, self.model, self.fold, self.rebuild, self.compare)
@@ -164,18 +166,18 @@ class FactRollup:
         return self.model._meta.db_table
 
     def _insert(self, condition: str, params: dict, prefix: str = "") -> int:
-        return _execute(f"{prefix} INSERT INTO {self.table} ({', '.join(self.columns)}) "
+        return rollup_execute(f"{prefix} INSERT INTO {self.table} ({', '.join(self.columns)}) "
                         f"{self.select_sql.format(orders=condition)}", params)
 
     def fold(self, since: datetime, until: datetime | None) -> int:
         changed = f"WITH changed AS MATERIALIZED ({changed_orders_sql(until)})"
         params = {"since": since, "until": until}
-        _execute(f"{changed} DELETE FROM {self.table} WHERE order_id IN (SELECT id FROM changed)", params)
+        rollup_execute(f"{changed} DELETE FROM {self.table} WHERE order_id IN (SELECT id FROM changed)", params)
         return self._insert("o.id IN (SELECT id FROM changed)", params, prefix=changed)
 
     def rebuild(self, day_from: date, day_to: date) -> int:
         params = {"start": day_start(day_from), "end": day_start(day_to + DAY)}
-        _execute(f"DELETE FROM {self.table} WHERE placed_at >= %(start)s AND placed_at < %(end)s", params)
+        rollup_execute(f"DELETE FROM {self.table} WHERE placed_at >= %(start)s AND placed_at < %(end)s", params)
         return self._insert("o.placed_at >= %(start)s AND o.placed_at < %(end)s", params)
 
     def compare(self, day_from: date, day_to: date) -> list[str]:
@@ -183,7 +185,7 @@ class FactRollup:
         computed = self.select_sql.format(orders="o.placed_at >= %(start)s AND o.placed_at < %(end)s")
         stored = (f"SELECT {', '.join(self.columns)} FROM {self.table} "
                   "WHERE placed_at >= %(start)s AND placed_at < %(end)s")
-        return _differences(self.name, computed, stored, params)
+        return rollup_differences(self.name, computed, stored, params)
 
     def as_rollup(self) -> Rollup:
         return Rollup(self.name, self.model, self.fold, self.rebuild, self.compare)
