@@ -41,8 +41,10 @@ def role_client(client, make_user):
 # --- a real Celery worker -----------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_queue():
+    """A queue of this test's own: what an earlier test left enqueued (an order's after-commit task
+    when its worker had stopped) is never run by this test's worker."""
     return f"oms-test-{uuid.uuid4().hex[:8]}"
 
 
@@ -87,6 +89,9 @@ def celery_worker(transactional_db, celery_queue, settings):
         except subprocess.TimeoutExpired:
             process.kill()
         app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        with app.connection_for_write() as broker:  # what is left is nobody's now
+            for queue in (celery_queue, payments_queue, reports_queue):
+                broker.default_channel.queue_purge(queue)
 
 
 # --- a real test gateway: localstripe ----------------------------------------------------------
