@@ -99,8 +99,8 @@ def test_a_new_row_in_an_update_file_is_refused_and_nothing_is_written():
 
     assert [(error.row, error.column, error.message) for error in result.row_errors] == [
         (3, "sku_code", "“TEE-XL” is not a SKU yet, and this file leaves out style_code, style_name, category, "
-                        "sku_name, barcode, option_values, weight_kg, cost, currency, status, tax_class, so it can "
-                        "only change what exists. Import new records from a file with every column.")]
+                        "sku_name, barcode, option_values, weight_kg, cost, currency, status, tax_class, gift_card, "
+                        "so it can only change what exists. Import new records from a file with every column.")]
     assert list(Sku.objects.values_list("code", "list_price")) == [("TEE-M", D("12.000"))]
 
 

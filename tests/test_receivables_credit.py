@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.postings import business_date
+from orders.fulfillment.shipping import shipment_confirm, shipment_open
 from orders.models import Hold, OrderStatus
 from payments.models import Tender
 from payments.receivables import services
@@ -29,6 +30,10 @@ def shirt():
     sku = SkuFactory(code="SHIRT-M", name="Oxford shirt M", list_price=D("19.99"))
     stock(sku, WarehouseFactory(code="EAST"), 50)
     return sku
+
+
+def shirt_warehouse(sku):
+    return sku.stock_levels.get().warehouse
 
 
 def test_the_amount_on_account_is_the_instructions_amount_or_what_the_others_leave():
@@ -151,8 +156,12 @@ def test_a_wholesale_customer_over_the_limit_is_held_released_invoiced_billed_an
     order.refresh_from_db()
     assert order.status == OrderStatus.ALLOCATED
 
-    # fulfillment ships it and invoices it (called directly here)
-    invoice = services.invoice_create(order=order, amount=order.total, user=None, issued_on=today)
+    # fulfillment ships it, and payments' task invoices the shipment (called here, without a worker)
+    shipped = shipment_confirm(shipment=shipment_open(order=order, warehouse=shirt_warehouse(shirt), user=None),
+                               user=None)
+    assert shipped.shipped_now
+    invoice = services.shipment_invoice(order_id=order.pk, amount=shipped.amount, reference=shipped.shipment.number)
+    assert invoice.issued_on == today
     payment = services.customer_payment_receive(customer=customer, amount=D("200.00"), method="check",
                                                 reference="88012", user=accountant, received_on=today)
     services.payment_apply(payment=payment, amounts={old_invoice: D("200.00")}, user=accountant)
