@@ -271,6 +271,18 @@ def seed_orders(*, stdout, options: dict) -> None:
     )
 
 
+def demo_ship_to(customer) -> dict:
+    """Where a demo order placed through order entry (a later demo step's) goes: the customer's
+    default address, or the demo's New York one."""
+    from orders.models import ADDRESS_FIELDS
+
+    address = customer.default_ship_address
+    if address is None:
+        return {"name": str(customer), "line1": "350 Fifth Avenue", "city": "New York", "region": "NY",
+                "postal_code": "10118", "country": "US"}
+    return {field: getattr(address, field) for field in ADDRESS_FIELDS if getattr(address, field)}
+
+
 def shipping_methods() -> dict[str, object]:
     """The demo's shipping methods by code, created if missing (existing ones are kept as they are)."""
     from orders.models import ShippingMethod

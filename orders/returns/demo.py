@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inventory.models import StockLevel, Warehouse
 from oms.demo import DEFAULT_SEED
+from orders.demo import demo_ship_to
 from orders.fulfillment.models import Shipment, ShipmentStatus
 from orders.fulfillment.shipping import shipment_confirm, shipment_open
 from orders.models import Customer, Order, OrderStatus, Rma
@@ -69,13 +70,8 @@ def seed_returns(*, stdout, options: dict) -> None:
     for customer, (dispositions, outcome) in zip(customers, PLAN, strict=True):
         sku = rng.choice(levels).sku
         units = len(dispositions or (1,))
-        address = customer.default_ship_address
-        ship_to = ({field: getattr(address, field) for field in (
-            "name", "line1", "line2", "city", "region", "postal_code", "country", "phone")}
-                   if address else {"name": str(customer), "line1": "350 Fifth Avenue", "city": "New York",
-                                    "region": "NY", "postal_code": "10118", "country": "US"})
         order = order_place(user=None, channel="phone", customer=customer, lines=[LineRequest(sku=sku, quantity=units)],
-                            ship_to=ship_to, notes="Demo return",
+                            ship_to=demo_ship_to(customer), notes="Demo return",
                             payment=[{"kind": "check", "number": f"{9000 + made}"}])
         if order.status != OrderStatus.ALLOCATED:
             continue

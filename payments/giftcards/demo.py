@@ -1,55 +1,62 @@
 """The demo's gift cards sold as SKUs (``seed_demo`` step "gift cards", after the shipments' postings).
 
-Through the services, as an agent would: two allocated demo orders with no payment taken yet get a
-gift card line by ``order_edit`` (the catalog demo's gift card SKUs): a plastic card, inactive
+Through the services, as an agent would: two phone orders (``order_place``), each of a stocked
+item and a gift card (the catalog demo's gift card SKUs), paid by check: a plastic card, inactive
 until its order ships, and an e-gift card, sent at once (``lines_fulfil_electronically``, what the
 release task does), so the demo has an active e-gift whose code an agent sees once on its order
-page. Orders with a tender are left alone (a card tender is sized to its order's total). Seeding
-again adds nothing; without demo orders (``--orders 0``) there is nothing to do.
+page. The orders are the step's own (the generated orders' statuses depend on the hour the demo
+is loaded at, and most of the open ones carry a card tender sized to their total). Seeding again
+adds nothing; without demo orders (``--orders 0``) there is nothing to do.
 """
 
 from __future__ import annotations
 
 import time
 
-MAX_LINES = 5  # the demo's orders have up to five lines: the card makes at most that many
+NOTE = "Demo gift card"
 
 
 def seed_gift_cards(*, stdout, options: dict) -> None:
     from django.contrib.auth import get_user_model
-    from django.db.models import Count, Exists, OuterRef
 
     from catalog.models import Sku
+    from inventory.models import StockLevel
+    from orders.demo import demo_ship_to
     from orders.fulfillment.electronic import lines_fulfil_electronically
-    from orders.fulfillment.models import OPEN_SHIPMENT_STATUSES, Shipment
-    from orders.models import Order, OrderStatus
-    from orders.services import LineRequest, OrderError, order_edit
+    from orders.models import Customer, OrderStatus
+    from orders.services import LineRequest, OrderError, order_place
     from payments.giftcards.models import GiftCard
-    from payments.tenders.models import Tender
 
+    if options.get("orders") == 0:
+        stdout.write("Demo gift cards: skipped (no demo orders asked for).")
+        return
     if GiftCard.objects.filter(source_order_line__isnull=False).exists():
         stdout.write("Demo gift cards: already sold on orders.")
         return
     kinds = (Sku.GiftCard.PHYSICAL, Sku.GiftCard.ELECTRONIC)
-    skus = [Sku.objects.active().filter(gift_card=kind).order_by("code").first() for kind in kinds]
-    orders = list(Order.objects.filter(status=OrderStatus.ALLOCATED).exclude(channel__startswith="marketplace")
-                  .annotate(lines_count=Count("lines")).filter(lines_count__lt=MAX_LINES)
-                  .exclude(Exists(Tender.objects.filter(order=OuterRef("pk"))))
-                  .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=OPEN_SHIPMENT_STATUSES)))
-                  .order_by("-pk")[:2])
-    if None in skus or len(orders) < 2:
-        stdout.write("Demo gift cards: no gift card SKUs or no allocated orders to sell them on.")
+    cards = [Sku.objects.active().filter(gift_card=kind).order_by("code").first() for kind in kinds]
+    customers = list(Customer.objects.filter(terms=Customer.Terms.PREPAID).order_by("-pk")[:len(kinds)])
+    level = (StockLevel.objects.filter(warehouse__ships=True, warehouse__is_active=True, sku__is_kit=False,
+                                       sku__status=Sku.Status.ACTIVE, sku__gift_card="", sku__list_price__gt=0,
+                                       sku__personalization_template__isnull=True, on_hand__gte=10)
+             .select_related("sku").order_by("sku_id").first())
+    if None in cards or level is None or len(customers) < len(kinds):
+        stdout.write("Demo gift cards: skipped (no gift card SKUs, stocked SKUs or customers).")
         return
     started = time.monotonic()
     agent = get_user_model().objects.filter(username="agent").first()
     sold = []
-    for sku, order in zip(skus, orders, strict=True):
+    for number, (card, customer) in enumerate(zip(cards, customers, strict=True), start=1):
         try:
-            order = order_edit(order=order, user=agent, add_lines=[LineRequest(sku=sku, quantity=1)])
-        except OrderError as error:  # the demo order cannot take it: leave it as it is
-            stdout.write(f"Demo gift cards: order {order.number} refused {sku.code}: {error}")
+            order = order_place(user=agent, channel="phone", customer=customer, ship_to=demo_ship_to(customer),
+                                lines=[LineRequest(sku=level.sku, quantity=1), LineRequest(sku=card, quantity=1)],
+                                notes=NOTE, payment=[{"kind": "check", "number": f"{8000 + number}"}])
+        except OrderError as error:  # the demo's data cannot take it: say so and go on
+            stdout.write(f"Demo gift cards: {card.code} refused: {error}")
             continue
-        if sku.gift_card == Sku.GiftCard.ELECTRONIC:
+        if order.status != OrderStatus.ALLOCATED:
+            stdout.write(f"Demo gift cards: order {order.number} is {order.get_status_display().lower()}.")
+        if card.gift_card == Sku.GiftCard.ELECTRONIC:
             lines_fulfil_electronically(order_id=order.pk, user=agent)
-        sold.append(f"{sku.code} on order {order.number}")
+        sold.append(f"{card.code} on order {order.number}")
     stdout.write(f"Demo gift cards: {', '.join(sold) or 'none'} in {time.monotonic() - started:.1f} s.")
