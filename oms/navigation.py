@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from oms.roles import ROLE_LABELS, ROLES
@@ -63,7 +63,10 @@ def user_roles(user) -> list[str]:
 
 
 def navigation(request) -> dict:
+    """The menu and the user's roles, worked out only when a template shows them (a full page):
+    the partials that htmx asks for every few seconds render without them."""
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"nav_items": items_for(user), "user_roles": user_roles(user)}
+    return {"nav_items": SimpleLazyObject(lambda: items_for(user)),
+            "user_roles": SimpleLazyObject(lambda: user_roles(user))}
