@@ -165,3 +165,51 @@ def test_every_tile_answers_in_a_few_queries_whatever_the_data(role_client, worl
     rollups_fold()
     assert {tile.key: queries(tile) for tile in tiles.TILES} == before
     assert max(before.values()) <= 8, before
+
+
+def _tile_reads(manager, tile, **headers) -> tuple[str, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = manager.get(tile.url(), HTTP_HX_REQUEST="true", **headers)
+    assert response.status_code == 200
+    tables = [query["sql"] for query in captured.captured_queries
+              if "reporting_" in query["sql"] and "reporting_rollupstate" not in query["sql"]]
+    return response.content.decode(), tables
+
+
+def test_the_fold_task_computes_the_tiles_once_for_every_viewer_and_language(role_client, world):
+    from reporting.tasks import rollups_fold_task
+
+    manager = role_client("Manager")
+    place(lines=[line(world["shirt"], 2)], channel="phone", shipping_method=ground())
+    rollups_fold_task()
+    for language in ("en", "fr", "ar"):
+        for tile in tiles.TILES:
+            body, reads = _tile_reads(manager, tile, HTTP_ACCEPT_LANGUAGE=language)
+            assert reads == [], (language, tile.key)  # the fold task computed and rendered it
+            assert f'id="tile-{tile.key}"' in body
+    body, _reads = _tile_reads(manager, tiles.get("sales"))
+    assert 'data-total="orders_placed">1<' in body
+
+
+def test_a_fold_without_the_task_or_a_flushed_cache_is_computed_by_the_first_request(role_client, world):
+    from django.core.cache import cache
+
+    from reporting.dashboard.snapshots import snapshot_key
+    from reporting.tasks import rollups_fold_task
+
+    manager = role_client("Manager")
+    sales = tiles.get("sales")
+    place(lines=[line(world["shirt"], 2)], channel="phone", shipping_method=ground())
+    rollups_fold_task()
+    place(lines=[line(world["mug"], 1)], channel="web", shipping_method=ground())
+    rollups_fold()  # by hand: the snapshot is now older than the rollups
+    body, reads = _tile_reads(manager, sales)
+    assert 'data-total="orders_placed">2<' in body and reads  # computed from the rollups
+    body, reads = _tile_reads(manager, sales)
+    assert 'data-total="orders_placed">2<' in body and reads == []  # and kept for the next viewer
+    cache.delete(snapshot_key(sales))  # Redis flushed or restarted
+    body, reads = _tile_reads(manager, sales)
+    assert 'data-total="orders_placed">2<' in body and reads

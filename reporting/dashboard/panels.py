@@ -19,5 +19,6 @@ def dashboard_panel(*, user) -> dict | None:
     from reporting.dashboard.tiles import TILES
     from reporting.dashboard.views import tile_context
 
-    return {"template": "reporting/dashboard/_panel.html", "tiles": [tile_context(tile) for tile in TILES],
-            "as_of": data_as_of()}
+    as_of = data_as_of()
+    return {"template": "reporting/dashboard/_panel.html", "tiles": [tile_context(tile, as_of) for tile in TILES],
+            "as_of": as_of}
