@@ -11,17 +11,23 @@ a million orders over two years with their lines, events and holds), then:
 * ``reporting.dashboard_1m``: each dashboard tile's partial, as a manager's htmx poll asks for it
   (Django's test client: middleware, view, queries, template), against the raw aggregate over the
   order tables that the tile would need without the rollups (plain SQL on its own psycopg
-  connection). Tiles and their raw aggregates take turns request by request. ``tiles`` holds each
-  tile's p50/p95 and its raw p95 and ratio; ``value`` is the slowest tile's p95 (ms) and ``ratio``
-  the whole dashboard's: the sum of the tiles' times ÷ the sum of the raw aggregates' times.
+  connection). The tiles are first refreshed as the fold task refreshes them after each fold
+  (``reporting.dashboard.snapshots.tiles_refresh``: each tile computed from the rollups and
+  rendered in each language, once for every viewer); ``refresh_ms`` is what that costs per fold.
+  Tiles and their raw aggregates take turns request by request. ``tiles`` holds each tile's
+  p50/p95 and its raw p95 and ratio; ``value`` is the slowest tile's p95 (ms) and ``ratio`` the
+  whole dashboard's: the sum of the tiles' times ÷ the sum of the raw aggregates' times.
   Goals: every tile's p95 under 50 ms, the dashboard's ratio at most 0.05 (``goals_met``).
-  The low-stock tile reads inventory's stock levels, which are already one row per SKU and
-  warehouse: its raw query is its own, so its ratio is about 1.
-  The floor, measured in the same turns: the very statements each tile's request sends to the
-  database (captured once, from the session's to the rollups' reads), run on the raw connection
-  with Django taken away. ``floor_ms_per_refresh``, each tile's ``floor_p95_ms``, and
-  ``value_to_floor`` (the slowest tile's p95 ÷ its floor p95) and ``floor_ratio`` (the
-  dashboard's time ÷ the floor's) say how much of a tile's time is the app's own work.
+  Two floors, measured in the same turns:
+  - the very statements each tile's request sends to the database (captured once: the user, the
+    permissions, the rollups' state), run on the raw connection with Django taken away:
+    ``floor_ms_per_refresh``, each tile's ``floor_p95_ms``, ``value_to_floor`` (the slowest tile's
+    p95 ÷ its floor p95) and ``floor_ratio`` (the dashboard's time ÷ the floor's);
+  - Django's signed-in request with the tile's work taken away (``bench/floor_urls.py``: the same
+    middleware, session, user and permission check, an empty answer), once per tile:
+    ``request_floor_ms_per_refresh``, ``request_floor_ratio`` (its time ÷ the raw aggregates':
+    the lowest ``ratio`` a tile served by Django can have) and ``value_to_request_floor`` (the
+    dashboard's time ÷ the request floor's).
 
 ``--quick``: 3,000 orders, a few requests: proves the benchmark works, nothing more.
 """
@@ -236,14 +242,25 @@ def _run_statements(raw: psycopg.Connection, statements: list[str]) -> None:
                 cursor.fetchall()
 
 
+def _refresh_ms() -> float:
+    """What the fold task adds to each fold: every tile computed from the rollups and rendered (p50)."""
+    from reporting.dashboard.snapshots import tiles_refresh
+
+    times = [_time_ms(tiles_refresh) for _ in range(iterations(full=7, quick=1))]
+    return round(sorted(times)[len(times) // 2], 1)
+
+
+@override_settings(ROOT_URLCONF="bench.floor_urls")
 def _dashboard(raw: psycopg.Connection) -> dict:
+    from bench.floor_urls import TILE_FLOOR_URL
     from reporting.dashboard.tiles import TILES
 
     client = _manager_client()
     aggregates = _raw_aggregates()
     count = iterations(full=200, quick=5)
     warmup = iterations(full=10, quick=1)
-    samples = {tile.key: ([], [], []) for tile in TILES}
+    refresh_ms = _refresh_ms()  # as the fold task leaves them: the tiles' requests read the snapshots
+    samples = {tile.key: ([], [], [], []) for tile in TILES}
     urls = {tile.key: tile.url() for tile in TILES}
     with raw.cursor() as cursor:  # the statements were written for Django's session
         cursor.execute("SET TIME ZONE 'UTC'")
@@ -253,20 +270,22 @@ def _dashboard(raw: psycopg.Connection) -> dict:
             server = _time_ms(partial(_get, client, urls[tile.key]))
             database = _time_ms(partial(_run_raw, raw, aggregates[tile.key]))
             floor = _time_ms(partial(_run_statements, raw, floors[tile.key]))
+            request_floor = _time_ms(partial(_get, client, TILE_FLOOR_URL))
             if index >= warmup:
-                for sample, value in zip(samples[tile.key], (server, database, floor), strict=True):
+                for sample, value in zip(samples[tile.key], (server, database, floor, request_floor), strict=True):
                     sample.append(value)
     tiles = {}
-    for key, (server, database, floor) in samples.items():
+    for key, (server, database, floor, _request_floor) in samples.items():
         p50, p95 = _percentiles(server)
         raw_p50, raw_p95 = _percentiles(database)
         _floor_p50, floor_p95 = _percentiles(floor)
         tiles[key] = {"p50_ms": p50, "p95_ms": p95, "raw_p50_ms": raw_p50, "raw_p95_ms": raw_p95,
                       "ratio": round(p95 / raw_p95, 4) if raw_p95 else 0.0, "floor_p95_ms": floor_p95,
                       "statements": len(floors[key])}
-    tile_total = sum(sum(server) for server, _database, _floor in samples.values())
-    raw_total = sum(sum(database) for _server, database, _floor in samples.values())
-    floor_total = sum(sum(floor) for _server, _database, floor in samples.values())
+    tile_total = sum(sum(server) for server, _database, _floor, _request in samples.values())
+    raw_total = sum(sum(database) for _server, database, _floor, _request in samples.values())
+    floor_total = sum(sum(floor) for _server, _database, floor, _request in samples.values())
+    request_total = sum(sum(request) for _server, _database, _floor, request in samples.values())
     slowest_key = max(tiles, key=lambda key: tiles[key]["p95_ms"])
     slowest = tiles[slowest_key]["p95_ms"]
     ratio = round(tile_total / raw_total, 4) if raw_total else 0.0
@@ -278,5 +297,9 @@ def _dashboard(raw: psycopg.Connection) -> dict:
         "value_to_floor": round(slowest / tiles[slowest_key]["floor_p95_ms"], 2)
         if tiles[slowest_key]["floor_p95_ms"] else 0.0,
         "floor_ratio": round(tile_total / floor_total, 2) if floor_total else 0.0,
+        "request_floor_ms_per_refresh": round(request_total / count, 2),
+        "request_floor_ratio": round(request_total / raw_total, 4) if raw_total else 0.0,
+        "value_to_request_floor": round(tile_total / request_total, 2) if request_total else 0.0,
+        "refresh_ms": refresh_ms,
         "tiles": tiles, "goals_met": slowest < GOAL_TILE_P95_MS and ratio <= GOAL_RATIO,
     }
