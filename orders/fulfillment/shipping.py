@@ -26,22 +26,24 @@ click, a retried request, a replayed 3PL file, the second of two packers).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Sku
 from catalog.selectors import kit_components
 from inventory.postings import business_date
 from inventory.services import ShipConsumption, ShippedStock, stock_ship
+from oms.db import model_columns, model_from_row, model_width
 from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders import hooks
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
-from orders.fulfillment.status import lock_shipment, save_shipment_events, shipment_event, shipment_move
+from orders.fulfillment.status import save_shipment_events, shipment_event, shipment_move
 from orders.models import LineAllocation, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.errors import OrderError
 from orders.services.status import lock_order, move, save_events
@@ -82,6 +84,69 @@ UPDATE orders_shipment SET status = %(status)s, shipped_by_id = %(shipped_by)s, 
     external_reference = %(external_reference)s
 WHERE id = %(shipment)s
 """
+
+
+# The hot reads of a confirmation, as plain SQL (the statements the querysets compiled to, without
+# compiling them each time). The order is locked first, then the shipment, in one statement: the
+# lock clause's order is the order the rows are locked in.
+_LOCK_ORDER_AND_SHIPMENT = """
+SELECT {order}, {shipment} FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id
+WHERE s.id = %s FOR NO KEY UPDATE OF o, s
+"""
+_LOCK_SHIPMENT_LINES = """
+SELECT {line} FROM orders_shipmentline l WHERE l.shipment_id = %s ORDER BY l.id FOR NO KEY UPDATE OF l
+"""
+_LOCK_ORDER_LINES = """
+SELECT {line}, {sku} FROM orders_orderline l JOIN catalog_sku k ON k.id = l.sku_id
+WHERE l.order_id = %s ORDER BY l.id FOR NO KEY UPDATE OF l
+"""
+_OPEN_ALLOCATIONS = """
+SELECT {allocation} FROM orders_lineallocation a JOIN orders_orderline l ON l.id = a.line_id
+WHERE l.order_id = %s AND a.is_open ORDER BY a.id
+"""
+
+
+def _fetch(statement: str, parameter: int, **models) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(statement, **models), [parameter])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _statement(statement: str, **models) -> str:
+    return statement.format(**{name: model_columns(model, alias) for name, (model, alias) in models.items()})
+
+
+def _lock_order_and_shipment(shipment_id: int) -> tuple[Order, Shipment]:
+    """The shipment's order and the shipment, locked (FOR NO KEY UPDATE) in that order."""
+    rows = _fetch(_LOCK_ORDER_AND_SHIPMENT, shipment_id, order=(Order, "o"), shipment=(Shipment, "s"))
+    if not rows:
+        raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.")
+    order = model_from_row(Order, rows[0])
+    return order, model_from_row(Shipment, rows[0], model_width(Order))
+
+
+def _lock_shipment_lines(shipment: Shipment) -> list[ShipmentLine]:
+    """The shipment's lines, locked in pk order."""
+    return [model_from_row(ShipmentLine, row)
+            for row in _fetch(_LOCK_SHIPMENT_LINES, shipment.pk, line=(ShipmentLine, "l"))]
+
+
+def _lock_order_lines(order: Order) -> dict[int, OrderLine]:
+    """The order's lines by pk, locked in pk order, with their SKUs."""
+    lines: dict[int, OrderLine] = {}
+    for row in _fetch(_LOCK_ORDER_LINES, order.pk, line=(OrderLine, "l"), sku=(Sku, "k")):
+        line = model_from_row(OrderLine, row)
+        OrderLine.sku.field.set_cached_value(line, model_from_row(Sku, row, model_width(OrderLine)))
+        lines[line.pk] = line
+    return lines
+
+
+def _open_allocations(order: Order) -> dict[int, LineAllocation]:
+    """The order's open allocations by pk, in pk order (not locked: the order's lock guards them)."""
+    allocations = (model_from_row(LineAllocation, row)
+                   for row in _fetch(_OPEN_ALLOCATIONS, order.pk, allocation=(LineAllocation, "a")))
+    return {allocation.pk: allocation for allocation in allocations}
 
 
 class ShipmentError(OrderError):
@@ -127,14 +192,8 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
     caller confirms them in order pk order, as the locks are taken)."""
     shipment_id = shipment.pk if isinstance(shipment, Shipment) else shipment
     with transaction.atomic(savepoint=False):
-        # The order locked first, found through the shipment in the same statement.
-        try:
-            order = Order.objects.select_for_update(no_key=True).get(
-                pk=Subquery(Shipment.objects.filter(pk=shipment_id).values("order_id")))
-        except Order.DoesNotExist:
-            raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.") from None
+        order, locked = _lock_order_and_shipment(shipment_id)
         order_id = order.pk
-        locked = lock_shipment(shipment_id)
         if locked.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
             return _already(locked)
         if locked.status == ShipmentStatus.CANCELLED:
@@ -142,14 +201,11 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
         if order.status not in _SHIPPABLE_ORDER_STATUSES:  # on hold, cancelled: nothing leaves
             raise ShipmentError(_("Order %(number)s is %(status)s: its shipment cannot ship now.")
                                 % {"number": order.number, "status": OrderStatus(order.status).label.lower()})
-        lines = list(ShipmentLine.objects.filter(shipment=locked).order_by("pk")
-                     .select_for_update(no_key=True, of=("self",)))
+        lines = _lock_shipment_lines(locked)
         if not lines:
             raise ShipmentError(_("Shipment %(number)s has no lines.") % {"number": locked.number})
-        order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order).select_related("sku")
-                       .order_by("pk").select_for_update(no_key=True, of=("self",))}
-        allocations = {allocation.pk: allocation for allocation in LineAllocation.objects.filter(
-            line__order=order, is_open=True).order_by("pk")}
+        order_lines = _lock_order_lines(order)
+        allocations = _open_allocations(order)
         kits = kit_components({order_lines[line.order_line_id].sku_id for line in lines
                                if order_lines[line.order_line_id].sku.is_kit})
         consumptions: list[ShipConsumption] = []
