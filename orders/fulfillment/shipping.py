@@ -27,6 +27,7 @@ click, a retried request, a replayed 3PL file, the second of two packers).
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,10 +44,10 @@ from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders import hooks
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
-from orders.fulfillment.status import save_shipment_events, shipment_event, shipment_move
+from orders.fulfillment.status import shipment_event, shipment_move
 from orders.models import LineAllocation, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.errors import OrderError
-from orders.services.status import lock_order, move, save_events
+from orders.services.status import lock_order, move
 
 ZERO = Decimal("0")
 SHIP_KIND = "order.shipment"  # the one entry of a confirmation: revenue and its cost
@@ -62,7 +63,8 @@ _SHIPPABLE_ORDER_STATUSES = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderS
 
 
 _SHIPMENT_FIELDS = ("tracking_number", "carrier", "service", "box", "weight_grams", "external_reference")
-# A confirmation's writes to orders' rows (all of them locked already), in one round trip.
+# A confirmation's writes to orders' rows (all of them locked already) and its order and shipment
+# events (in the order given, so their pks keep it), in one round trip.
 _SHIP_WRITES = """
 WITH closed AS (
     UPDATE orders_lineallocation SET is_open = false WHERE id = ANY(%(closing)s::bigint[])
@@ -77,6 +79,22 @@ WITH closed AS (
 ), shipment_lines AS (
     UPDATE orders_shipmentline SET picked_quantity = quantity, packed_quantity = quantity
     WHERE shipment_id = %(shipment)s
+), order_events AS (
+    INSERT INTO orders_orderevent
+        (order_id, kind, from_status, to_status, message, data, actor_id, created_at)
+    SELECT %(order)s, e.kind, e.from_status, e.to_status, e.message, e.data, e.actor_id, %(now)s
+    FROM unnest(%(order_event_kinds)s::text[], %(order_event_from)s::text[], %(order_event_to)s::text[],
+                %(order_event_messages)s::text[], %(order_event_data)s::text[]::jsonb[],
+                %(order_event_actors)s::bigint[])
+         WITH ORDINALITY AS e (kind, from_status, to_status, message, data, actor_id, number)
+    ORDER BY e.number
+), shipment_events AS (
+    INSERT INTO orders_shipmentevent (shipment_id, kind, message, data, actor_id, created_at)
+    SELECT %(shipment)s, e.kind, e.message, e.data, e.actor_id, %(now)s
+    FROM unnest(%(shipment_event_kinds)s::text[], %(shipment_event_messages)s::text[],
+                %(shipment_event_data)s::text[]::jsonb[], %(shipment_event_actors)s::bigint[])
+         WITH ORDINALITY AS e (kind, message, data, actor_id, number)
+    ORDER BY e.number
 )
 UPDATE orders_shipment SET status = %(status)s, shipped_by_id = %(shipped_by)s, shipped_at = %(now)s,
     packed_by_id = %(packed_by)s, packed_at = %(packed_at)s, tracking_number = %(tracking_number)s,
@@ -301,7 +319,12 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
                              ("external_reference", external_reference)):
             if value is not None:
                 setattr(locked, field, value)
-        # Allocations (what shipped is no longer reserved), lines, order, shipment and its lines: one statement.
+        shipment_events.append(shipment_event(
+            locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
+                "units": sum(line.quantity for line in lines)}, user=user, data={
+                "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
+        # Allocations (what shipped is no longer reserved), lines, order, shipment and its lines, and the
+        # events: one statement.
         closing = sorted(pk for pk, units in shrink.items() if allocations[pk].quantity == units)
         shrunk = sorted(pk for pk in shrink if pk not in closing)
         line_ids = sorted(shipped_per_line)
@@ -312,12 +335,17 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
                 "order": order.pk, "order_moves": order_moves, "order_status": order.status, "now": now,
                 "shipment": locked.pk, "status": locked.status, "shipped_by": locked.shipped_by_id,
                 "packed_by": locked.packed_by_id, "packed_at": locked.packed_at,
-                **{field: getattr(locked, field) for field in _SHIPMENT_FIELDS}})
-        save_events(events)
-        shipment_events.append(shipment_event(locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
-            "units": sum(line.quantity for line in lines)}, user=user, data={
-            "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
-        save_shipment_events(shipment_events)
+                **{field: getattr(locked, field) for field in _SHIPMENT_FIELDS},
+                "order_event_kinds": [event.kind for event in events],
+                "order_event_from": [event.from_status for event in events],
+                "order_event_to": [event.to_status for event in events],
+                "order_event_messages": [event.message for event in events],
+                "order_event_data": [json.dumps(event.data) for event in events],
+                "order_event_actors": [event.actor_id for event in events],
+                "shipment_event_kinds": [event.kind for event in shipment_events],
+                "shipment_event_messages": [event.message for event in shipment_events],
+                "shipment_event_data": [json.dumps(event.data) for event in shipment_events],
+                "shipment_event_actors": [event.actor_id for event in shipment_events]})
         number = locked.number
         transaction.on_commit(lambda: hooks.shipment_confirmed(order_id, amount, number))
     return ShipResult(shipment=locked, shipped_now=True, amount=amount, cost=stocked.value,
