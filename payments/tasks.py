@@ -87,8 +87,9 @@ def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
     an order with neither (paid in advance, or elsewhere) enqueues nothing."""
     from payments.tenders.models import Tender
 
-    kinds = {kind for kind, status in Tender.objects.filter(order_id=order_id).values_list("kind", "status")
-             if status not in _DEAD.get(kind, ())}
+    # No ordering: a set needs none, and the default one joins the order only to sort by it.
+    tenders = Tender.objects.filter(order_id=order_id).order_by().values_list("kind", "status")
+    kinds = {kind for kind, status in tenders if status not in _DEAD.get(kind, ())}
     if Tender.Kind.CARD in kinds and amount > 0:
         payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
     if Tender.Kind.ON_ACCOUNT in kinds and amount > 0:
