@@ -167,6 +167,29 @@ def test_a_confirmation_records_the_orders_and_the_shipments_events(warehouse, l
     assert all_violations() == []
 
 
+def test_a_session_that_lost_its_prepared_statements_ships_on_the_retry(warehouse, lamp, packer):
+    from django.db import DatabaseError, connection
+
+    order = place(lines=[line(lamp, 2)])
+    shipment = shipment_open(order=order, warehouse=warehouse, user=packer)
+    other = shipment_open(order=place(lines=[line(lamp, 1)]), warehouse=warehouse, user=packer)
+    shipment_confirm(shipment=other, user=packer)  # the statements are prepared in this session
+    # When the session loses them (as a pooler's DISCARD ALL would; the other apps' are left alone here)
+    session = connection.connection
+    for (name,) in session.execute("SELECT name FROM pg_prepared_statements "
+                                   "WHERE name LIKE 'orders_shipment_confirm_%'").fetchall():
+        session.execute(f"DEALLOCATE {name}")
+    # Then the confirmation that finds out fails and changes nothing
+    with pytest.raises(DatabaseError):
+        shipment_confirm(shipment=shipment, user=packer)
+    shipment.refresh_from_db()
+    assert shipment.status == "pending" and level(lamp, warehouse) == (9, 2)
+    # And the retry prepares them again and ships
+    assert shipment_confirm(shipment=shipment, user=packer).shipped_now
+    assert level(lamp, warehouse) == (7, 0)
+    assert all_violations() == []
+
+
 def test_a_kit_books_its_lines_revenue_and_its_components_cost(warehouse, lamp, shade, packer):
     # Given a kit of one lamp and two shades sold at 50.00
     bundle = kit((lamp, 1), (shade, 2), code="BUNDLE", list_price=Decimal("50.00"))

@@ -39,7 +39,7 @@ from catalog.models import Sku
 from catalog.selectors import kit_components
 from inventory.postings import business_date
 from inventory.services import ShipConsumption, ShippedStock, stock_ship
-from oms.db import model_columns, model_from_row, model_width
+from oms.db import PreparedStatement, model_columns, model_from_row, model_width
 from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders import hooks
@@ -109,35 +109,45 @@ WHERE id = %(shipment)s
 # lock clause's order is the order the rows are locked in.
 _LOCK_ORDER_AND_SHIPMENT = """
 SELECT {order}, {shipment} FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id
-WHERE s.id = %s FOR NO KEY UPDATE OF o, s
+WHERE s.id = %(id)s FOR NO KEY UPDATE OF o, s
 """
 _LOCK_SHIPMENT_LINES = """
-SELECT {line} FROM orders_shipmentline l WHERE l.shipment_id = %s ORDER BY l.id FOR NO KEY UPDATE OF l
+SELECT {line} FROM orders_shipmentline l WHERE l.shipment_id = %(id)s ORDER BY l.id FOR NO KEY UPDATE OF l
 """
 _LOCK_ORDER_LINES = """
 SELECT {line}, {sku} FROM orders_orderline l JOIN catalog_sku k ON k.id = l.sku_id
-WHERE l.order_id = %s ORDER BY l.id FOR NO KEY UPDATE OF l
+WHERE l.order_id = %(id)s ORDER BY l.id FOR NO KEY UPDATE OF l
 """
 _OPEN_ALLOCATIONS = """
 SELECT {allocation} FROM orders_lineallocation a JOIN orders_orderline l ON l.id = a.line_id
-WHERE l.order_id = %s AND a.is_open ORDER BY a.id
+WHERE l.order_id = %(id)s AND a.is_open ORDER BY a.id
 """
-
-
-def _fetch(statement: str, parameter: int, **models) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(statement, **models), [parameter])
-        return cursor.fetchall()
+# Every confirmation runs each of these statements: prepared once per database session.
+_STATEMENTS = {
+    "lock_order_and_shipment": (_LOCK_ORDER_AND_SHIPMENT, {"order": (Order, "o"), "shipment": (Shipment, "s")}),
+    "lock_shipment_lines": (_LOCK_SHIPMENT_LINES, {"line": (ShipmentLine, "l")}),
+    "lock_order_lines": (_LOCK_ORDER_LINES, {"line": (OrderLine, "l"), "sku": (Sku, "k")}),
+    "open_allocations": (_OPEN_ALLOCATIONS, {"allocation": (LineAllocation, "a")}),
+    "writes": (_SHIP_WRITES, {}),
+}
 
 
 @functools.cache
-def _statement(statement: str, **models) -> str:
-    return statement.format(**{name: model_columns(model, alias) for name, (model, alias) in models.items()})
+def _prepared(key: str) -> PreparedStatement:
+    statement, models = _STATEMENTS[key]
+    columns = {name: model_columns(model, alias) for name, (model, alias) in models.items()}
+    return PreparedStatement(f"orders_shipment_confirm_{key}", statement.format(**columns) if columns else statement)
+
+
+def _fetch(key: str, pk: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        _prepared(key).execute(cursor, {"id": pk})
+        return cursor.fetchall()
 
 
 def _lock_order_and_shipment(shipment_id: int) -> tuple[Order, Shipment]:
     """The shipment's order and the shipment, locked (FOR NO KEY UPDATE) in that order."""
-    rows = _fetch(_LOCK_ORDER_AND_SHIPMENT, shipment_id, order=(Order, "o"), shipment=(Shipment, "s"))
+    rows = _fetch("lock_order_and_shipment", shipment_id)
     if not rows:
         raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.")
     order = model_from_row(Order, rows[0])
@@ -147,13 +157,13 @@ def _lock_order_and_shipment(shipment_id: int) -> tuple[Order, Shipment]:
 def _lock_shipment_lines(shipment: Shipment) -> list[ShipmentLine]:
     """The shipment's lines, locked in pk order."""
     return [model_from_row(ShipmentLine, row)
-            for row in _fetch(_LOCK_SHIPMENT_LINES, shipment.pk, line=(ShipmentLine, "l"))]
+            for row in _fetch("lock_shipment_lines", shipment.pk)]
 
 
 def _lock_order_lines(order: Order) -> dict[int, OrderLine]:
     """The order's lines by pk, locked in pk order, with their SKUs."""
     lines: dict[int, OrderLine] = {}
-    for row in _fetch(_LOCK_ORDER_LINES, order.pk, line=(OrderLine, "l"), sku=(Sku, "k")):
+    for row in _fetch("lock_order_lines", order.pk):
         line = model_from_row(OrderLine, row)
         OrderLine.sku.field.set_cached_value(line, model_from_row(Sku, row, model_width(OrderLine)))
         lines[line.pk] = line
@@ -163,7 +173,7 @@ def _lock_order_lines(order: Order) -> dict[int, OrderLine]:
 def _open_allocations(order: Order) -> dict[int, LineAllocation]:
     """The order's open allocations by pk, in pk order (not locked: the order's lock guards them)."""
     allocations = (model_from_row(LineAllocation, row)
-                   for row in _fetch(_OPEN_ALLOCATIONS, order.pk, allocation=(LineAllocation, "a")))
+                   for row in _fetch("open_allocations", order.pk))
     return {allocation.pk: allocation for allocation in allocations}
 
 
@@ -329,7 +339,7 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
         shrunk = sorted(pk for pk in shrink if pk not in closing)
         line_ids = sorted(shipped_per_line)
         with connection.cursor() as cursor:
-            cursor.execute(_SHIP_WRITES, {
+            _prepared("writes").execute(cursor, {
                 "closing": closing, "shrunk": shrunk, "shrunk_units": [shrink[pk] for pk in shrunk],
                 "lines": line_ids, "line_units": [shipped_per_line[pk] for pk in line_ids],
                 "order": order.pk, "order_moves": order_moves, "order_status": order.status, "now": now,
