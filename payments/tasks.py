@@ -85,10 +85,14 @@ def shipment_confirmed(order_id: int, amount: Decimal, reference: str) -> None:
     """``orders.hooks.shipment_confirmed``: capture what the shipment ships from the order's cards, and
     invoice it on account (each once per reference). One read of the order's tenders decides which:
     an order with neither (paid in advance, or elsewhere) enqueues nothing."""
+    from django.db import connection
+
     from payments.tenders.models import Tender
 
-    kinds = {kind for kind, status in Tender.objects.filter(order_id=order_id).values_list("kind", "status")
-             if status not in _DEAD.get(kind, ())}
+    # Plain SQL: this runs after every shipment's commit (and a set needs no ordering).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kind, status FROM payments_tender WHERE order_id = %s", [order_id])
+        kinds = {kind for kind, status in cursor.fetchall() if status not in _DEAD.get(kind, ())}
     if Tender.Kind.CARD in kinds and amount > 0:
         payment_capture_task.delay(order_id=order_id, amount=str(amount), reference=reference)
     if Tender.Kind.ON_ACCOUNT in kinds and amount > 0:

@@ -8,9 +8,9 @@ import pytest
 
 from inventory.models import Reservation, StockMovement
 from inventory.services import stock_receive
-from orders.fulfillment.models import Shipment, ShipmentLine
+from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine
 from orders.fulfillment.shipping import ShipmentError, shipment_confirm, shipment_open
-from orders.models import LineAllocation, OrderStatus
+from orders.models import LineAllocation, OrderEvent, OrderStatus
 from orders import hooks
 from payments.models import JournalEntry
 from tests.factories import SkuFactory, UserFactory, WarehouseFactory, kit
@@ -128,6 +128,64 @@ def test_a_partial_shipment_books_its_share_and_the_rest_adds_up_to_the_cent(war
     order.refresh_from_db()
     assert (result.amount, result.cost, order.status) == (Decimal("80.00"), Decimal("8.40"), "shipped")
     assert balance("4000") == Decimal("-120.00") and balance("2300") == Decimal("120.00")
+    assert level(lamp, warehouse) == (7, 0)
+    assert all_violations() == []
+
+
+def test_a_confirmation_records_the_orders_and_the_shipments_events(warehouse, lamp, packer):
+    # Given an order of 3 lamps that ships 1, then 1 (the order stays partially shipped), then the last
+    order = place(lines=[line(lamp, 3)])
+    allocation = LineAllocation.objects.get(line__order=order)
+    shipments = []
+    for number in (1, 2):
+        shipment = Shipment.objects.create(order=order, warehouse=warehouse, number=f"P-{number}")
+        ShipmentLine.objects.create(shipment=shipment, order_line=allocation.line, allocation=allocation,
+                                    reservation_group=allocation.reservation_group, quantity=1)
+        shipments.append(shipment)
+    before = list(OrderEvent.objects.filter(order=order).values_list("pk", flat=True))
+    # When each ships
+    shipment_confirm(shipment=shipments[0], user=packer, tracking_number="T1")
+    shipment_confirm(shipment=shipments[1], user=packer)
+    shipments.append(shipment_open(order=order, warehouse=warehouse, user=packer))
+    result = shipment_confirm(shipment=shipments[2], user=packer, tracking_number="T3")
+    # Then the order's timeline has a move, a note (no move: still partially shipped) and a move, by the packer
+    events = OrderEvent.objects.filter(order=order).exclude(pk__in=before).order_by("pk")
+    assert [(event.kind, event.from_status, event.to_status, event.message, event.data, event.actor)
+            for event in events] == [
+        ("status", "allocated", "partially_shipped", "Shipment P-1 shipped.", {}, packer),
+        ("note", "", "", "Shipment P-2 shipped.", {}, packer),
+        ("status", "partially_shipped", "shipped", f"Shipment {shipments[2].number} shipped.", {}, packer)]
+    # And each shipment's timeline walks it to shipped, then records what shipped, in that order
+    shipped = ShipmentEvent.objects.filter(shipment=shipments[2]).exclude(kind="created").order_by("pk")
+    assert [(event.kind, event.message, event.data, event.actor) for event in shipped] == [
+        ("status", "Pending → Picked", {"from": "pending", "to": "picked"}, packer),
+        ("status", "Picked → Packed", {"from": "picked", "to": "packed"}, packer),
+        ("status", "Packed → Shipped", {"from": "packed", "to": "shipped"}, packer),
+        ("ship", "Shipped 1 units.", {"amount": str(result.amount), "cost": str(result.cost),
+                                      "tracking_number": "T3"}, packer)]
+    assert ShipmentEvent.objects.filter(shipment=shipments[1], kind="ship").get().data["tracking_number"] == ""
+    assert all_violations() == []
+
+
+def test_a_session_that_lost_its_prepared_statements_ships_on_the_retry(warehouse, lamp, packer):
+    from django.db import DatabaseError, connection
+
+    order = place(lines=[line(lamp, 2)])
+    shipment = shipment_open(order=order, warehouse=warehouse, user=packer)
+    other = shipment_open(order=place(lines=[line(lamp, 1)]), warehouse=warehouse, user=packer)
+    shipment_confirm(shipment=other, user=packer)  # the statements are prepared in this session
+    # When the session loses them (as a pooler's DISCARD ALL would; the other apps' are left alone here)
+    session = connection.connection
+    for (name,) in session.execute("SELECT name FROM pg_prepared_statements "
+                                   "WHERE name LIKE 'orders_shipment_confirm_%'").fetchall():
+        session.execute(f"DEALLOCATE {name}")
+    # Then the confirmation that finds out fails and changes nothing
+    with pytest.raises(DatabaseError):
+        shipment_confirm(shipment=shipment, user=packer)
+    shipment.refresh_from_db()
+    assert shipment.status == "pending" and level(lamp, warehouse) == (9, 2)
+    # And the retry prepares them again and ships
+    assert shipment_confirm(shipment=shipment, user=packer).shipped_now
     assert level(lamp, warehouse) == (7, 0)
     assert all_violations() == []
 

@@ -26,25 +26,28 @@ click, a retried request, a replayed 3PL file, the second of two packers).
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Sku
 from catalog.selectors import kit_components
 from inventory.postings import business_date
 from inventory.services import ShipConsumption, ShippedStock, stock_ship
+from oms.db import PreparedStatement, model_columns, model_from_row, model_width
 from oms.hooks import PostingLine, ledger_post
 from oms.money import round_money
 from orders import hooks
 from orders.fulfillment.models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
-from orders.fulfillment.status import lock_shipment, save_shipment_events, shipment_event, shipment_move
+from orders.fulfillment.status import shipment_event, shipment_move
 from orders.models import LineAllocation, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services.errors import OrderError
-from orders.services.status import lock_order, move, save_events
+from orders.services.status import lock_order, move
 
 ZERO = Decimal("0")
 SHIP_KIND = "order.shipment"  # the one entry of a confirmation: revenue and its cost
@@ -60,7 +63,8 @@ _SHIPPABLE_ORDER_STATUSES = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderS
 
 
 _SHIPMENT_FIELDS = ("tracking_number", "carrier", "service", "box", "weight_grams", "external_reference")
-# A confirmation's writes to orders' rows (all of them locked already), in one round trip.
+# A confirmation's writes to orders' rows (all of them locked already) and its order and shipment
+# events (in the order given, so their pks keep it), in one round trip.
 _SHIP_WRITES = """
 WITH closed AS (
     UPDATE orders_lineallocation SET is_open = false WHERE id = ANY(%(closing)s::bigint[])
@@ -75,6 +79,22 @@ WITH closed AS (
 ), shipment_lines AS (
     UPDATE orders_shipmentline SET picked_quantity = quantity, packed_quantity = quantity
     WHERE shipment_id = %(shipment)s
+), order_events AS (
+    INSERT INTO orders_orderevent
+        (order_id, kind, from_status, to_status, message, data, actor_id, created_at)
+    SELECT %(order)s, e.kind, e.from_status, e.to_status, e.message, e.data, e.actor_id, %(now)s
+    FROM unnest(%(order_event_kinds)s::text[], %(order_event_from)s::text[], %(order_event_to)s::text[],
+                %(order_event_messages)s::text[], %(order_event_data)s::text[]::jsonb[],
+                %(order_event_actors)s::bigint[])
+         WITH ORDINALITY AS e (kind, from_status, to_status, message, data, actor_id, number)
+    ORDER BY e.number
+), shipment_events AS (
+    INSERT INTO orders_shipmentevent (shipment_id, kind, message, data, actor_id, created_at)
+    SELECT %(shipment)s, e.kind, e.message, e.data, e.actor_id, %(now)s
+    FROM unnest(%(shipment_event_kinds)s::text[], %(shipment_event_messages)s::text[],
+                %(shipment_event_data)s::text[]::jsonb[], %(shipment_event_actors)s::bigint[])
+         WITH ORDINALITY AS e (kind, message, data, actor_id, number)
+    ORDER BY e.number
 )
 UPDATE orders_shipment SET status = %(status)s, shipped_by_id = %(shipped_by)s, shipped_at = %(now)s,
     packed_by_id = %(packed_by)s, packed_at = %(packed_at)s, tracking_number = %(tracking_number)s,
@@ -82,6 +102,79 @@ UPDATE orders_shipment SET status = %(status)s, shipped_by_id = %(shipped_by)s, 
     external_reference = %(external_reference)s
 WHERE id = %(shipment)s
 """
+
+
+# The hot reads of a confirmation, as plain SQL (the statements the querysets compiled to, without
+# compiling them each time). The order is locked first, then the shipment, in one statement: the
+# lock clause's order is the order the rows are locked in.
+_LOCK_ORDER_AND_SHIPMENT = """
+SELECT {order}, {shipment} FROM orders_shipment s JOIN orders_order o ON o.id = s.order_id
+WHERE s.id = %(id)s FOR NO KEY UPDATE OF o, s
+"""
+_LOCK_SHIPMENT_LINES = """
+SELECT {line} FROM orders_shipmentline l WHERE l.shipment_id = %(id)s ORDER BY l.id FOR NO KEY UPDATE OF l
+"""
+_LOCK_ORDER_LINES = """
+SELECT {line}, {sku} FROM orders_orderline l JOIN catalog_sku k ON k.id = l.sku_id
+WHERE l.order_id = %(id)s ORDER BY l.id FOR NO KEY UPDATE OF l
+"""
+_OPEN_ALLOCATIONS = """
+SELECT {allocation} FROM orders_lineallocation a JOIN orders_orderline l ON l.id = a.line_id
+WHERE l.order_id = %(id)s AND a.is_open ORDER BY a.id
+"""
+# Every confirmation runs each of these statements: prepared once per database session.
+_STATEMENTS = {
+    "lock_order_and_shipment": (_LOCK_ORDER_AND_SHIPMENT, {"order": (Order, "o"), "shipment": (Shipment, "s")}),
+    "lock_shipment_lines": (_LOCK_SHIPMENT_LINES, {"line": (ShipmentLine, "l")}),
+    "lock_order_lines": (_LOCK_ORDER_LINES, {"line": (OrderLine, "l"), "sku": (Sku, "k")}),
+    "open_allocations": (_OPEN_ALLOCATIONS, {"allocation": (LineAllocation, "a")}),
+    "writes": (_SHIP_WRITES, {}),
+}
+
+
+@functools.cache
+def _prepared(key: str) -> PreparedStatement:
+    statement, models = _STATEMENTS[key]
+    columns = {name: model_columns(model, alias) for name, (model, alias) in models.items()}
+    return PreparedStatement(f"orders_shipment_confirm_{key}", statement.format(**columns) if columns else statement)
+
+
+def _fetch(key: str, pk: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        _prepared(key).execute(cursor, {"id": pk})
+        return cursor.fetchall()
+
+
+def _lock_order_and_shipment(shipment_id: int) -> tuple[Order, Shipment]:
+    """The shipment's order and the shipment, locked (FOR NO KEY UPDATE) in that order."""
+    rows = _fetch("lock_order_and_shipment", shipment_id)
+    if not rows:
+        raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.")
+    order = model_from_row(Order, rows[0])
+    return order, model_from_row(Shipment, rows[0], model_width(Order))
+
+
+def _lock_shipment_lines(shipment: Shipment) -> list[ShipmentLine]:
+    """The shipment's lines, locked in pk order."""
+    return [model_from_row(ShipmentLine, row)
+            for row in _fetch("lock_shipment_lines", shipment.pk)]
+
+
+def _lock_order_lines(order: Order) -> dict[int, OrderLine]:
+    """The order's lines by pk, locked in pk order, with their SKUs."""
+    lines: dict[int, OrderLine] = {}
+    for row in _fetch("lock_order_lines", order.pk):
+        line = model_from_row(OrderLine, row)
+        OrderLine.sku.field.set_cached_value(line, model_from_row(Sku, row, model_width(OrderLine)))
+        lines[line.pk] = line
+    return lines
+
+
+def _open_allocations(order: Order) -> dict[int, LineAllocation]:
+    """The order's open allocations by pk, in pk order (not locked: the order's lock guards them)."""
+    allocations = (model_from_row(LineAllocation, row)
+                   for row in _fetch("open_allocations", order.pk))
+    return {allocation.pk: allocation for allocation in allocations}
 
 
 class ShipmentError(OrderError):
@@ -127,14 +220,8 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
     caller confirms them in order pk order, as the locks are taken)."""
     shipment_id = shipment.pk if isinstance(shipment, Shipment) else shipment
     with transaction.atomic(savepoint=False):
-        # The order locked first, found through the shipment in the same statement.
-        try:
-            order = Order.objects.select_for_update(no_key=True).get(
-                pk=Subquery(Shipment.objects.filter(pk=shipment_id).values("order_id")))
-        except Order.DoesNotExist:
-            raise Shipment.DoesNotExist(f"Shipment {shipment_id} does not exist.") from None
+        order, locked = _lock_order_and_shipment(shipment_id)
         order_id = order.pk
-        locked = lock_shipment(shipment_id)
         if locked.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
             return _already(locked)
         if locked.status == ShipmentStatus.CANCELLED:
@@ -142,14 +229,11 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
         if order.status not in _SHIPPABLE_ORDER_STATUSES:  # on hold, cancelled: nothing leaves
             raise ShipmentError(_("Order %(number)s is %(status)s: its shipment cannot ship now.")
                                 % {"number": order.number, "status": OrderStatus(order.status).label.lower()})
-        lines = list(ShipmentLine.objects.filter(shipment=locked).order_by("pk")
-                     .select_for_update(no_key=True, of=("self",)))
+        lines = _lock_shipment_lines(locked)
         if not lines:
             raise ShipmentError(_("Shipment %(number)s has no lines.") % {"number": locked.number})
-        order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order).select_related("sku")
-                       .order_by("pk").select_for_update(no_key=True, of=("self",))}
-        allocations = {allocation.pk: allocation for allocation in LineAllocation.objects.filter(
-            line__order=order, is_open=True).order_by("pk")}
+        order_lines = _lock_order_lines(order)
+        allocations = _open_allocations(order)
         kits = kit_components({order_lines[line.order_line_id].sku_id for line in lines
                                if order_lines[line.order_line_id].sku.is_kit})
         consumptions: list[ShipConsumption] = []
@@ -245,23 +329,33 @@ def shipment_confirm_in_transaction(*, shipment: Shipment | int, user, tracking_
                              ("external_reference", external_reference)):
             if value is not None:
                 setattr(locked, field, value)
-        # Allocations (what shipped is no longer reserved), lines, order, shipment and its lines: one statement.
+        shipment_events.append(shipment_event(
+            locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
+                "units": sum(line.quantity for line in lines)}, user=user, data={
+                "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
+        # Allocations (what shipped is no longer reserved), lines, order, shipment and its lines, and the
+        # events: one statement.
         closing = sorted(pk for pk, units in shrink.items() if allocations[pk].quantity == units)
         shrunk = sorted(pk for pk in shrink if pk not in closing)
         line_ids = sorted(shipped_per_line)
         with connection.cursor() as cursor:
-            cursor.execute(_SHIP_WRITES, {
+            _prepared("writes").execute(cursor, {
                 "closing": closing, "shrunk": shrunk, "shrunk_units": [shrink[pk] for pk in shrunk],
                 "lines": line_ids, "line_units": [shipped_per_line[pk] for pk in line_ids],
                 "order": order.pk, "order_moves": order_moves, "order_status": order.status, "now": now,
                 "shipment": locked.pk, "status": locked.status, "shipped_by": locked.shipped_by_id,
                 "packed_by": locked.packed_by_id, "packed_at": locked.packed_at,
-                **{field: getattr(locked, field) for field in _SHIPMENT_FIELDS}})
-        save_events(events)
-        shipment_events.append(shipment_event(locked, ShipmentEvent.Kind.SHIP, _("Shipped %(units)d units.") % {
-            "units": sum(line.quantity for line in lines)}, user=user, data={
-            "amount": str(amount), "cost": str(stocked.value), "tracking_number": locked.tracking_number}))
-        save_shipment_events(shipment_events)
+                **{field: getattr(locked, field) for field in _SHIPMENT_FIELDS},
+                "order_event_kinds": [event.kind for event in events],
+                "order_event_from": [event.from_status for event in events],
+                "order_event_to": [event.to_status for event in events],
+                "order_event_messages": [event.message for event in events],
+                "order_event_data": [json.dumps(event.data) for event in events],
+                "order_event_actors": [event.actor_id for event in events],
+                "shipment_event_kinds": [event.kind for event in shipment_events],
+                "shipment_event_messages": [event.message for event in shipment_events],
+                "shipment_event_data": [json.dumps(event.data) for event in shipment_events],
+                "shipment_event_actors": [event.actor_id for event in shipment_events]})
         number = locked.number
         transaction.on_commit(lambda: hooks.shipment_confirmed(order_id, amount, number))
     return ShipResult(shipment=locked, shipped_now=True, amount=amount, cost=stocked.value,
