@@ -18,6 +18,7 @@ any implementation of these writes could show on this machine.
 
 from __future__ import annotations
 
+import os
 import time
 from decimal import Decimal
 
@@ -49,7 +50,7 @@ def _redeem_through_service(index: int, card_id: int) -> dict:
     connection.ensure_connection()
     redeemed = deadlocks = 0
     wait_for_start()
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     while True:
         try:
             gift_card_redeem(card=card, amount=AMOUNT, user=None, memo=f"bench:{index}:{redeemed}")
@@ -61,9 +62,9 @@ def _redeem_through_service(index: int, card_id: int) -> dict:
             deadlocks += 1
             continue
         redeemed += 1
-    finished = time.monotonic()
+    finished, cpu = time.monotonic(), time.process_time() - cpu_started
     connection.close()
-    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished, "cpu": cpu}
 
 
 def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
@@ -71,7 +72,7 @@ def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
     with psycopg.connect(**params, autocommit=True) as raw:
         raw.execute("SELECT 1")
         wait_for_start()
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         while True:
             try:
                 if raw.execute(RAW_REDEEM, (AMOUNT, card_id, AMOUNT)).rowcount != 1:
@@ -80,8 +81,8 @@ def _redeem_raw(index: int, card_id: int, params: dict) -> dict:
                 deadlocks += 1
                 continue
             redeemed += 1
-        finished = time.monotonic()
-    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+        finished, cpu = time.monotonic(), time.process_time() - cpu_started
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished, "cpu": cpu}
 
 
 # The floor: what one redemption must write, sent as the service sends it (BEGIN with the journal
@@ -143,7 +144,7 @@ def _redeem_floor(index: int, card_id: int, params: dict, ids: dict) -> dict:
         raw.execute(FLOOR_PREPARE_ENTRY)
         raw.execute(FLOOR_PREPARE_REDEEM)
         wait_for_start()
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         while True:
             memo = sql.Literal(f"bench:{index}:{redeemed}")
             source = sql.Literal(f"{card_id}:{index}:{redeemed}")
@@ -161,8 +162,8 @@ def _redeem_floor(index: int, card_id: int, params: dict, ids: dict) -> dict:
                 raw.execute("ROLLBACK")
                 break
             redeemed += 1
-        finished = time.monotonic()
-    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished}
+        finished, cpu = time.monotonic(), time.process_time() - cpu_started
+    return {"done": redeemed, "deadlocks": deadlocks, "started": started, "finished": finished, "cpu": cpu}
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -253,6 +254,11 @@ def run() -> list[dict]:
             "floor": round(floor_rate, 1),
             "floor_ratio": round(floor_rate / raw_rate, 3),
             "value_to_floor": round(service_rate / floor_rate, 3),
+            # What each redemption costs this process's Python (the service's) or psycopg (the floor's),
+            # against what the machine has per redemption at the floor's rate (every core, server included).
+            "python_cpu_ms_per_redemption": round(totals["service"]["cpu"] * 1000 / totals["service"]["done"], 3),
+            "floor_client_cpu_ms_per_redemption": round(totals["floor"]["cpu"] * 1000 / totals["floor"]["done"], 3),
+            "machine_cpu_ms_per_redemption_at_floor": round((os.cpu_count() or 1) * 1000 / floor_rate, 3),
             "workers": WORKERS,
             "redemptions": totals["service"]["done"],
             "overdrawn": overdrawn,

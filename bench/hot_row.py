@@ -4,7 +4,8 @@ Eight spawned processes (Django set up on the scratch database) race on one row.
 runs one *side* (the service, the raw baseline, a floor) on a fresh row: a barrier releases the
 workers at once and each works until the row is spent. The sides take turns leading the rounds
 (round n starts with side n mod k), so a drift of the machine weighs on all of them alike.
-A worker task returns ``{"done", "deadlocks", "started", "finished"}``.
+A worker task returns ``{"done", "deadlocks", "started", "finished"}`` and may add ``"cpu"``
+(its process's CPU seconds over the same span).
 """
 
 from __future__ import annotations
@@ -66,13 +67,14 @@ def _round(pool, task, args_of) -> dict:
     return {
         "done": sum(outcome["done"] for outcome in outcomes),
         "deadlocks": sum(outcome["deadlocks"] for outcome in outcomes),
+        "cpu": sum(outcome.get("cpu", 0.0) for outcome in outcomes),
         "seconds": max(o["finished"] for o in outcomes) - min(o["started"] for o in outcomes),
     }
 
 
 def race(database: str, *, rounds: int, units: int, sides_of: Callable[[int], Sequence[Side]]) -> tuple[dict, int]:
     """Run ``rounds`` rounds of every side (``sides_of(round number)``, each on its own fresh row of
-    ``units``); ``({side: {"done", "deadlocks", "seconds"}}, units done beyond the rows' units)``."""
+    ``units``); ``({side: {"done", "deadlocks", "cpu", "seconds"}}, units done beyond the rows' units)``."""
     totals: dict[str, dict] = {}
     beyond = 0
     with worker_pool(database) as pool:
@@ -82,7 +84,7 @@ def race(database: str, *, rounds: int, units: int, sides_of: Callable[[int], Se
             for side, task, args_of in sides[turn:] + sides[:turn]:
                 outcome = _round(pool, task, args_of)
                 beyond += max(outcome["done"] - units, 0)
-                total = totals.setdefault(side, {"done": 0, "deadlocks": 0, "seconds": 0.0})
+                total = totals.setdefault(side, {"done": 0, "deadlocks": 0, "cpu": 0.0, "seconds": 0.0})
                 for key in total:
                     total[key] += outcome[key]
     return totals, beyond
