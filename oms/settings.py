@@ -205,9 +205,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are kept in the database and read from Redis: a signed-in request (the dashboard's tiles
-# poll every few seconds) does not read the session table; a flushed Redis only costs a database read.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: JSON only, acknowledge after the work is done, bounded run time.
 CELERY_BROKER_URL = REDIS_URL

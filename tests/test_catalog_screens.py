@@ -248,7 +248,7 @@ def test_style_page_makes_the_same_number_of_queries_for_2_or_20_skus(role_clien
 
     many = count_queries(client, url)
 
-    assert few == many == 8
+    assert few == many == 9
 
 
 # --- SKU page ---------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_sku_page_makes_the_same_number_of_queries_for_few_or_many_rows(role_cli
 
     many = count_queries(client, url)
 
-    assert few == many == 13
+    assert few == many == 14
 
 
 # --- kit editor -------------------------------------------------------------------------------------
