@@ -213,3 +213,13 @@ def test_a_fold_without_the_task_or_a_flushed_cache_is_computed_by_the_first_req
     cache.delete(snapshot_key(sales))  # Redis flushed or restarted
     body, reads = _tile_reads(manager, sales)
     assert 'data-total="orders_placed">2<' in body and reads
+
+
+def test_without_redis_the_tiles_are_computed_from_the_rollups(role_client, world, settings):
+    manager = role_client("Manager")
+    place(lines=[line(world["shirt"], 2)], channel="phone", shipping_method=ground())
+    rollups_fold()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    body, reads = _tile_reads(manager, tiles.get("sales"))
+    assert 'data-total="orders_placed">1<' in body and reads

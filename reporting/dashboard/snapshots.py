@@ -6,7 +6,8 @@ and keeps them in the cache (Redis) with the fold's time. A tile's request then 
 read, whatever the number of orders or of managers watching; only its frame ("Updated …") is
 rendered per request. A request computes or renders a tile itself only when its snapshot is
 missing or older than the rollups (a fold run by hand or by a test, a flushed cache, a language
-the shop does not list) and leaves the result for the next viewers.
+the shop does not list) and leaves the result for the next viewers. Without Redis, every request
+computes its tile from the rollups, as before there were snapshots.
 
 The low-stock tile, which reads inventory's stock levels rather than a rollup, is as of the last
 fold too, as every tile says ("data as of").
@@ -14,6 +15,7 @@ fold too, as every tile says ("data as of").
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -22,11 +24,14 @@ from django.db import connections
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
+from redis.exceptions import RedisError
 
 from reporting.dashboard import tiles
 from reporting.dashboard.selectors import data_as_of
 from reporting.db import reporting_alias, reporting_reads
 from reporting.rollups.definitions import shop_zone
+
+logger = logging.getLogger(__name__)
 
 # Long enough to outlive any pause of the beat; a fold replaces the snapshots long before.
 SNAPSHOT_SECONDS = 3600
@@ -50,14 +55,26 @@ def _render(tile: tiles.Tile, data: dict) -> SafeString:
     return render_to_string(tile.template, {"tile": tile, "data": data})
 
 
+def _stored(tile: tiles.Tile) -> dict | None:
+    try:
+        return cache.get(snapshot_key(tile))
+    except RedisError:  # Redis away: the tile is computed from the rollups, as without snapshots
+        logger.warning("The dashboard's snapshot of %s could not be read from Redis", tile.key, exc_info=True)
+        return None
+
+
 def _store(tile: tiles.Tile, snapshot: dict) -> None:
-    if snapshot["as_of"] is not None:  # never folded: nothing to be as of, computed each time
+    if snapshot["as_of"] is None:  # never folded: nothing to be as of, computed each time
+        return
+    try:
         cache.set(snapshot_key(tile), snapshot, SNAPSHOT_SECONDS)
+    except RedisError:
+        logger.warning("The dashboard's snapshot of %s could not be kept in Redis", tile.key, exc_info=True)
 
 
 def tile_body(tile: tiles.Tile, as_of: datetime | None) -> SafeString:
     """The tile's body in the active language, as of the rollups' last fold ``as_of`` (:func:`data_as_of`)."""
-    snapshot = cache.get(snapshot_key(tile))
+    snapshot = _stored(tile)
     if snapshot is None or as_of is None or snapshot["as_of"] != as_of:
         snapshot = _computed(tile, as_of)
     language = translation.get_language()
