@@ -43,3 +43,31 @@ def test_the_demo_has_receivables_in_every_aging_bucket_posted_through_the_servi
     again = seed()
 
     assert f"Demo receivables: {Invoice.objects.count():,} invoices already." in again
+
+
+def test_an_aging_bucket_the_dates_leave_empty_gets_an_invoice_re_dated_into_it():
+    from types import SimpleNamespace
+
+    from payments.receivables.demo import _fill_empty_buckets, _Planned
+    from payments.receivables.selectors import bucket_of
+    from payments.receivables.services import due_date
+
+    today = business_date()
+
+    def planned(pk, terms, days_ago):
+        order = SimpleNamespace(pk=pk, customer=SimpleNamespace(terms=terms))
+        return _Planned(order=order, amount=1, issued_on=today - timedelta(days=days_ago))
+
+    # All shipped long ago or yesterday: only "over_90" and "current" have invoices.
+    plan = [planned(1, "net30", 400), planned(2, "net15", 300), planned(3, "net60", 250), planned(4, "net30", 200),
+            planned(5, "net30", 1)]
+    shipped = [p.issued_on for p in plan]
+
+    _fill_empty_buckets(plan, today)
+
+    buckets = [bucket_of(due_on=due_date(issued_on=p.issued_on, terms=p.order.customer.terms), as_of=today)
+               for p in plan]
+    # Three re-dated from "over_90", which keeps one; the only "current" invoice stays as it was.
+    assert sorted(buckets) == sorted(BUCKETS), buckets
+    assert plan[4].issued_on == today - timedelta(days=1)
+    assert all(p.issued_on >= on for p, on in zip(plan, shipped))  # never invoiced before it shipped

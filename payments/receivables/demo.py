@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,10 +27,14 @@ from django.db import transaction
 from inventory.postings import business_date
 from oms.demo import DEFAULT_SEED
 from oms.money import round_money
+from payments.receivables.selectors import bucket_of
+from payments.receivables.services import TERMS_DAYS, due_date
 
 SHIPPED = ("partially_shipped", "shipped", "delivered", "closed")
 WINDOW_DAYS = 395  # invoices of the orders shipped in the last thirteen months
 MAX_INVOICES = 5000
+# How many days past due an invoice re-dated into an empty bucket is (``_fill_empty_buckets``).
+EMPTY_BUCKET_LATE_DAYS = {"current": -5, "days_1_30": 15, "days_31_60": 45, "days_61_90": 75, "over_90": 120}
 
 
 def _shipped_amount(order) -> Decimal:
@@ -40,6 +45,41 @@ def _shipped_amount(order) -> Decimal:
     share = sum((line.line_total * line.quantity_shipped / line.quantity for line in order.lines.all()
                  if line.quantity), Decimal("0"))
     return round_money(share, order.currency) + order.shipping_total
+
+
+@dataclass
+class _Planned:
+    order: object
+    amount: Decimal
+    issued_on: date
+
+
+def _fill_empty_buckets(plan: list[_Planned], today: date) -> None:
+    """Re-date an invoice into each aging bucket the dice left empty, so every bucket shows.
+
+    Which buckets the orders' ship dates fill depends on the day the demo is loaded (a small demo
+    may have no invoice falling 1–30 days past due today). For an empty bucket, the invoice is
+    issued later than its order shipped, on the day that makes it that many days late: the
+    invoice of the latest-shipped order that shipped by then and whose own bucket keeps another.
+    """
+    def bucket(planned: _Planned) -> str:
+        return bucket_of(due_on=due_date(issued_on=planned.issued_on, terms=planned.order.customer.terms), as_of=today)
+
+    counts = Counter(bucket(planned) for planned in plan)
+    for name, late in EMPTY_BUCKET_LATE_DAYS.items():
+        if counts[name]:
+            continue
+        candidates = []
+        for planned in plan:
+            issued_on = today - timedelta(days=late + TERMS_DAYS[planned.order.customer.terms])
+            if counts[bucket(planned)] > 1 and planned.issued_on <= issued_on:
+                candidates.append((planned.issued_on, planned.order.pk, planned, issued_on))
+        if not candidates:
+            continue
+        *_, planned, issued_on = max(candidates, key=lambda candidate: candidate[:2])
+        counts[bucket(planned)] -= 1
+        planned.issued_on = issued_on
+        counts[name] += 1
 
 
 def seed_receivables(*, stdout, options: dict) -> None:
@@ -62,18 +102,25 @@ def seed_receivables(*, stdout, options: dict) -> None:
     from payments.tenders.models import Tender
     from payments.tenders.services import tender_create
 
+    plan = []
+    for order in orders:
+        shipped_on = min(order.placed_at.date() + timedelta(days=rng.randint(1, 4)), today)
+        amount = _shipped_amount(order)
+        if amount > 0:
+            plan.append(_Planned(order, amount, shipped_on))
+    _fill_empty_buckets(plan, today)
+
     invoices = []
     with transaction.atomic():
-        for order in orders:
+        for planned in plan:
+            order = planned.order
             # The order was taken on account (terms authorize it); invoicing captures the tender.
             if not order.tenders.exists():
                 on_account = tender_create(order=order, kind=Tender.Kind.ON_ACCOUNT, amount=order.total, user=None,
                                             status=Tender.Status.AUTHORIZED)
                 Tender.objects.filter(pk=on_account.pk).update(authorized_amount=on_account.amount)
-            shipped_on = min(order.placed_at.date() + timedelta(days=rng.randint(1, 4)), today)
-            amount = _shipped_amount(order)
-            if amount > 0:
-                invoices.append(services.invoice_create(order=order, amount=amount, user=None, issued_on=shipped_on))
+            invoices.append(services.invoice_create(order=order, amount=planned.amount, user=None,
+                                                    issued_on=planned.issued_on))
 
     payments = 0
     by_customer: dict[int, list] = defaultdict(list)
@@ -81,11 +128,9 @@ def seed_receivables(*, stdout, options: dict) -> None:
         by_customer[invoice.customer_id].append(invoice)
     check_numbers: dict[int, int] = defaultdict(lambda: 1000 + rng.randint(0, 8000))
     # One invoice of each aging bucket stays open whatever the dice say, so every bucket shows.
-    keep_open: dict[int, int] = {}
+    keep_open: dict[str, int] = {}
     for invoice in invoices:
-        late = (today - invoice.due_on).days
-        bucket = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
-        keep_open.setdefault(bucket, invoice.pk)
+        keep_open.setdefault(bucket_of(due_on=invoice.due_on, as_of=today), invoice.pk)
     for customer_invoices in by_customer.values():
         for invoice in customer_invoices:
             if invoice.pk in keep_open.values():
